@@ -1,0 +1,61 @@
+# Tree Point O — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint fmt bench bootstrap system system-test venv web clean help
+
+help:
+	@echo "make run    - install what is missing, start PostGIS under var/, serve http://$(HOST):$(PORT)"
+	@echo "make test   - the same bootstrap, then the whole test suite on a throwaway cluster"
+	@echo "make lint   - ruff, ruff format --check, mypy, import-linter"
+	@echo "make bench  - benchmarks (prints tables)"
+
+run: bootstrap
+	$(BIN)/tpo serve --host $(HOST) --port $(PORT)
+
+test: bootstrap system-test
+	@scripts/run-tests $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+fmt: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: bootstrap
+	$(BIN)/python -m bench
+
+bootstrap: system venv web
+
+# Debian packages: PostgreSQL 15 + PostGIS (for run and test), chromium (for browser tests)
+system:
+	@scripts/bootstrap-system postgis
+
+system-test:
+	@scripts/bootstrap-system chromium
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+web: web/node_modules/.package-lock.json
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+clean:
+	-$(BIN)/tpo db down
+	rm -rf var/test-artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,150 @@
+"""The FastAPI application factory: ``create_app(settings)``; nothing is built at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.problems import PROBLEM_JSON, install_problem_handlers
+from api.routers import cities, health
+from geo.bootstrap import PreparedDatabase, prepare_database
+from geo.db import make_engine, make_sessionmaker
+from geo.settings import Settings
+
+log = logging.getLogger("tpo.api")
+
+# npm package -> folder served under /vendor/<package>/ (third-party code comes from npm)
+VENDOR = {"leaflet": "leaflet/dist"}
+# our own web folders, served as they are
+WEB_FOLDERS = ("js", "css", "img")
+
+
+class BodyLimitMiddleware:
+    """Refuse request bodies over ``max_bytes`` with 413 problem+json before reading them."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            await self._refuse(scope, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLargeError
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except _TooLargeError:
+            await self._refuse(scope, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        import json
+
+        body = json.dumps(
+            {
+                "type": "https://treepointo.org/problems/content-too-large",
+                "title": "Content Too Large",
+                "status": 413,
+                "detail": f"request bodies are limited to {self.max_bytes} bytes",
+                "instance": scope.get("path", ""),
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", PROBLEM_JSON.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLargeError(Exception):
+    pass
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the HTTP application.
+
+    Args:
+        settings: Configuration; read from the environment when omitted. Without
+            ``database_url`` the lifespan brings up the embedded cluster.
+    """
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        prepared: PreparedDatabase | None = None
+        url = settings.database_url
+        if not url:
+            prepared = prepare_database(settings, log=log.info)
+            url = prepared.url
+        engine = make_engine(
+            url, pool_size=settings.pool_size, statement_timeout_ms=settings.statement_timeout_ms
+        )
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            engine.dispose()
+            if prepared is not None:
+                prepared.release()
+
+    app = FastAPI(
+        title="Tree Point O",
+        version=health.VERSION,
+        summary="Map-first city services: angkot routes, schools, permits and requests as layers.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    app.include_router(cities.router)
+    _mount_web(app, settings.web_dir)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def _mount_web(app: FastAPI, web_dir: Path) -> None:
+    modules = web_dir / "node_modules"
+    for package, sub in VENDOR.items():
+        folder = modules / sub
+        if folder.is_dir():
+            app.mount(f"/vendor/{package}", StaticFiles(directory=folder), name=f"vendor-{package}")
+        else:
+            log.warning("web/node_modules/%s missing: run 'make web' (npm ci in web/)", package)
+    for sub in WEB_FOLDERS:
+        if (web_dir / sub).is_dir():
+            app.mount(f"/{sub}", StaticFiles(directory=web_dir / sub), name=f"web-{sub}")
+    index = web_dir / "index.html"
+
+    @app.get("/", include_in_schema=False)
+    def index_page() -> FileResponse:
+        if not index.is_file():
+            raise StarletteHTTPException(404, "the web map is not installed (web/index.html)")
+        return FileResponse(index, media_type="text/html")

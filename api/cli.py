@@ -1,0 +1,191 @@
+"""The ``tpo`` command line: serve the map, manage the database and the cities."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from geo.bootstrap import embedded_cluster, prepare_database
+from geo.cities import list_cities
+from geo.db import make_engine, session_scope
+from geo.errors import GeoError
+from geo.settings import Settings
+
+console = Console(stderr=True)
+out = Console()
+
+app = typer.Typer(
+    help="Tree Point O: a map-first city service platform on PostGIS.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(
+    help="The database: embedded PostGIS cluster under var/pg, or TPO_DATABASE_URL."
+)
+city_app = typer.Typer(help="Cities served by this deployment.")
+app.add_typer(db_app, name="db")
+app.add_typer(city_app, name="city")
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        settings = Settings()
+        return settings.model_copy(update=overrides) if overrides else settings
+    except ValidationError as exc:
+        for err in exc.errors():
+            field = "TPO_" + ".".join(str(p) for p in err["loc"]).upper()
+            console.print(f"[red]Bad setting {field}:[/red] {err['msg']}")
+        raise typer.Exit(2) from exc
+
+
+def _say(message: str) -> None:
+    console.print(f"[dim]{message}[/dim]")
+
+
+def _fail(exc: GeoError) -> typer.Exit:
+    console.print(f"[red]Error:[/red] {exc.detail}")
+    return typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on [127.0.0.1].")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port to listen on [8000].", min=1, max=65535)
+    ] = None,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+    demo: Annotated[
+        bool, typer.Option(help="Load the demo city when the database has none.")
+    ] = True,
+) -> None:
+    """Serve the map and the API; bring the embedded database up when needed."""
+    import uvicorn
+
+    settings = _settings()
+    host = host or settings.host
+    port = port or settings.port
+    try:
+        prepared = prepare_database(settings, log=_say)
+    except GeoError as exc:
+        raise _fail(exc) from exc
+    try:
+        if demo:
+            _load_demo_if_empty(prepared.url, settings)
+        served = settings.model_copy(update={"database_url": prepared.url})
+        console.print(f"Tree Point O on [bold]http://{host}:{port}[/bold]  (Ctrl-C stops)")
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+        if reload:
+            import os
+
+            os.environ["TPO_DATABASE_URL"] = prepared.url
+            uvicorn.run("api.app:create_app", factory=True, host=host, port=port, reload=True)
+        else:
+            from api.app import create_app
+
+            uvicorn.run(create_app(served), host=host, port=port, log_level="info")
+    finally:
+        if prepared.started_cluster:
+            _say("Stopping the embedded PostgreSQL cluster ...")
+        prepared.release()
+
+
+def _load_demo_if_empty(url: str, settings: Settings) -> None:
+    engine = make_engine(url, pool_size=1)
+    try:
+        with session_scope(engine) as session:
+            if list_cities(session):
+                return
+            try:
+                from data.demo import load_demo_city
+            except ImportError:
+                _say("No demo city generator in this build; starting with an empty database.")
+                return
+            _say(f"Loading the demo city '{settings.default_city}' (first start only) ...")
+            load_demo_city(session, settings.default_city)
+    finally:
+        engine.dispose()
+
+
+@db_app.command("up")
+def db_up() -> None:
+    """Create or reuse the database, add PostGIS, run migrations."""
+    settings = _settings()
+    try:
+        prepared = prepare_database(settings, log=_say)
+    except GeoError as exc:
+        raise _fail(exc) from exc
+    where = "external server" if prepared.cluster is None else str(settings.pg_dir)
+    out.print(f"Database ready ({where}).")
+    if prepared.cluster is not None:
+        tcp = prepared.cluster.tcp_url(settings.db_name)
+        out.print(f"Socket URL: {prepared.url}")
+        if tcp:
+            out.print(f"TCP URL (QGIS, psql): {tcp}")
+
+
+@db_app.command("down")
+def db_down() -> None:
+    """Stop the embedded cluster (data stays in var/pg)."""
+    settings = _settings()
+    if settings.database_url:
+        out.print("TPO_DATABASE_URL is set: the external server is not ours to stop.")
+        return
+    try:
+        stopped = embedded_cluster(settings, _say).stop()
+    except GeoError as exc:
+        raise _fail(exc) from exc
+    out.print("Stopped." if stopped else "Not running.")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Tell whether the database exists and runs, and where."""
+    settings = _settings()
+    if settings.database_url:
+        out.print("external server (TPO_DATABASE_URL)")
+        return
+    status = embedded_cluster(settings).status()
+    out.print(f"state: {status.state}")
+    out.print(f"data:  {status.data_dir}")
+    if status.state == "running":
+        out.print(f"port:  {status.port} (127.0.0.1), socket in {status.socket_dir}")
+        out.print(f"url:   {status.url(settings.db_name)}")
+    if status.state != "running":
+        raise typer.Exit(3)
+
+
+@city_app.command("list")
+def city_list() -> None:
+    """List the cities in the database."""
+    settings = _settings()
+    try:
+        prepared = prepare_database(settings, log=_say)
+    except GeoError as exc:
+        raise _fail(exc) from exc
+    engine = make_engine(prepared.url, pool_size=1)
+    try:
+        with session_scope(engine) as session:
+            cities = list_cities(session)
+    finally:
+        engine.dispose()
+        prepared.release()
+    table = Table("slug", "name", "demo", "bbox")
+    for c in cities:
+        table.add_row(
+            c.slug, c.name, "yes" if c.demo else "", ", ".join(f"{v:.4f}" for v in c.bbox)
+        )
+    out.print(table if cities else "No cities yet.")
+
+
+def main() -> None:
+    """Entry point of the ``tpo`` console script."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,41 @@
+"""``GET /health`` and ``GET /config``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from api.deps import SessionDep, SettingsDep
+from api.schemas import AppConfig, Health
+from geo.db import postgis_version
+
+router = APIRouter(tags=["service"])
+VERSION = "0.1.0"
+
+
+@router.get("/health", response_model=Health, summary="Service and database health")
+def health(session: SessionDep) -> Health:
+    """Answer 200 when the database and PostGIS respond; 503 problem+json otherwise."""
+    versions = postgis_version(session)
+    revision = session.execute(
+        text(
+            "SELECT version_num FROM alembic_version"
+            " WHERE to_regclass('alembic_version') IS NOT NULL"
+        )
+    ).scalar()
+    return Health(
+        status="ok",
+        database="ok",
+        postgresql=versions["postgresql"],
+        postgis=versions["postgis"],
+        schema_revision=revision,
+        version=VERSION,
+    )
+
+
+@router.get("/config", response_model=AppConfig, summary="Start-up settings for the web map")
+def config(settings: SettingsDep) -> AppConfig:
+    """The default city and optional external basemap URL."""
+    return AppConfig(
+        default_city=settings.default_city, basemap_url=settings.basemap_url, version=VERSION
+    )

@@ -1,0 +1,77 @@
+"""Pydantic schemas of the HTTP API (``XPublic`` for responses, ``XCreate`` for input)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from geo.cities import CityInfo
+
+
+class Link(BaseModel):
+    """A web link (OGC API style)."""
+
+    href: str
+    rel: str
+    type: str | None = None
+    title: str | None = None
+
+
+class CityPublic(BaseModel):
+    """A city as shown by ``GET /cities``."""
+
+    slug: str = Field(examples=["tangerang"])
+    name: str = Field(examples=["Kota Tangerang"])
+    demo: bool = Field(description="True when the city holds generated demo data")
+    bbox: list[float] = Field(description="minx, miny, maxx, maxy in lon/lat")
+    center: list[float] = Field(description="lon, lat of the default map view")
+    zoom: int
+    utm_srid: int = Field(description="EPSG code used for metric work")
+    links: list[Link] = []
+
+    @classmethod
+    def of(cls, city: CityInfo, base: str) -> CityPublic:
+        """Schema of a :class:`CityInfo` with links under ``base``."""
+        href = f"{base}/cities/{city.slug}"
+        return cls(
+            slug=city.slug,
+            name=city.name,
+            demo=city.demo,
+            bbox=list(city.bbox),
+            center=list(city.center),
+            zoom=city.zoom,
+            utm_srid=city.utm_srid,
+            links=[
+                Link(href=href, rel="self", type="application/json", title=city.name),
+                Link(
+                    href=f"{href}/outline",
+                    rel="describedby",
+                    type="application/geo+json",
+                    title="City outline",
+                ),
+            ],
+        )
+
+
+class CityList(BaseModel):
+    """``GET /cities``."""
+
+    cities: list[CityPublic]
+
+
+class Health(BaseModel):
+    """``GET /health``."""
+
+    status: str = Field(examples=["ok"])
+    database: str = Field(examples=["ok"])
+    postgresql: str
+    postgis: str
+    schema_revision: str | None
+    version: str
+
+
+class AppConfig(BaseModel):
+    """``GET /config``: what the web map needs to start."""
+
+    default_city: str
+    basemap_url: str | None
+    version: str

@@ -1,0 +1,1 @@
+"""Demo-city generator and importers: plain functions that take a Session."""

@@ -1,0 +1,1 @@
+"""Spatial core of Tree Point O: settings, database, models, CRS and geometry helpers."""

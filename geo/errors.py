@@ -1,0 +1,57 @@
+"""Domain errors: one base ``GeoError``; api/ maps each subclass to an HTTP status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class GeoError(Exception):
+    """Base of every error the spatial core raises on purpose.
+
+    Attributes:
+        detail: A human-readable sentence safe to show to users (no SQL, no paths).
+        errors: Optional field errors, each ``{"field": ..., "message": ...}``.
+    """
+
+    title = "Error"
+
+    def __init__(self, detail: str, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class NotFoundError(GeoError):
+    """A city, layer or feature does not exist."""
+
+    title = "Not found"
+
+
+class InvalidInputError(GeoError):
+    """Input is well-formed but not acceptable (bad bbox, out-of-range value)."""
+
+    title = "Invalid input"
+
+
+class InvalidGeometryError(InvalidInputError):
+    """A geometry is empty, of the wrong type, invalid, or outside the city."""
+
+    title = "Invalid geometry"
+
+
+class ConflictError(GeoError):
+    """The write clashes with existing data (duplicate natural key)."""
+
+    title = "Conflict"
+
+
+class ClusterError(GeoError):
+    """The embedded PostgreSQL cluster could not be created, started or stopped."""
+
+    title = "Database cluster error"
+
+
+class DatabaseUnavailableError(GeoError):
+    """The database cannot be reached."""
+
+    title = "Database unavailable"

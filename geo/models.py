@@ -1,0 +1,229 @@
+"""ORM models of schema v1 (SQLAlchemy 2 typed mapping, GeoAlchemy2 geometry columns)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ADMIN_LEVELS = ("kota", "kecamatan", "kelurahan")
+SCHOOL_LEVELS = ("SD", "SMP", "SMA", "SMK", "SLB")
+SCHOOL_STATUSES = ("negeri", "swasta")
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention, so migrations get stable names."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _geom(kind: str) -> Geometry:
+    # Indexes are declared explicitly (GiST) so models and migrations stay identical.
+    return Geometry(geometry_type=kind, srid=4326, spatial_index=False)
+
+
+def _geom_checks() -> tuple[CheckConstraint, CheckConstraint]:
+    return (
+        CheckConstraint("NOT ST_IsEmpty(geom)", name="geom_not_empty"),
+        CheckConstraint("ST_IsValid(geom)", name="geom_valid"),
+    )
+
+
+def _gist(table: str) -> Index:
+    return Index(f"ix_{table}_geom", "geom", postgresql_using="gist")
+
+
+class City(Base):
+    """A city served by this deployment; every domain row points to one."""
+
+    __tablename__ = "city"
+    __table_args__ = (
+        CheckConstraint("slug ~ '^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$'", name="slug_format"),
+        CheckConstraint("utm_srid BETWEEN 32601 AND 32760", name="utm_srid_range"),
+        CheckConstraint("default_zoom BETWEEN 0 AND 22", name="zoom_range"),
+        CheckConstraint(
+            "center_lon BETWEEN -180 AND 180 AND center_lat BETWEEN -90 AND 90",
+            name="center_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    bbox: Mapped[WKBElement] = mapped_column(_geom("POLYGON"))
+    center_lon: Mapped[float] = mapped_column(Float)
+    center_lat: Mapped[float] = mapped_column(Float)
+    default_zoom: Mapped[int] = mapped_column(SmallInteger, server_default=text("12"))
+    utm_srid: Mapped[int] = mapped_column(Integer, server_default=text("32748"))
+    demo: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+def _city_fk() -> Mapped[int]:
+    return mapped_column(ForeignKey("city.id", ondelete="CASCADE"), index=True)
+
+
+class AdminArea(Base):
+    """Kota, kecamatan or kelurahan with its official (Kemendagri) code."""
+
+    __tablename__ = "admin_area"
+    __table_args__ = (
+        UniqueConstraint("city_id", "level", "code"),
+        CheckConstraint(f"level IN {ADMIN_LEVELS!r}", name="level_known"),
+        *_geom_checks(),
+        _gist("admin_area"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    city_id: Mapped[int] = _city_fk()
+    level: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    parent_code: Mapped[str | None] = mapped_column(String(32))
+    geom: Mapped[WKBElement] = mapped_column(_geom("MULTIPOLYGON"))
+
+
+class RoadEdge(Base):
+    """One edge of the city's road network (directed when ``oneway``)."""
+
+    __tablename__ = "road_edge"
+    __table_args__ = (
+        CheckConstraint("length_m >= 0", name="length_positive"),
+        *_geom_checks(),
+        _gist("road_edge"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    city_id: Mapped[int] = _city_fk()
+    u: Mapped[int | None] = mapped_column(BigInteger)
+    v: Mapped[int | None] = mapped_column(BigInteger)
+    osm_id: Mapped[int | None] = mapped_column(BigInteger)
+    name: Mapped[str | None] = mapped_column(String(200))
+    road_class: Mapped[str] = mapped_column(String(32), server_default=text("'residential'"))
+    oneway: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    length_m: Mapped[float] = mapped_column(Float)
+    geom: Mapped[WKBElement] = mapped_column(_geom("LINESTRING"))
+
+
+class AngkotRoute(Base):
+    """One direction of an angkot route (two-way service is two rows)."""
+
+    __tablename__ = "angkot_route"
+    __table_args__ = (
+        UniqueConstraint("city_id", "code", "direction"),
+        CheckConstraint("direction IN (0, 1)", name="direction_known"),
+        CheckConstraint("colour ~ '^#[0-9a-fA-F]{6}$'", name="colour_hex"),
+        CheckConstraint("fare_idr >= 0", name="fare_positive"),
+        CheckConstraint("headway_s > 0", name="headway_positive"),
+        CheckConstraint("speed_kmh > 0 AND speed_kmh <= 120", name="speed_range"),
+        CheckConstraint("ST_NPoints(geom) >= 2", name="geom_two_points"),
+        *_geom_checks(),
+        _gist("angkot_route"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    city_id: Mapped[int] = _city_fk()
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    direction: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    origin: Mapped[str | None] = mapped_column(String(200))
+    destination: Mapped[str | None] = mapped_column(String(200))
+    colour: Mapped[str] = mapped_column(String(7), server_default=text("'#1f78b4'"))
+    fare_idr: Mapped[int] = mapped_column(Integer, server_default=text("5000"))
+    headway_s: Mapped[int] = mapped_column(Integer, server_default=text("600"))
+    speed_kmh: Mapped[float] = mapped_column(Float, server_default=text("15"))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    revision: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    geom: Mapped[WKBElement] = mapped_column(_geom("LINESTRING"))
+
+
+class School(Base):
+    """A school (Dapodik NPSN) as a point."""
+
+    __tablename__ = "school"
+    __table_args__ = (
+        UniqueConstraint("city_id", "npsn"),
+        CheckConstraint(f"level IN {SCHOOL_LEVELS!r}", name="level_known"),
+        CheckConstraint(f"status IN {SCHOOL_STATUSES!r}", name="status_known"),
+        *_geom_checks(),
+        _gist("school"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    city_id: Mapped[int] = _city_fk()
+    npsn: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(8))
+    address: Mapped[str | None] = mapped_column(Text)
+    kelurahan_code: Mapped[str | None] = mapped_column(String(32))
+    geom: Mapped[WKBElement] = mapped_column(_geom("POINT"))
+
+
+class PermitParcel(Base):
+    """A land parcel with a permit (perizinan)."""
+
+    __tablename__ = "permit_parcel"
+    __table_args__ = (
+        UniqueConstraint("city_id", "code"),
+        *_geom_checks(),
+        _gist("permit_parcel"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    city_id: Mapped[int] = _city_fk()
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    permit_type: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32), server_default=text("'aktif'"))
+    issued_on: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    geom: Mapped[WKBElement] = mapped_column(_geom("MULTIPOLYGON"))
+
+
+class LayerRevision(Base):
+    """Revision counter per city and layer, bumped by triggers in the writing transaction."""
+
+    __tablename__ = "layer_revision"
+
+    city_id: Mapped[int] = mapped_column(
+        ForeignKey("city.id", ondelete="CASCADE"), primary_key=True
+    )
+    layer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger, server_default=text("1"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# table -> layer name ("{level}" means: the row's level column) used by the revision triggers
+REVISIONED_TABLES: dict[str, str] = {
+    "admin_area": "{level}",
+    "road_edge": "roads",
+    "angkot_route": "angkot_routes",
+    "school": "schools",
+    "permit_parcel": "parcels",
+}

@@ -1,0 +1,72 @@
+"""Settings from the environment (prefix ``TPO_``) or a ``.env`` file; never built at import."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+
+class Settings(BaseSettings):
+    """Everything configurable in Tree Point O.
+
+    With ``database_url`` unset the embedded PostGIS cluster under ``var_dir/pg`` is used.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="TPO_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of an external PostGIS (postgresql+psycopg://...). "
+        "Unset: the embedded cluster under var/pg is used.",
+    )
+    var_dir: Path = Field(default=PROJECT_ROOT / "var", description="Runtime state folder.")
+    pg_bin_dir: Path = Field(
+        default=Path("/usr/lib/postgresql/15/bin"), description="initdb/pg_ctl location."
+    )
+    db_name: str = Field(default="tpo", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    web_dir: Path = Field(default=PROJECT_ROOT / "web")
+    default_city: str = "tangerang"
+    basemap_url: str | None = Field(
+        default=None, description="Optional XYZ tile URL template for an external basemap."
+    )
+    pool_size: int = Field(default=5, ge=1, le=100)
+    statement_timeout_ms: int = Field(default=15_000, ge=100)
+    max_body_bytes: int = Field(default=5_000_000, ge=1_000)
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        if not value.startswith("postgresql+psycopg://"):
+            raise ValueError("must be a PostgreSQL URL (postgresql://user:pass@host:port/db)")
+        return value
+
+    @field_validator("default_city")
+    @classmethod
+    def _check_slug(cls, value: str) -> str:
+        if not _SLUG_RE.match(value):
+            raise ValueError("city slugs are lowercase letters, digits and '-'")
+        return value
+
+    @property
+    def pg_dir(self) -> Path:
+        """Folder of the embedded PostgreSQL cluster."""
+        return self.var_dir / "pg"
+
+
+def is_valid_slug(value: str) -> bool:
+    """Tell whether ``value`` is a valid city slug (``tangerang``, ``tangerang-real``)."""
+    return bool(_SLUG_RE.match(value))

@@ -1,0 +1,1 @@
+"""Layer registry and the GeoJSON / MVT / OGC API documents built in SQL."""

@@ -1,0 +1,142 @@
+"""/health, /config, /cities and problem+json for every kind of error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from geo.cities import create_city
+
+pytestmark = pytest.mark.postgis
+PROBLEM = "application/problem+json"
+BBOX = (106.55, -6.26, 106.75, -6.09)
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert set(body) >= {"type", "title", "status", "detail", "instance"}
+    assert body["status"] == status
+    assert body["type"].startswith("https://")
+    text = response.text
+    assert "Traceback" not in text
+    assert "SELECT" not in text
+    assert "sqlalchemy" not in text.lower()
+    return body
+
+
+def test_health(client: Any) -> None:
+    r = client.get("/health")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/json"
+    body = r.json()
+    assert body["status"] == "ok"
+    assert body["database"] == "ok"
+    assert body["postgis"].startswith("3.")
+    assert body["postgresql"].startswith("15")
+    assert body["schema_revision"] == "0001"
+
+
+def test_config(client: Any) -> None:
+    r = client.get("/config")
+    assert r.status_code == 200
+    assert r.json() == {"default_city": "tangerang", "basemap_url": None, "version": "0.1.0"}
+
+
+def test_cities_list_and_one(client: Any, db: Session) -> None:
+    assert client.get("/cities").json() == {"cities": []}
+    create_city(db, "tangerang", "Kota Tangerang", BBOX, zoom=12)
+    body = client.get("/cities").json()
+    assert [c["slug"] for c in body["cities"]] == ["tangerang"]
+    one = client.get("/cities/tangerang").json()
+    assert one["name"] == "Kota Tangerang"
+    assert one["bbox"] == pytest.approx(list(BBOX))
+    assert one["utm_srid"] == 32748
+    assert {link["rel"] for link in one["links"]} == {"self", "describedby"}
+
+
+def test_outline_falls_back_to_bbox(client: Any, db: Session) -> None:
+    create_city(db, "tangerang", "Kota Tangerang", BBOX)
+    r = client.get("/cities/tangerang/outline")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/geo+json"
+    fc = r.json()
+    assert fc["type"] == "FeatureCollection"
+    geom = fc["features"][0]["geometry"]
+    assert geom["type"] == "Polygon"
+    xs = [p[0] for p in geom["coordinates"][0]]
+    assert min(xs) == pytest.approx(106.55)
+
+
+def test_unknown_route_is_problem(client: Any) -> None:
+    body = assert_problem(client.get("/nope"), 404)
+    assert body["instance"] == "/nope"
+
+
+def test_unknown_city_is_problem(client: Any) -> None:
+    body = assert_problem(client.get("/cities/unknown"), 404)
+    assert "unknown" in body["detail"]
+    assert_problem(client.get("/cities/unknown/outline"), 404)
+
+
+def test_bad_slug_is_problem(client: Any) -> None:
+    assert_problem(client.get("/cities/" + "x" * 70), 422)
+
+
+def test_method_not_allowed_is_problem(client: Any) -> None:
+    assert_problem(client.delete("/health"), 405)
+
+
+def test_malformed_query_is_problem(client: Any) -> None:
+    """A malformed query gets 422 with the field named in `errors` (FastAPI validation)."""
+    from fastapi import Query
+
+    app = client.app
+
+    @app.get("/_probe")
+    def probe(n: int = Query(ge=1)) -> dict[str, int]:
+        return {"n": n}
+
+    # the catch-all routes were added before; move the probe first
+    app.router.routes.insert(0, app.router.routes.pop())
+    body = assert_problem(client.get("/_probe?n=abc"), 422)
+    assert body["errors"][0]["field"] == "n"
+    assert body["errors"][0]["in"] == "query"
+    assert_problem(client.get("/_probe?n=0"), 422)
+
+
+def test_body_too_large_is_413(client: Any) -> None:
+    r = client.post("/cities", content=b"x" * 6_000_000)
+    assert_problem(r, 413)
+
+
+def test_server_error_hides_details(client: Any) -> None:
+    app = client.app
+
+    @app.get("/_boom")
+    def boom() -> None:
+        raise RuntimeError("secret SELECT * FROM city; password=hunter2")
+
+    app.router.routes.insert(0, app.router.routes.pop())
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        body = assert_problem(c.get("/_boom"), 500)
+    assert "hunter2" not in str(body)
+
+
+def test_openapi_and_docs(client: Any) -> None:
+    spec = client.get("/openapi.json").json()
+    assert "/health" in spec["paths"]
+    assert "/cities/{city}" in spec["paths"]
+    assert client.get("/docs").status_code == 200
+
+
+def test_index_serves_map(client: Any) -> None:
+    r = client.get("/")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    assert "leaflet" in r.text.lower()
