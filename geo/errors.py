@@ -39,6 +39,12 @@ class InvalidGeometryError(InvalidInputError):
     title = "Invalid geometry"
 
 
+class InvalidFileError(InvalidInputError):
+    """An import file is unreadable, empty, not geospatial, or lacks what the import needs."""
+
+    title = "Invalid file"
+
+
 class ConflictError(GeoError):
     """The write clashes with existing data (duplicate natural key)."""
 

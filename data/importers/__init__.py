@@ -1,0 +1,20 @@
+"""Importers that load a real city: boundaries, schools, OSM roads, angkot routes and GTFS."""
+
+from data.importers.boundaries import import_boundaries
+from data.importers.common import ImportReport, Progress
+from data.importers.gtfs import import_gtfs
+from data.importers.osm import import_osm, import_osm_place
+from data.importers.routes import RouteDefaults, import_routes
+from data.importers.schools import import_schools
+
+__all__ = [
+    "ImportReport",
+    "Progress",
+    "RouteDefaults",
+    "import_boundaries",
+    "import_gtfs",
+    "import_osm",
+    "import_osm_place",
+    "import_routes",
+    "import_schools",
+]
