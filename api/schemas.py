@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from geo.cities import CityInfo
+from layers.ogc import landing_links
 
 
 class Link(BaseModel):
@@ -48,6 +49,8 @@ class CityPublic(BaseModel):
                     type="application/geo+json",
                     title="City outline",
                 ),
+                # the city page is also its OGC API Features landing page
+                *(Link(**link) for link in landing_links(href, f"{base}/openapi.json")),
             ],
         )
 

@@ -1,0 +1,261 @@
+"""OGC API - Features per city: conformance, collections, queryables, items (bytes from SQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Path, Request, Response
+
+from api.deps import CityDep, SessionDep, get_city_dep
+from geo.cities import CityInfo
+from layers import features, ogc
+from layers.registry import LayerDef, get_layer, public_layers
+from layers.revision import begin_layer_read, document_etag, etag_matches, layer_etag
+from layers.revision import layer_revisions as read_revisions
+
+router = APIRouter(prefix="/cities/{city}", tags=["layers (OGC API Features)"])
+JSON = "application/json"
+GEOJSON = "application/geo+json"
+# OGC API Features Part 2: the CRS of the coordinates (GDAL logs its absence)
+CONTENT_CRS = {"Content-Crs": f"<{features.CRS84}>"}
+LayerId = Annotated[str, Path(description="Layer id, e.g. `schools`", max_length=64)]
+FeatureId = Annotated[int, Path(description="Feature id (integer)")]
+
+_ITEM_PARAMS: list[dict[str, Any]] = [
+    {
+        "name": "bbox",
+        "in": "query",
+        "required": False,
+        "description": "minx,miny,maxx,maxy in lon/lat (CRS84)",
+        "schema": {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4},
+        "style": "form",
+        "explode": False,
+    },
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "description": "Page size (1 up to the layer's maxLimit; default the layer's defaultLimit)",
+        "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": min(layer.max_limit for layer in public_layers()),
+            "default": 100,
+        },
+    },
+    {
+        "name": "offset",
+        "in": "query",
+        "required": False,
+        "description": "Features to skip (ordered by id)",
+        "schema": {"type": "integer", "minimum": 0, "default": 0},
+    },
+    {
+        "name": "properties",
+        "in": "query",
+        "required": False,
+        "description": "Comma-separated property names to return",
+        "schema": {"type": "string"},
+    },
+]
+
+
+def city_url(request: Request, city: CityInfo) -> str:
+    """Absolute URL of a city's OGC API landing page."""
+    return f"{str(request.base_url).rstrip('/')}/cities/{city.slug}"
+
+
+def city_facts(city: CityInfo) -> str:
+    """City facts shown by metadata documents, for their ETags."""
+    return f"{city.name}|{city.bbox}|{city.center}|{city.zoom}"
+
+
+def public_layer(layer_id: str) -> LayerDef:
+    """A public layer, or a 404 problem (non-public layers are hidden)."""
+    return get_layer(layer_id)
+
+
+def cache_headers(etag: str, public: bool) -> dict[str, str]:
+    """ETag plus Cache-Control: caches may keep the response but must revalidate it (ETag).
+
+    ``no-cache`` (not ``max-age``) so a map never shows a layer older than the last write:
+    revalidation is one cheap revision read answered with 304.
+    """
+    scope = "public" if public else "private"
+    return {"ETag": etag, "Cache-Control": f"{scope}, no-cache"}
+
+
+def conditional(
+    request: Request,
+    etag: str,
+    body: Callable[[], bytes],
+    *,
+    public: bool,
+    media_type: str,
+    extra: dict[str, str] | None = None,
+) -> Response:
+    """304 when ``If-None-Match`` matches ``etag``; else 200 with ``body()``."""
+    headers = {**cache_headers(etag, public), **(extra or {})}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body(), media_type=media_type, headers=headers)
+
+
+def json_bytes(doc: Any) -> bytes:
+    """Serialise a document (orjson)."""
+    return orjson.dumps(doc)
+
+
+@router.get(
+    "/conformance",
+    summary="Conformance classes",
+    response_class=Response,
+    responses={200: {"content": {JSON: {}}}},
+    dependencies=[Depends(get_city_dep)],
+)
+def get_conformance() -> Response:
+    """OGC API Features Part 1 core, GeoJSON and OpenAPI 3.0, Part 3 queryables."""
+    return Response(json_bytes(ogc.conformance()), media_type=JSON)
+
+
+@router.get(
+    "/collections",
+    summary="Layers of a city",
+    response_class=Response,
+    responses={200: {"content": {JSON: {}}}},
+)
+def get_collections(city: CityDep, session: SessionDep, request: Request) -> Response:
+    """Every public layer with its extent, links, map style and zoom range."""
+    layers = public_layers()
+    revisions = read_revisions(session, city.id)
+    etag = document_etag(
+        city.id, "all", {lyr.id: revisions.get(lyr.id, 0) for lyr in layers}, city_facts(city)
+    )
+    return conditional(
+        request,
+        etag,
+        lambda: json_bytes(ogc.collections(session, city, city_url(request, city), layers)),
+        public=True,
+        media_type=JSON,
+    )
+
+
+@router.get(
+    "/collections/{layer}",
+    summary="One layer",
+    response_class=Response,
+    responses={200: {"content": {JSON: {}}}},
+)
+def get_collection(
+    city: CityDep, layer: LayerId, session: SessionDep, request: Request
+) -> Response:
+    """A layer's extent, CRS, links (items, queryables, tiles), style and zoom range."""
+    lyr = public_layer(layer)
+    revision = begin_layer_read(session, city.id, lyr.id)
+    etag = document_etag(city.id, lyr.id, {lyr.id: revision}, city_facts(city))
+
+    def body() -> bytes:
+        bbox = ogc.layer_extents(session, city, [lyr])[lyr.id]
+        return json_bytes(ogc.collection(lyr, city, city_url(request, city), bbox))
+
+    return conditional(request, etag, body, public=lyr.public, media_type=JSON)
+
+
+@router.get(
+    "/collections/{layer}/queryables",
+    summary="Queryable properties of a layer",
+    response_class=Response,
+    responses={200: {"content": {JSON: {}}}},
+)
+def get_queryables(city: CityDep, layer: LayerId, request: Request) -> Response:
+    """JSON Schema of the properties usable as `?name=value` filters on the items."""
+    lyr = public_layer(layer)
+    return Response(json_bytes(ogc.queryables(lyr, city_url(request, city))), media_type=JSON)
+
+
+@router.get(
+    "/collections/{layer}/items",
+    summary="Features of a layer (GeoJSON)",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}}}},
+    openapi_extra={"parameters": _ITEM_PARAMS},
+)
+def get_items(city: CityDep, layer: LayerId, session: SessionDep, request: Request) -> Response:
+    """A page of features built by PostgreSQL: `bbox`, `limit`, `offset`, `properties`, and
+    `?property=value` filters on the queryables. `numberMatched` is exact up to 100,000
+    matches, estimated by the query planner above."""
+    lyr = public_layer(layer)
+    query = features.parse_items_query(lyr, request.query_params.multi_items())
+    etag = layer_etag(city.id, lyr.id, begin_layer_read(session, city.id, lyr.id))
+
+    def body() -> bytes:
+        page = features.fetch_items(session, city.id, lyr, query)
+        return features.feature_collection(
+            page, _items_links(request, city, lyr, query, page), _now()
+        )
+
+    return conditional(
+        request, etag, body, public=lyr.public, media_type=GEOJSON, extra=CONTENT_CRS
+    )
+
+
+@router.get(
+    "/collections/{layer}/items/{fid}",
+    summary="One feature (GeoJSON)",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}}}},
+)
+def get_item(
+    city: CityDep, layer: LayerId, fid: FeatureId, session: SessionDep, request: Request
+) -> Response:
+    """One feature by id; 404 problem when it does not exist."""
+    lyr = public_layer(layer)
+    etag = layer_etag(city.id, lyr.id, begin_layer_read(session, city.id, lyr.id))
+    base = f"{city_url(request, city)}/collections/{lyr.id}"
+    links = [
+        {"href": str(request.url), "rel": "self", "type": GEOJSON, "title": "This feature"},
+        {"href": base, "rel": "collection", "type": JSON, "title": lyr.title_id},
+    ]
+    return conditional(
+        request,
+        etag,
+        lambda: features.fetch_item(session, city.id, lyr, fid, links),
+        public=lyr.public,
+        media_type=GEOJSON,
+        extra=CONTENT_CRS,
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _items_links(
+    request: Request,
+    city: CityInfo,
+    layer: LayerDef,
+    query: features.ItemsQuery,
+    page: features.FeaturePage,
+) -> list[dict[str, str]]:
+    url = request.url
+    links = [
+        {"href": str(url), "rel": "self", "type": GEOJSON, "title": "This page"},
+        {
+            "href": f"{city_url(request, city)}/collections/{layer.id}",
+            "rel": "collection",
+            "type": JSON,
+            "title": layer.title_id,
+        },
+    ]
+    following = features.next_offset(query, page)
+    if following is not None:
+        href = str(url.include_query_params(offset=following, limit=query.limit))
+        links.append({"href": href, "rel": "next", "type": GEOJSON, "title": "Next page"})
+    previous = features.prev_offset(query)
+    if previous is not None:
+        href = str(url.include_query_params(offset=previous, limit=query.limit))
+        links.append({"href": href, "rel": "prev", "type": GEOJSON, "title": "Previous page"})
+    return links

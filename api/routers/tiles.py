@@ -1,0 +1,76 @@
+"""Vector tiles per city and layer: WebMercatorQuad MVT tiles and their TileJSON."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
+
+from api.deps import CityDep, SessionDep
+from api.routers.ogc import (
+    JSON,
+    LayerId,
+    cache_headers,
+    city_facts,
+    city_url,
+    json_bytes,
+    public_layer,
+)
+from layers import ogc
+from layers.revision import begin_layer_read, document_etag, etag_matches, layer_etag
+from layers.tiles import MVT, check_tile, fetch_tile, is_aggregated
+
+router = APIRouter(prefix="/cities/{city}/collections/{layer}/tiles", tags=["layers (tiles)"])
+TileIndex = Annotated[int, Path(description="Tile index (WebMercatorQuad)")]
+
+
+@router.get(
+    "/WebMercatorQuad",
+    summary="TileJSON of a layer's vector tiles",
+    response_class=Response,
+    responses={200: {"content": {JSON: {}}}},
+)
+def get_tilejson(city: CityDep, layer: LayerId, session: SessionDep, request: Request) -> Response:
+    """TileJSON 3.0: tile URL template, zoom range, bounds, centre and the layer's fields."""
+    lyr = public_layer(layer)
+    revision = begin_layer_read(session, city.id, lyr.id)
+    etag = document_etag(city.id, f"{lyr.id}-tilejson", {lyr.id: revision}, city_facts(city))
+    headers = cache_headers(etag, lyr.public)
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    doc = ogc.tilejson(lyr, city, city_url(request, city))
+    return Response(json_bytes(doc), media_type=JSON, headers=headers)
+
+
+@router.get(
+    "/WebMercatorQuad/{z}/{x}/{y}",
+    summary="One vector tile (MVT)",
+    response_class=Response,
+    responses={
+        200: {"content": {MVT: {}}, "description": "The tile"},
+        204: {"description": "Nothing in this tile"},
+    },
+)
+def get_tile(
+    *,
+    city: CityDep,
+    layer: LayerId,
+    z: TileIndex,
+    x: TileIndex,
+    y: TileIndex,
+    session: SessionDep,
+    request: Request,
+) -> Response:
+    """A Mapbox Vector Tile whose layer name is the layer id. At most the layer's feature cap
+    (newest first for points); point layers at low zoom get counts per grid cell (`count`).
+    404 problem for a tile outside the tile matrix or the layer's zoom range."""
+    lyr = public_layer(layer)
+    check_tile(lyr, z, x, y)
+    revision = begin_layer_read(session, city.id, lyr.id, parallel=is_aggregated(lyr, z))
+    headers = cache_headers(layer_etag(city.id, lyr.id, revision), lyr.public)
+    if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    body = fetch_tile(session, city.id, lyr, z=z, x=x, y=y)
+    if not body:
+        return Response(status_code=204, headers=headers)
+    return Response(body, media_type=MVT, headers=headers)

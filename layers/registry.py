@@ -1,0 +1,287 @@
+"""The layer registry: one declarative ``LayerDef`` per map layer (source, properties, style)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from geo.errors import NotFoundError
+from geo.models import SCHOOL_LEVELS, SCHOOL_STATUSES
+
+PropType = Literal["string", "integer", "number", "boolean", "datetime"]
+GeometryType = Literal["Point", "LineString", "Polygon", "MultiPolygon", "MultiLineString"]
+
+# Zoom limits of the WebMercatorQuad tile matrix set.
+MAX_TILE_ZOOM = 22
+POINT_TYPES = ("Point", "MultiPoint")
+
+
+@dataclass(frozen=True)
+class Prop:
+    """A public property of a layer.
+
+    Attributes:
+        name: Name in GeoJSON/MVT and in query filters.
+        type: JSON Schema type used to parse filter values and to describe the layer.
+        column: Column of the source table (a constant, never from a request).
+        title: Human title (Bahasa Indonesia).
+        filterable: Whether ``?name=value`` filters the items.
+        enum: Allowed values, when the column has a check constraint.
+    """
+
+    name: str
+    type: PropType
+    column: str = ""
+    title: str = ""
+    filterable: bool = True
+    enum: tuple[str, ...] = ()
+
+    @property
+    def sql(self) -> str:
+        """The column expression on the table alias ``t``."""
+        return f"t.{self.column or self.name}"
+
+
+@dataclass(frozen=True)
+class Style:
+    """Default map style of a layer (the web map may override it)."""
+
+    colour: str = "#3388ff"
+    width: float = 2.0
+    fill_colour: str | None = None
+    fill_opacity: float = 0.0
+    radius: float = 6.0
+    icon: str | None = None
+    colour_property: str | None = None  # a property holding a per-feature colour
+
+
+@dataclass(frozen=True)
+class LayerDef:
+    """Everything the services need to know about one layer.
+
+    Attributes:
+        id: Layer id in URLs, MVT layer name and ``layer_revision.layer``.
+        title_id: Title in Bahasa Indonesia (the default language).
+        title_en: Title in English.
+        description: One sentence about the layer.
+        table: Source table (constant).
+        where: Fixed SQL condition on alias ``t`` (constant), e.g. ``t.level = 'kota'``.
+        geometry_type: GeoJSON geometry type of the ``geom`` column.
+        properties: Public properties, in output order.
+        style: Default style.
+        min_zoom: Lowest zoom with tiles.
+        max_zoom: Highest zoom with tiles.
+        default_limit: Page size when ``limit`` is absent.
+        max_limit: Largest accepted ``limit``.
+        public: Non-public layers answer 404 everywhere.
+        tile_feature_cap: Most features in one tile.
+        tile_order: SQL ORDER BY (alias ``t``, constant) choosing which features fill the cap.
+        aggregate_below_zoom: Point layers: below this zoom tiles hold counts per grid cell.
+        id_column: Integer primary key used as feature id.
+        geom_column: Geometry column (SRID 4326).
+    """
+
+    id: str
+    title_id: str
+    title_en: str
+    description: str
+    table: str
+    geometry_type: GeometryType
+    properties: tuple[Prop, ...]
+    where: str = "TRUE"
+    style: Style = field(default_factory=Style)
+    min_zoom: int = 0
+    max_zoom: int = 20
+    default_limit: int = 100
+    max_limit: int = 10_000
+    public: bool = True
+    tile_feature_cap: int = 5_000
+    tile_order: str = "t.id DESC"
+    aggregate_below_zoom: int | None = None
+    id_column: str = "id"
+    geom_column: str = "geom"
+
+    @property
+    def is_point(self) -> bool:
+        """True for point layers (aggregated at low zoom)."""
+        return self.geometry_type in POINT_TYPES
+
+    def prop(self, name: str) -> Prop | None:
+        """The public property called ``name``, if any."""
+        return next((p for p in self.properties if p.name == name), None)
+
+
+_ADMIN_PROPS = (
+    Prop("code", "string", title="Kode wilayah (Kemendagri)"),
+    Prop("name", "string", title="Nama"),
+)
+
+
+def _admin(
+    level: str, title_id: str, title_en: str, *, style: Style, min_zoom: int, parent: bool
+) -> LayerDef:
+    props = (
+        (*_ADMIN_PROPS, Prop("parent_code", "string", title="Kode induk"))
+        if parent
+        else (_ADMIN_PROPS)
+    )
+    return LayerDef(
+        id=level,
+        title_id=title_id,
+        title_en=title_en,
+        description=f"Administrative boundaries: {title_en.lower()}.",
+        table="admin_area",
+        where=f"t.level = '{level}'",
+        geometry_type="MultiPolygon",
+        properties=props,
+        style=style,
+        min_zoom=min_zoom,
+        default_limit=200,
+        max_limit=2_000,
+        tile_feature_cap=2_000,
+        tile_order="t.id",
+    )
+
+
+LAYERS: dict[str, LayerDef] = {
+    layer.id: layer
+    for layer in (
+        _admin(
+            "kota",
+            "Batas kota",
+            "City boundary",
+            style=Style("#222222", 3.0),
+            min_zoom=0,
+            parent=False,
+        ),
+        _admin(
+            "kecamatan",
+            "Kecamatan",
+            "Districts",
+            style=Style("#6a3d9a", 2.0, "#6a3d9a", 0.05),
+            min_zoom=8,
+            parent=True,
+        ),
+        _admin(
+            "kelurahan",
+            "Kelurahan",
+            "Urban villages",
+            style=Style("#888888", 1.0, "#cccccc", 0.1),
+            min_zoom=10,
+            parent=True,
+        ),
+        LayerDef(
+            id="roads",
+            title_id="Jalan",
+            title_en="Roads",
+            description="The road network (one row per directed or two-way edge).",
+            table="road_edge",
+            geometry_type="LineString",
+            properties=(
+                Prop("name", "string", title="Nama jalan"),
+                Prop("road_class", "string", title="Kelas jalan"),
+                Prop("oneway", "boolean", title="Satu arah"),
+                Prop("length_m", "number", title="Panjang (m)", filterable=False),
+            ),
+            style=Style("#b0a48a", 1.5),
+            min_zoom=10,
+            default_limit=500,
+            max_limit=10_000,
+            tile_feature_cap=8_000,
+            tile_order="t.length_m DESC, t.id",
+        ),
+        LayerDef(
+            id="angkot_routes",
+            title_id="Trayek angkot",
+            title_en="Angkot routes",
+            description="Angkot (minibus) routes, one row per direction.",
+            table="angkot_route",
+            geometry_type="LineString",
+            properties=(
+                Prop("code", "string", title="Kode trayek"),
+                Prop("name", "string", title="Nama trayek"),
+                Prop("direction", "integer", title="Arah"),
+                Prop("origin", "string", title="Asal"),
+                Prop("destination", "string", title="Tujuan"),
+                Prop("colour", "string", title="Warna", filterable=False),
+                Prop("fare_idr", "integer", title="Tarif (Rp)"),
+                Prop("headway_s", "integer", title="Selang waktu (detik)"),
+                Prop("active", "boolean", title="Aktif"),
+            ),
+            style=Style("#1f78b4", 3.0, colour_property="colour"),
+            min_zoom=8,
+            default_limit=100,
+            max_limit=1_000,
+            tile_feature_cap=1_000,
+            tile_order="t.id",
+        ),
+        LayerDef(
+            id="schools",
+            title_id="Sekolah",
+            title_en="Schools",
+            description="Schools (Dapodik NPSN) as points.",
+            table="school",
+            geometry_type="Point",
+            properties=(
+                Prop("npsn", "string", title="NPSN"),
+                Prop("name", "string", title="Nama sekolah"),
+                Prop("level", "string", title="Jenjang", enum=SCHOOL_LEVELS),
+                Prop("status", "string", title="Status", enum=SCHOOL_STATUSES),
+                Prop("address", "string", title="Alamat", filterable=False),
+                Prop("kelurahan_code", "string", title="Kode kelurahan"),
+            ),
+            style=Style("#e31a1c", 1.0, "#fb9a99", 0.9, radius=6.0, icon="school"),
+            min_zoom=8,
+            default_limit=500,
+            max_limit=10_000,
+            tile_feature_cap=4_000,
+            tile_order="t.id DESC",
+            aggregate_below_zoom=12,
+        ),
+        LayerDef(
+            id="parcels",
+            title_id="Persil perizinan",
+            title_en="Permit parcels",
+            description="Land parcels with a permit (perizinan).",
+            table="permit_parcel",
+            geometry_type="MultiPolygon",
+            properties=(
+                Prop("code", "string", title="Nomor izin"),
+                Prop("name", "string", title="Nama"),
+                Prop("permit_type", "string", title="Jenis izin"),
+                Prop("status", "string", title="Status"),
+                Prop("issued_on", "datetime", title="Tanggal terbit", filterable=False),
+            ),
+            style=Style("#33a02c", 1.0, "#b2df8a", 0.4),
+            min_zoom=12,
+            default_limit=200,
+            max_limit=5_000,
+            tile_feature_cap=4_000,
+            tile_order="t.id DESC",
+        ),
+    )
+}
+
+
+def get_layer(layer_id: str, *, include_private: bool = False) -> LayerDef:
+    """The layer called ``layer_id``.
+
+    Args:
+        layer_id: Layer id from the URL.
+        include_private: Also return non-public layers (internal use).
+
+    Returns:
+        Its definition.
+
+    Raises:
+        NotFoundError: No such layer, or it is not public.
+    """
+    layer = LAYERS.get(layer_id)
+    if layer is None or not (layer.public or include_private):
+        raise NotFoundError(f"no layer '{layer_id[:64]}'")
+    return layer
+
+
+def public_layers() -> list[LayerDef]:
+    """Public layers in registry order."""
+    return [layer for layer in LAYERS.values() if layer.public]

@@ -1,0 +1,303 @@
+"""OGC API - Features over HTTP: documents, items, paging, filters, errors and caching."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from layers.registry import LAYERS
+from tests.api.test_service import assert_problem
+from tests.layers.sample import N_SCHOOLS, SampleCity, insert_sample_city
+
+pytestmark = pytest.mark.postgis
+JSON = "application/json"
+GEOJSON = "application/geo+json"
+CITY = "/cities/ogc-test"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+ALL = ["kota", "kecamatan", "kelurahan", "roads", "angkot_routes", "schools", "parcels"]
+
+
+@pytest.fixture
+def sample(db: Session) -> SampleCity:
+    return insert_sample_city(db, "ogc-test")
+
+
+def _get(client: Any, path: str, media: str = JSON, **headers: str) -> Any:
+    r = client.get(path, headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == media
+    return r
+
+
+def _rels(doc: dict[str, Any]) -> dict[str, dict[str, str]]:
+    return {link["rel"]: link for link in doc["links"]}
+
+
+def test_landing_page(client: Any, sample: SampleCity) -> None:
+    doc = _get(client, CITY).json()
+    rels = _rels(doc)
+    assert rels["self"]["href"] == f"http://testserver{CITY}"
+    assert rels["conformance"]["href"] == f"http://testserver{CITY}/conformance"
+    assert rels["data"]["href"] == f"http://testserver{CITY}/collections"
+    assert rels["service-desc"]["href"] == "http://testserver/openapi.json"
+    assert rels["service-desc"]["type"] == "application/vnd.oai.openapi+json;version=3.0"
+
+
+def test_conformance(client: Any, sample: SampleCity) -> None:
+    classes = _get(client, f"{CITY}/conformance").json()["conformsTo"]
+    for part in ("core", "geojson", "oas30"):
+        assert f"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/{part}" in classes
+
+
+def test_collections(client: Any, sample: SampleCity) -> None:
+    r = _get(client, f"{CITY}/collections")
+    assert r.headers["etag"].startswith('W/"')
+    doc = r.json()
+    assert _rels(doc)["self"]["href"] == f"http://testserver{CITY}/collections"
+    assert [c["id"] for c in doc["collections"]] == ALL
+    minx, miny, maxx, maxy = sample.city.bbox
+    for coll in doc["collections"]:
+        assert coll["itemType"] == "feature"
+        assert coll["crs"] == [CRS84]
+        assert coll["title"]
+        assert coll["title_en"]
+        (bbox,) = coll["extent"]["spatial"]["bbox"]
+        assert minx <= bbox[0] <= bbox[2] <= maxx
+        assert miny <= bbox[1] <= bbox[3] <= maxy
+        rels = _rels(coll)
+        assert rels["items"]["href"] == f"http://testserver{CITY}/collections/{coll['id']}/items"
+        assert rels["items"]["type"] == GEOJSON
+        tiles = rels["http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"]["href"]
+        assert tiles.endswith(f"/collections/{coll['id']}/tiles/WebMercatorQuad")
+    schools = doc["collections"][ALL.index("schools")]
+    assert schools["extent"]["spatial"]["bbox"] == [[106.61, -6.21, 106.682, -6.154]]
+    assert schools["style"]["colour"].startswith("#")
+    assert schools["geometryType"] == "Point"
+
+
+def test_collection_and_queryables(client: Any, sample: SampleCity) -> None:
+    coll = _get(client, f"{CITY}/collections/angkot_routes").json()
+    assert coll["id"] == "angkot_routes"
+    assert coll["maxLimit"] == LAYERS["angkot_routes"].max_limit
+    q = _get(client, f"{CITY}/collections/schools/queryables").json()
+    assert q["type"] == "object"
+    assert q["$id"] == f"http://testserver{CITY}/collections/schools/queryables"
+    assert q["properties"]["level"] == {
+        "title": "Jenjang",
+        "type": "string",
+        "enum": ["SD", "SMP", "SMA", "SMK", "SLB"],
+    }
+    assert "address" not in q["properties"]  # not filterable
+    assert q["properties"]["geometry"]["$ref"].endswith("Point.json")
+
+
+def test_items_feature_collection(client: Any, sample: SampleCity) -> None:
+    r = _get(client, f"{CITY}/collections/schools/items?limit=10", GEOJSON)
+    assert r.headers["content-crs"] == f"<{CRS84}>"
+    fc = r.json()
+    assert fc["type"] == "FeatureCollection"
+    assert fc["numberMatched"] == N_SCHOOLS
+    assert fc["numberReturned"] == 10 == len(fc["features"])
+    assert fc["timeStamp"].endswith("Z")
+    rels = _rels(fc)
+    assert rels["self"]["href"] == f"http://testserver{CITY}/collections/schools/items?limit=10"
+    assert rels["collection"]["href"] == f"http://testserver{CITY}/collections/schools"
+    assert "prev" not in rels
+    assert "offset=10" in rels["next"]["href"]
+    feature = fc["features"][0]
+    assert set(feature) == {"type", "id", "geometry", "properties"}
+    lon, lat = feature["geometry"]["coordinates"]
+    assert 106 < lon < 107
+    assert -7 < lat < -6
+
+
+def test_follow_next_links_to_the_end(client: Any, sample: SampleCity) -> None:
+    url = f"{CITY}/collections/schools/items?limit=4&level=SD"
+    ids: list[int] = []
+    pages = 0
+    while url:
+        fc = _get(client, url, GEOJSON).json()
+        pages += 1
+        ids += [f["id"] for f in fc["features"]]
+        assert fc["numberMatched"] == 5
+        assert all(f["properties"]["level"] == "SD" for f in fc["features"])
+        nxt = _rels(fc).get("next")
+        url = nxt["href"].removeprefix("http://testserver") if nxt else ""
+    assert pages == 2
+    assert len(ids) == len(set(ids)) == 5
+    fc = _get(client, f"{CITY}/collections/schools/items?limit=4&offset=4&level=SD", GEOJSON).json()
+    prev = _rels(fc)["prev"]["href"]
+    assert "offset=0" in prev
+    assert "level=SD" in prev
+
+
+def test_every_layer_has_items(client: Any, sample: SampleCity) -> None:
+    for layer_id, count in sample.counts.items():
+        fc = _get(client, f"{CITY}/collections/{layer_id}/items", GEOJSON).json()
+        assert fc["numberMatched"] == fc["numberReturned"] == count
+        assert "next" not in _rels(fc)
+
+
+def test_bbox_filters_and_properties(client: Any, sample: SampleCity) -> None:
+    base = f"{CITY}/collections/schools/items"
+    fc = _get(client, f"{base}?bbox=106.605,-6.215,106.615,-6.15", GEOJSON).json()
+    assert fc["numberMatched"] == 5
+    fc = _get(client, f"{base}?level=SMP&status=negeri&unknown=1", GEOJSON).json()
+    assert {(f["properties"]["level"], f["properties"]["status"]) for f in fc["features"]} == {
+        ("SMP", "negeri")
+    }
+    assert fc["numberMatched"] == 2  # i in (6, 16)
+    fc = _get(client, f"{base}?properties=name,npsn&limit=1", GEOJSON).json()
+    assert list(fc["features"][0]["properties"]) == ["npsn", "name"]
+    fc = _get(client, f"{CITY}/collections/roads/items?oneway=false", GEOJSON).json()
+    assert fc["numberMatched"] == 6
+
+
+def test_one_item(client: Any, sample: SampleCity) -> None:
+    first = _get(client, f"{CITY}/collections/kelurahan/items?limit=1", GEOJSON).json()
+    fid = first["features"][0]["id"]
+    r = _get(client, f"{CITY}/collections/kelurahan/items/{fid}", GEOJSON)
+    item = r.json()
+    assert item["type"] == "Feature"
+    assert item["id"] == fid
+    assert item["geometry"]["type"] == "MultiPolygon"
+    assert _rels(item)["collection"]["href"] == f"http://testserver{CITY}/collections/kelurahan"
+    assert r.headers["etag"].startswith('W/"')
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "bbox=1,2,3",
+        "bbox=a,b,c,d",
+        "bbox=107,-6,106,-5",
+        "bbox=106,-5,107,-6",
+        "bbox=-181,-6,107,-5",
+        "bbox=106,-91,107,-5",
+        "bbox=nan,-6,107,-5",
+        "limit=0",
+        "limit=100000",
+        "limit=x",
+        "offset=-1",
+        "properties=name,nope",
+        "level=XX",
+        "sortby=name",
+        "crs=http://www.opengis.net/def/crs/EPSG/0/3857",
+        "name=a%00b",
+        "level=SD&level=SMP",
+    ],
+)
+def test_bad_items_queries(client: Any, sample: SampleCity, query: str) -> None:
+    body = assert_problem(client.get(f"{CITY}/collections/schools/items?{query}"), 422)
+    assert body["errors"]
+    assert body["errors"][0]["field"] == query.split("=", maxsplit=1)[0]
+
+
+def test_bad_filter_value_types(client: Any, sample: SampleCity) -> None:
+    for query in ("direction=north", "active=maybe", "fare_idr=1.5"):
+        body = assert_problem(client.get(f"{CITY}/collections/angkot_routes/items?{query}"), 422)
+        assert body["errors"][0]["field"] == query.split("=")[0]
+
+
+def test_not_found(client: Any, sample: SampleCity) -> None:
+    assert_problem(client.get(f"{CITY}/collections/nope"), 404)
+    assert_problem(client.get(f"{CITY}/collections/nope/items"), 404)
+    assert_problem(client.get(f"{CITY}/collections/nope/queryables"), 404)
+    assert_problem(client.get(f"{CITY}/collections/schools/items/999999"), 404)
+    assert_problem(client.get(f"{CITY}/collections/schools/items/-1"), 404)
+    for path in ("/conformance", "/collections", "/collections/schools/items"):
+        body = assert_problem(client.get(f"/cities/unknown{path}"), 404)
+        assert "unknown" in body["detail"]
+
+
+def test_non_integer_id_is_422(client: Any, sample: SampleCity) -> None:
+    for fid in ("abc", "1.5", "1e3", "0x10"):
+        body = assert_problem(client.get(f"{CITY}/collections/schools/items/{fid}"), 422)
+        assert body["errors"][0]["field"] == "fid"
+    # an integer too big for the id column is simply not there
+    assert_problem(client.get(f"{CITY}/collections/schools/items/{'9' * 40}"), 404)
+
+
+def test_non_public_layer_is_404(
+    client: Any, sample: SampleCity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(LAYERS, "secret", replace(LAYERS["parcels"], id="secret", public=False))
+    for path in ("", "/items", "/items/1", "/queryables", "/tiles/WebMercatorQuad"):
+        assert_problem(client.get(f"{CITY}/collections/secret{path}"), 404)
+    ids = [c["id"] for c in _get(client, f"{CITY}/collections").json()["collections"]]
+    assert "secret" not in ids
+
+
+def test_etag_and_304(client: Any, sample: SampleCity) -> None:
+    url = f"{CITY}/collections/schools/items?limit=5"
+    r = _get(client, url, GEOJSON)
+    etag = r.headers["etag"]
+    assert etag.startswith(f'W/"{sample.city.id}-schools-')
+    assert r.headers["cache-control"] == "public, no-cache"
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == etag
+    fid = r.json()["features"][0]["id"]
+    item = f"{CITY}/collections/schools/items/{fid}"
+    assert client.get(item).headers["etag"] == etag
+    assert client.get(item, headers={"If-None-Match": etag}).status_code == 304
+    for path in ("", "/tiles/WebMercatorQuad"):  # documents: revision + city facts
+        url = f"{CITY}/collections/schools{path}"
+        doc_etag = client.get(url).headers["etag"]
+        assert doc_etag.startswith(f'W/"{sample.city.id}-schools')
+        assert client.get(url, headers={"If-None-Match": doc_etag}).status_code == 304
+        assert client.get(url, headers={"If-None-Match": etag}).status_code == 200
+    listing = _get(client, f"{CITY}/collections").headers["etag"]
+    assert client.get(f"{CITY}/collections", headers={"If-None-Match": listing}).status_code == 304
+
+
+def test_etag_changes_after_a_write_in_the_same_layer_only(
+    client: Any, db: Session, sample: SampleCity
+) -> None:
+    schools = client.get(f"{CITY}/collections/schools/items").headers["etag"]
+    roads = client.get(f"{CITY}/collections/roads/items").headers["etag"]
+    listing = client.get(f"{CITY}/collections").headers["etag"]
+    db.execute(
+        text("UPDATE school SET name = 'Baru' WHERE city_id = :c AND npsn = '20670000'"),
+        {"c": sample.city.id},
+    )
+    r = client.get(f"{CITY}/collections/schools/items", headers={"If-None-Match": schools})
+    assert r.status_code == 200
+    assert r.headers["etag"] != schools
+    assert "Baru" in r.text
+    r = client.get(f"{CITY}/collections/roads/items", headers={"If-None-Match": roads})
+    assert r.status_code == 304
+    assert client.get(f"{CITY}/collections").headers["etag"] != listing
+
+
+def test_document_etags_follow_the_city_extent(
+    client: Any, db: Session, sample: SampleCity
+) -> None:
+    """TileJSON and collections show the city bbox, which no layer revision covers."""
+    urls = [f"{CITY}/collections", f"{CITY}/collections/roads/tiles/WebMercatorQuad"]
+    before = [client.get(url).headers["etag"] for url in urls]
+    db.execute(
+        text(
+            "UPDATE city SET bbox = ST_MakeEnvelope(106.5, -6.3, 106.8, -6.1, 4326) WHERE id = :c"
+        ),
+        {"c": sample.city.id},
+    )
+    for url, etag in zip(urls, before, strict=True):
+        r = client.get(url, headers={"If-None-Match": etag})
+        assert r.status_code == 200
+        assert r.headers["etag"] != etag
+    assert r.json()["bounds"] == [106.5, -6.3, 106.8, -6.1]
+
+
+def test_openapi_describes_the_ogc_paths(client: Any) -> None:
+    spec = client.get("/openapi.json").json()
+    items = spec["paths"]["/cities/{city}/collections/{layer}/items"]["get"]
+    names = {p["name"] for p in items["parameters"]}
+    assert {"city", "layer", "bbox", "limit", "offset", "properties"} <= names
+    assert GEOJSON in items["responses"]["200"]["content"]
+    assert "/cities/{city}/collections/{layer}/tiles/WebMercatorQuad/{z}/{x}/{y}" in spec["paths"]

@@ -1,0 +1,87 @@
+"""The layer registry matches the schema, and its limits suit the clients (GDAL, the map)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from geo.errors import NotFoundError
+from geo.models import ADMIN_LEVELS, REVISIONED_TABLES, Base
+from layers.registry import LAYERS, MAX_TILE_ZOOM, get_layer, public_layers
+
+EXPECTED = ["kota", "kecamatan", "kelurahan", "roads", "angkot_routes", "schools", "parcels"]
+GDAL_DEFAULT_PAGE_SIZE = 1000  # GDAL's OAPIF driver asks for limit=1000 pages
+
+
+def test_the_seven_layers_are_public_in_map_order() -> None:
+    assert list(LAYERS) == EXPECTED
+    assert [layer.id for layer in public_layers()] == EXPECTED
+
+
+@pytest.mark.parametrize("layer_id", EXPECTED)
+def test_layer_matches_its_table(layer_id: str) -> None:
+    layer = LAYERS[layer_id]
+    table = Base.metadata.tables[layer.table]
+    assert layer.id_column in table.c
+    assert table.c[layer.id_column].primary_key
+    geom_type = table.c[layer.geom_column].type
+    assert geom_type.srid == 4326  # type: ignore[attr-defined]
+    assert geom_type.geometry_type == layer.geometry_type.upper()  # type: ignore[attr-defined]
+    assert "city_id" in table.c
+    for prop in layer.properties:
+        assert (prop.column or prop.name) in table.c, prop
+    names = [p.name for p in layer.properties]
+    assert len(names) == len(set(names))
+    assert all(re.fullmatch(r"[a-z_][a-z0-9_]*", n) for n in names)
+
+
+@pytest.mark.parametrize("layer_id", EXPECTED)
+def test_layer_id_is_its_revision_key(layer_id: str) -> None:
+    """The triggers bump layer_revision under the layer id, so ETags follow writes."""
+    layer = LAYERS[layer_id]
+    key = REVISIONED_TABLES[layer.table]
+    if key == "{level}":
+        assert layer.id in ADMIN_LEVELS
+        assert layer.where == f"t.level = '{layer.id}'"
+    else:
+        assert key == layer.id
+
+
+@pytest.mark.parametrize("layer_id", EXPECTED)
+def test_limits_zooms_and_style(layer_id: str) -> None:
+    layer = LAYERS[layer_id]
+    assert 1 <= layer.default_limit <= layer.max_limit
+    assert layer.max_limit >= GDAL_DEFAULT_PAGE_SIZE
+    assert 0 <= layer.min_zoom <= layer.max_zoom <= MAX_TILE_ZOOM
+    assert layer.tile_feature_cap > 0
+    assert re.fullmatch(r"#[0-9a-f]{6}", layer.style.colour)
+    assert layer.title_id
+    assert layer.title_en
+    if layer.is_point:
+        assert layer.aggregate_below_zoom is not None
+        assert layer.tile_order.startswith("t.id DESC")  # newest first, never the oldest
+
+
+def test_schools_filters_are_typed() -> None:
+    schools = LAYERS["schools"]
+    level = schools.prop("level")
+    assert level is not None
+    assert level.enum == ("SD", "SMP", "SMA", "SMK", "SLB")
+    assert schools.prop("nope") is None
+    assert LAYERS["angkot_routes"].prop("direction").type == "integer"  # type: ignore[union-attr]
+
+
+def test_unknown_layer_is_not_found() -> None:
+    with pytest.raises(NotFoundError, match="no layer 'nope'"):
+        get_layer("nope")
+
+
+def test_non_public_layer_is_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    private = replace(LAYERS["parcels"], id="secret", public=False)
+    monkeypatch.setitem(LAYERS, "secret", private)
+    with pytest.raises(NotFoundError):
+        get_layer("secret")
+    assert get_layer("secret", include_private=True) is private
+    assert "secret" not in [layer.id for layer in public_layers()]
