@@ -59,6 +59,16 @@ def _gist(table: str) -> Index:
     return Index(f"ix_{table}_geom", "geom", postgresql_using="gist")
 
 
+def _trgm(table: str, column: str) -> Index:
+    # pg_trgm GIN index for the place search (migration 0002)
+    return Index(
+        f"ix_{table}_{column}_trgm",
+        column,
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+    )
+
+
 class City(Base):
     """A city served by this deployment; every domain row points to one."""
 
@@ -98,6 +108,7 @@ class AdminArea(Base):
         CheckConstraint(f"level IN {ADMIN_LEVELS!r}", name="level_known"),
         *_geom_checks(),
         _gist("admin_area"),
+        _trgm("admin_area", "name"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -117,6 +128,7 @@ class RoadEdge(Base):
         CheckConstraint("length_m >= 0", name="length_positive"),
         *_geom_checks(),
         _gist("road_edge"),
+        _trgm("road_edge", "name"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -145,6 +157,9 @@ class AngkotRoute(Base):
         CheckConstraint("ST_NPoints(geom) >= 2", name="geom_two_points"),
         *_geom_checks(),
         _gist("angkot_route"),
+        _trgm("angkot_route", "name"),
+        _trgm("angkot_route", "origin"),
+        _trgm("angkot_route", "destination"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -173,6 +188,7 @@ class School(Base):
         CheckConstraint(f"status IN {SCHOOL_STATUSES!r}", name="status_known"),
         *_geom_checks(),
         _gist("school"),
+        _trgm("school", "name"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     pool_size: int = Field(default=5, ge=1, le=100)
     statement_timeout_ms: int = Field(default=15_000, ge=100)
     max_body_bytes: int = Field(default=5_000_000, ge=1_000)
+    # angkot trip planner (issue #5)
+    walk_speed_kmh: float = Field(default=4.5, gt=0, le=20)
+    transfer_penalty_s: int = Field(default=300, ge=0, le=3600)
+    max_walk_m: int = Field(default=1000, ge=0, le=5000)
+    max_transfer_walk_m: int = Field(default=400, ge=0, le=2000)
+    max_transfers: int = Field(default=3, ge=0, le=5)
 
     @field_validator("database_url")
     @classmethod

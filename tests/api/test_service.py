@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+from geo import migrate
 from geo.cities import create_city
 
 pytestmark = pytest.mark.postgis
@@ -37,7 +38,7 @@ def test_health(client: Any) -> None:
     assert body["database"] == "ok"
     assert body["postgis"].startswith("3.")
     assert body["postgresql"].startswith("15")
-    assert body["schema_revision"] == "0001"
+    assert body["schema_revision"] == migrate.head_revision()
 
 
 def test_config(client: Any) -> None:
@@ -55,7 +56,13 @@ def test_cities_list_and_one(client: Any, db: Session) -> None:
     assert one["name"] == "Kota Tangerang"
     assert one["bbox"] == pytest.approx(list(BBOX))
     assert one["utm_srid"] == 32748
-    assert {link["rel"] for link in one["links"]} == {"self", "describedby"}
+    assert {link["rel"] for link in one["links"]} == {
+        "self",
+        "describedby",
+        "conformance",
+        "data",
+        "service-desc",
+    }
 
 
 def test_outline_falls_back_to_bbox(client: Any, db: Session) -> None:

@@ -1,0 +1,148 @@
+"""Citizens' API: angkot routes near a point, route details, nearby schools, place search."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import orjson
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from api.deps import CityDep, SessionDep, SettingsDep
+from geo.nearby import MAX_NEAREST, MAX_RADIUS_M, route_detail, routes_near, schools_nearest
+from geo.nearby import schools_within as find_schools_within
+from geo.planner_cache import PlannerCache
+from geo.search import MAX_QUERY, MAX_RESULTS, MIN_QUERY, search_places
+
+router = APIRouter(prefix="/cities/{city}", tags=["citizens"])
+GEOJSON = "application/geo+json"
+JSON = "application/json"
+
+Lon = Annotated[float, Query(ge=-180, le=180, description="Longitude (WGS 84)")]
+Lat = Annotated[float, Query(ge=-90, le=90, description="Latitude (WGS 84)")]
+Level = Literal["SD", "SMP", "SMA", "SMK", "SLB"]
+Status = Literal["negeri", "swasta"]
+
+
+def get_planner(request: Request) -> PlannerCache:
+    """The app's cache of walking graphs and angkot networks."""
+    cache: PlannerCache = request.app.state.planner
+    return cache
+
+
+PlannerDep = Annotated[PlannerCache, Depends(get_planner)]
+
+
+@router.get(
+    "/routes/near",
+    summary="Angkot routes near a point",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}}}},
+)
+def get_routes_near(
+    *,
+    city: CityDep,
+    session: SessionDep,
+    lon: Lon,
+    lat: Lat,
+    radius_m: Annotated[float, Query(ge=1, le=5000)] = 400,
+) -> Response:
+    """Routes within `radius_m`, nearest first, each with `distance_m` and `nearest_point`."""
+    return Response(routes_near(session, city, lon, lat, radius_m), media_type=GEOJSON)
+
+
+@router.get(
+    "/routes/{route_id}",
+    summary="One angkot route with kelurahan and schools along it",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}}}},
+)
+def get_route(
+    city: CityDep, session: SessionDep, route_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> Response:
+    """Length, direction, fare, headway, the kelurahan passed and the schools within 300 m."""
+    return Response(route_detail(session, city, route_id), media_type=GEOJSON)
+
+
+@router.get(
+    "/schools/nearest",
+    summary="Schools nearest to a point",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}}}},
+)
+def get_schools_nearest(
+    *,
+    city: CityDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    planner: PlannerDep,
+    lon: Lon,
+    lat: Lat,
+    limit: Annotated[int, Query(ge=1, le=MAX_NEAREST)] = 10,
+    level: Level | None = None,
+    status: Status | None = None,
+) -> Response:
+    """Ordered by geodesic distance (PPDB zonasi), with walking distance and time by road."""
+    graph = planner.walking_graph(session, city)
+    body = schools_nearest(
+        session,
+        city,
+        graph,
+        lon,
+        lat,
+        limit=limit,
+        level=level,
+        status=status,
+        walk_speed_kmh=settings.walk_speed_kmh,
+    )
+    return Response(body, media_type=GEOJSON)
+
+
+@router.get(
+    "/schools/within",
+    summary="Schools within a radius (zoning) of a point",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}}}},
+)
+def get_schools_within(
+    *,
+    city: CityDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    planner: PlannerDep,
+    lon: Lon,
+    lat: Lat,
+    radius_m: Annotated[float, Query(ge=1, le=MAX_RADIUS_M)],
+    level: Level | None = None,
+    status: Status | None = None,
+) -> Response:
+    """Every school within `radius_m` (geodesic), nearest first, same fields as nearest."""
+    graph = planner.walking_graph(session, city)
+    body = find_schools_within(
+        session,
+        city,
+        graph,
+        lon,
+        lat,
+        radius_m=radius_m,
+        level=level,
+        status=status,
+        walk_speed_kmh=settings.walk_speed_kmh,
+    )
+    return Response(body, media_type=GEOJSON)
+
+
+@router.get(
+    "/search",
+    summary="Search places by name (typo-tolerant)",
+    response_class=Response,
+    responses={200: {"content": {JSON: {}}}},
+)
+def get_search(
+    *,
+    city: CityDep,
+    session: SessionDep,
+    q: Annotated[str, Query(min_length=MIN_QUERY, max_length=MAX_QUERY)],
+    limit: Annotated[int, Query(ge=1, le=MAX_RESULTS)] = 10,
+) -> Response:
+    """Kelurahan, kecamatan, schools, roads, route endpoints and routes, best match first."""
+    return Response(orjson.dumps(search_places(session, city, q, limit=limit)), media_type=JSON)

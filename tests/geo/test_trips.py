@@ -1,0 +1,260 @@
+"""Trip planner correctness on synthetic grid cities (brute force, direction, transfers, cache)."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import numpy as np
+import pytest
+from sqlalchemy.orm import Session
+
+from geo.planner_cache import PlannerCache
+from geo.transit import TransitNetwork, build_transit_network
+from geo.trips import PlannerOptions, plan
+from geo.walking import WalkingGraph, build_walking_graph
+from tests.geo.synthetic import (
+    GridCity,
+    RouteSpec,
+    build_grid_city,
+    random_grid_routes,
+    set_route_path,
+)
+
+pytestmark = pytest.mark.postgis
+SPACING_M = 50.0
+ROUNDING_S = 4.0  # leg durations are rounded to whole seconds
+
+
+def _networks(db: Session, grid: GridCity) -> tuple[WalkingGraph, TransitNetwork]:
+    graph = build_walking_graph(db, grid.city.id, grid.city.utm_srid)
+    return graph, build_transit_network(db, grid.city.id, graph, spacing_m=SPACING_M)
+
+
+def _rides(itinerary: dict[str, Any]) -> list[str]:
+    return [leg["route"]["code"] for leg in itinerary["legs"] if leg["mode"] == "ride"]
+
+
+def _labelled(result: dict[str, Any], label: str) -> dict[str, Any]:
+    return next(it for it in result["itineraries"] if label in it["labels"])
+
+
+# -- brute force ---------------------------------------------------------------------------------
+def brute_force_cost(
+    graph: WalkingGraph,
+    net: TransitNetwork,
+    origin: tuple[float, float],
+    destination: tuple[float, float],
+    opts: PlannerOptions,
+) -> float:
+    """Best generalized cost with <= 1 transfer by enumerating every board/alight combination
+    on the sampled points (walk-only included). Independent of the planner's search."""
+    v = opts.walk_ms
+    xy = graph.project(np.array([origin[0], destination[0]]), np.array([origin[1], destination[1]]))
+    acc = graph.walk_distances(xy[0], net.cand_xy, opts.max_walk_m)
+    egr = graph.walk_distances(xy[1], net.cand_xy, opts.max_walk_m)
+    best = float(graph.walk_distances(xy[0], xy[1:2], opts.max_walk_m)[0]) / v
+    spans = [np.arange(net.route_start[r], net.route_start[r + 1]) for r in range(len(net.routes))]
+    # F[A][i, j]: walk to i, wait, ride A from i to j (j > i); min over i per j
+    arrive: list[np.ndarray] = []
+    depart: list[np.ndarray] = []  # per k: best cost from boarding at k (ride + egress), no wait
+    for r, idx in enumerate(spans):
+        t = net.cand_ride_s[idx]
+        wait = net.routes[r].headway_s / 2
+        later = np.triu(np.ones((idx.size, idx.size), dtype=bool), k=1)
+        board = (acc[idx] / v + wait)[:, None] + (t[None, :] - t[:, None])
+        direct = board + (egr[idx] / v)[None, :]
+        best = min(best, float(np.where(later, direct, np.inf).min()))
+        arrive.append(np.where(later, board, np.inf).min(axis=0))
+        onward = (t[None, :] - t[:, None]) + (egr[idx] / v)[None, :]
+        depart.append(np.where(later, onward, np.inf).min(axis=1) + wait)
+    for a, idx_a in enumerate(spans):
+        for b, idx_b in enumerate(spans):
+            if a == b:
+                continue
+            for jj, j in enumerate(idx_a):
+                if not np.isfinite(arrive[a][jj]):
+                    continue
+                w = graph.walk_distances(
+                    net.cand_xy[j], net.cand_xy[idx_b], opts.max_transfer_walk_m
+                )
+                total = arrive[a][jj] + w / v + opts.transfer_penalty_s + depart[b]
+                best = min(best, float(total.min()))
+    return best
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_fastest_is_optimal_within_sampling(db: Session, seed: int) -> None:
+    routes = random_grid_routes(21, 21, 4, seed=seed, legs=3)
+    grid = build_grid_city(db, f"brute{seed}", routes=routes, with_areas=False)
+    graph, net = _networks(db, grid)
+    opts = PlannerOptions(max_walk_m=600, max_transfers=1)
+    rnd = random.Random(seed)
+    checked = 0
+    for _ in range(8):
+        o = grid.lonlat(rnd.uniform(0, 20), rnd.uniform(0, 20))
+        d = grid.lonlat(rnd.uniform(0, 20), rnd.uniform(0, 20))
+        expected = brute_force_cost(graph, net, o, d, opts)
+        result = plan(graph, net, o, d, opts)
+        if not np.isfinite(expected):
+            assert result["itineraries"] == []
+            assert result["reason"]
+            continue
+        if not result["itineraries"]:
+            # only when every angkot option is no faster than walking all the way
+            assert "jalan kaki langsung lebih cepat" in result["reason"]
+            xy = graph.project(np.array([o[0], d[0]]), np.array([o[1], d[1]]))
+            walk_s = graph.walk_distances(xy[0], xy[1:2], 10_000)[0] / opts.walk_ms
+            assert expected >= walk_s - opts.transfer_penalty_s - ROUNDING_S
+            continue
+        got = _labelled(result, "fastest")["cost_s"]
+        tolerance = SPACING_M / opts.walk_ms + ROUNDING_S
+        assert expected - ROUNDING_S <= got <= expected + tolerance, (o, d, got, expected)
+        checked += 1
+    assert checked >= 3
+
+
+# -- direction, transfers, limits ---------------------------------------------------------------
+EAST = RouteSpec("E1", [(c, 10) for c in range(21)], name="Timur", destination="Ujung Timur")
+NORTH = RouteSpec("N1", [(15, r) for r in range(21)], colour="#33a02c", fare_idr=3000)
+
+
+def test_ride_goes_with_the_route_and_never_against_it(db: Session) -> None:
+    grid = build_grid_city(db, "oneway", routes=[EAST])
+    graph, net = _networks(db, grid)
+    opts = PlannerOptions()
+    west, east = grid.lonlat(1, 10.3), grid.lonlat(19, 10.3)
+    forward = plan(graph, net, west, east, opts)
+    fastest = _labelled(forward, "fastest")
+    assert _rides(fastest) == ["E1"]
+    ride = next(leg for leg in fastest["legs"] if leg["mode"] == "ride")
+    lons = [c[0] for c in ride["geometry"]["coordinates"]]
+    assert lons == sorted(lons)
+    assert lons[-1] - lons[0] > 0.01
+    assert ride["board"]["name"] == "Jalan Baris 10"
+    assert ride["distance_m"] == pytest.approx(1800, abs=2 * SPACING_M)
+    backward = plan(graph, net, east, west, opts)
+    assert backward["itineraries"] == []  # E1 never carries anyone west
+    assert "jalan kaki langsung lebih cepat" in backward["reason"]
+    short_walks = plan(graph, net, east, west, PlannerOptions(max_walk_m=300))
+    assert short_walks["itineraries"] == []
+    assert short_walks["reason"].startswith("tidak ada angkot yang menghubungkan")
+    assert backward["reason_en"]
+
+
+def test_transfer_is_found_and_max_transfers_zero_forbids_it(db: Session) -> None:
+    grid = build_grid_city(db, "transfer", routes=[EAST, NORTH])
+    graph, net = _networks(db, grid)
+    start, end = grid.lonlat(2, 10.2), grid.lonlat(15.2, 19)
+    result = plan(graph, net, start, end, PlannerOptions(max_walk_m=600))
+    fastest = _labelled(result, "fastest")
+    assert _rides(fastest) == ["E1", "N1"]
+    assert fastest["transfers"] == 1
+    assert fastest["fare_idr"] == 4000 + 3000
+    modes = [leg["mode"] for leg in fastest["legs"]]
+    assert modes == ["walk", "ride", "walk", "ride", "walk"]
+    assert fastest["walk_distance_m"] == pytest.approx(
+        sum(leg["distance_m"] for leg in fastest["legs"] if leg["mode"] == "walk"), abs=0.5
+    )
+    none = plan(graph, net, start, end, PlannerOptions(max_walk_m=600, max_transfers=0))
+    assert none["itineraries"] == []
+    assert "tanpa pindah angkot" in none["reason"]
+    direct = plan(
+        graph, net, grid.lonlat(2, 10.2), grid.lonlat(18, 10.2), PlannerOptions(max_transfers=0)
+    )
+    assert all(it["transfers"] == 0 for it in direct["itineraries"])
+    assert _rides(_labelled(direct, "fastest")) == ["E1"]
+
+
+def test_alternatives_are_labelled_and_distinct(db: Session) -> None:
+    # a slow direct route and a fast pair with a transfer between the same places
+    slow = RouteSpec(
+        "S1",
+        [(2, 2), *[(c, 2) for c in range(3, 19)], *[(18, r) for r in range(3, 19)]],
+        speed_kmh=6.0,
+        colour="#6a3d9a",
+    )
+    fast_a = RouteSpec("F1", [(c, 3) for c in range(1, 20)], speed_kmh=40.0, headway_s=120)
+    fast_b = RouteSpec("F2", [(19, r) for r in range(2, 20)], speed_kmh=40.0, headway_s=120)
+    grid = build_grid_city(db, "alts", routes=[slow, fast_a, fast_b])
+    graph, net = _networks(db, grid)
+    result = plan(graph, net, grid.lonlat(2, 2.4), grid.lonlat(18.4, 18), PlannerOptions())
+    its = result["itineraries"]
+    assert 2 <= len(its) <= 3
+    keys = [tuple(_rides(it)) for it in its]
+    assert len(set(keys)) == len(keys)
+    assert _rides(_labelled(result, "fastest")) == ["F1", "F2"]
+    assert _rides(_labelled(result, "fewest_transfers")) == ["S1"]
+    labels = [label for it in its for label in it["labels"]]
+    assert sorted(labels) == ["fastest", "fewest_transfers", "least_walking"]
+    for it in its:
+        assert set(it) == {
+            "labels",
+            "duration_s",
+            "cost_s",
+            "walk_distance_m",
+            "fare_idr",
+            "transfers",
+            "legs",
+        }
+        for leg in it["legs"]:
+            assert leg["geometry"]["type"] == "LineString"
+            assert leg["instruction_id"]
+            assert leg["instruction_en"]
+            assert leg["duration_s"] >= 0
+
+
+def test_no_route_near_the_start(db: Session) -> None:
+    grid = build_grid_city(
+        db, "faraway", cols=31, rows=21, routes=[RouteSpec("X", [(25, r) for r in range(21)])]
+    )
+    graph, net = _networks(db, grid)
+    result = plan(graph, net, grid.lonlat(0, 0), grid.lonlat(25, 20), PlannerOptions())
+    assert result["itineraries"] == []
+    assert result["reason"] == "tidak ada angkot dalam 1.000 m dari titik awal"
+    assert result["reason_en"] == "no angkot within 1,000 m of the start"
+
+
+def test_short_trip_offers_walking(db: Session) -> None:
+    grid = build_grid_city(db, "short", routes=[EAST])
+    graph, net = _networks(db, grid)
+    result = plan(graph, net, grid.lonlat(3, 3), grid.lonlat(5, 3), PlannerOptions())
+    walk = result["itineraries"][0]
+    assert [leg["mode"] for leg in walk["legs"]] == ["walk"]
+    assert walk["walk_distance_m"] == pytest.approx(200, rel=0.01)
+    assert walk["fare_idr"] == 0
+
+
+def test_loop_route_is_plannable(db: Session) -> None:
+    ring = [
+        *[(c, 5) for c in range(5, 16)],
+        *[(15, r) for r in range(6, 16)],
+        *[(c, 15) for c in range(14, 4, -1)],
+        *[(5, r) for r in range(14, 4, -1)],
+    ]
+    grid = build_grid_city(db, "loop", routes=[RouteSpec("L", ring)])
+    graph, net = _networks(db, grid)
+    # from the south-west corner clockwise (east, north, west) to the north-west part
+    result = plan(
+        graph, net, grid.lonlat(6, 5.2), grid.lonlat(6, 14.8), PlannerOptions(max_walk_m=300)
+    )
+    ride = next(leg for leg in _labelled(result, "fastest")["legs"] if leg["mode"] == "ride")
+    assert ride["distance_m"] == pytest.approx(2800, abs=3 * SPACING_M)
+
+
+def test_route_edit_is_planned_without_restart(db: Session) -> None:
+    grid = build_grid_city(db, "edits", routes=[EAST])
+    cache = PlannerCache(spacing_m=SPACING_M)
+    start, end = grid.lonlat(1, 16.2), grid.lonlat(19, 16.2)
+    opts = PlannerOptions(max_walk_m=500)
+    first = cache.get(db, grid.city)
+    assert plan(first.graph, first.transit, start, end, opts)["itineraries"] == []
+    assert cache.get(db, grid.city) is first  # same revision: no rebuild
+    set_route_path(db, grid, grid.route_ids[("E1", 0)], [(c, 16) for c in range(21)])
+    second = cache.get(db, grid.city)
+    assert second is not first
+    assert second.graph is first.graph  # roads unchanged: walking graph reused
+    result = plan(second.graph, second.transit, start, end, opts)
+    assert _rides(_labelled(result, "fastest")) == ["E1"]
+    assert cache.builds == 2
