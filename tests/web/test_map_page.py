@@ -1,4 +1,4 @@
-"""The map page in Debian's chromium: Leaflet starts and draws the city outline."""
+"""The map in chromium on the demo city: layers, switcher, popups, search, phone, language."""
 
 from __future__ import annotations
 
@@ -6,73 +6,119 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from tests.conftest import LiveServer
+from tests.web.conftest import api, open_map
 
-pytestmark = [pytest.mark.browser, pytest.mark.postgis]
-
-OUTLINE = (
-    "MULTIPOLYGON(((106.58 -6.24, 106.72 -6.25, 106.74 -6.12, 106.66 -6.10,"
-    " 106.57 -6.15, 106.58 -6.24)))"
-)
+pytestmark = [pytest.mark.browser, pytest.mark.postgis, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def city_server(live_server: LiveServer) -> LiveServer:
-    engine = create_engine(live_server.db_url)
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM city WHERE slug = 'tangerang'"))
-        city_id = conn.execute(
-            text(
-                "INSERT INTO city (slug, name, bbox, center_lon, center_lat, demo)"
-                " VALUES ('tangerang', 'Kota Tangerang',"
-                " ST_MakeEnvelope(106.55, -6.26, 106.75, -6.09, 4326), 106.65, -6.175, true)"
-                " RETURNING id"
-            )
-        ).scalar_one()
-        conn.execute(
-            text(
-                "INSERT INTO admin_area (city_id, level, code, name, geom)"
-                " VALUES (:c, 'kota', '36.71', 'Kota Tangerang', ST_GeomFromText(:w, 4326))"
-            ),
-            {"c": city_id, "w": OUTLINE},
-        )
-    engine.dispose()
-    return live_server
-
-
-def test_map_shows_city_outline(page: Any, city_server: LiveServer, artifacts: Path) -> None:
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(city_server.url + "/")
-    page.wait_for_selector("body[data-ready=true]", timeout=15_000)
-    assert page.locator(".leaflet-container").count() == 1
+def test_map_lists_and_switches_layers(page: Any, demo_server: LiveServer, artifacts: Path) -> None:
+    open_map(page, demo_server)
+    collections = api(demo_server, "/cities/tangerang/collections")["collections"]
+    ids = {c["id"] for c in collections}
+    assert ids >= {"kota", "kecamatan", "kelurahan", "roads", "angkot_routes", "schools", "parcels"}
+    for layer in ids:
+        assert page.locator(f"#layer-{layer}").count() == 1, layer
     assert page.locator("#city-name").inner_text() == "Kota Tangerang"
     assert page.locator("#demo-badge").is_visible()
-    assert page.locator("#map").get_attribute("data-outline-features") == "1"
-    assert page.locator(".leaflet-overlay-pane canvas").count() == 1
-    page.screenshot(path=str(artifacts / "map-outline.png"))
-    assert errors == []
+    # schools are drawn as clusters at city zoom
+    assert page.locator(".cluster").count() > 0
+    page.uncheck("#layer-schools")
+    assert page.locator(".cluster").count() == 0
+    page.check("#layer-schools")
+    assert page.locator(".cluster").count() > 0
+    # roads come as vector tiles onto canvases
+    assert page.locator(".leaflet-roads-pane canvas.leaflet-tile").count() > 0
+    page.uncheck("#layer-roads")
+    assert page.locator(".leaflet-roads-pane canvas.leaflet-tile").count() == 0
+    page.check("#layer-roads")
+    # the legend names every route code
+    codes = {
+        f["properties"]["code"]
+        for f in api(demo_server, "/cities/tangerang/collections/angkot_routes/items?limit=100")[
+            "features"
+        ]
+    }
+    legend = page.locator("#route-legend").inner_text()
+    assert all(code in legend for code in codes)
+    page.screenshot(path=str(artifacts / "map-layers.png"))
+    assert page.errors == []
 
 
-def test_language_switch(page: Any, city_server: LiveServer) -> None:
-    page.goto(city_server.url + "/")
-    page.wait_for_selector("body[data-ready=true]", timeout=15_000)
+def test_kelurahan_search_and_school_popup(
+    page: Any, demo_server: LiveServer, artifacts: Path
+) -> None:
+    open_map(page, demo_server)
+    page.fill("#place-search", "cibodas baru")
+    page.dispatch_event("#place-search", "change")
+    page.wait_for_function("document.getElementById('search-result').textContent.length > 0")
+    assert "Cibodas Baru" in page.locator("#search-result").inner_text()
+    page.keyboard.press("Escape")  # close the kelurahan popup the search opened
+    # zoom into clusters until single schools show, then open one
+    marker = None
+    for _ in range(8):
+        marker = visible(page, "path.schools-marker")
+        if marker is not None:
+            break
+        cluster = visible(page, ".cluster")
+        assert cluster is not None, "neither schools nor clusters in view"
+        cluster.click()
+        page.wait_for_timeout(500)
+    assert marker is not None
+    marker.click()
+    popup = page.locator(".leaflet-popup-content", has_text="NPSN")
+    popup.wait_for(timeout=5_000)
+    text = popup.inner_text()
+    assert "Jenjang" in text
+    assert "Sekolah" in text
+    page.screenshot(path=str(artifacts / "map-school-popup.png"))
+    page.fill("#place-search", "tidak ada nama ini")
+    page.dispatch_event("#place-search", "change")
+    assert page.locator("#search-result").inner_text() == "Kelurahan tidak ditemukan"
+
+
+def visible(page: Any, selector: str) -> Any:
+    """The first element matching selector that lies fully inside the map, or None."""
+    area = page.locator("#map").bounding_box()
+    items = page.locator(selector)
+    for i in range(items.count()):
+        box = items.nth(i).bounding_box()
+        if (
+            box
+            and area["x"] + 20 < box["x"]
+            and box["x"] + box["width"] < area["x"] + area["width"] - 20
+            and area["y"] + 60 < box["y"]
+            and box["y"] + box["height"] < area["y"] + area["height"] - 20
+        ):
+            return items.nth(i)
+    return None
+
+
+def test_language_switch(page: Any, demo_server: LiveServer) -> None:
+    open_map(page, demo_server)
     assert page.locator("#demo-badge").inner_text() == "Data demo"
     page.click("#lang-toggle")
     assert page.locator("#demo-badge").inner_text() == "Demo data"
     assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.locator("[data-tab=trip]").inner_text() == "Angkot trip"
+    page.click("#lang-toggle")
+    assert page.evaluate("document.documentElement.lang") == "id"
 
 
-def test_phone_viewport(browser: Any, city_server: LiveServer, artifacts: Path) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    pg = context.new_page()
-    pg.goto(city_server.url + "/")
-    pg.wait_for_selector("body[data-ready=true]", timeout=15_000)
-    box = pg.locator("#map").bounding_box()
+def test_phone_viewport(browser: Any, demo_server: LiveServer, artifacts: Path) -> None:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    open_map(page, demo_server)
+    box = page.locator("#map").bounding_box()
     assert box is not None
     assert box["width"] == pytest.approx(390, abs=2)
     assert box["height"] > 600
-    pg.screenshot(path=str(artifacts / "map-phone.png"))
+    assert not page.locator("#panel").evaluate("el => el.getBoundingClientRect().right > 0")
+    page.click("#panel-toggle")
+    page.wait_for_timeout(300)
+    assert page.locator("#panel").evaluate("el => el.getBoundingClientRect().left >= 0")
+    page.screenshot(path=str(artifacts / "map-phone.png"))
     context.close()

@@ -34,3 +34,20 @@ export async function getJSON(url, { signal } = {}) {
   }
   return body;
 }
+
+/**
+ * Every feature of an OGC API Features items URL, following `next` links.
+ * Stops at maxFeatures; onProgress(loaded, matched) is called after each page.
+ */
+export async function getAllFeatures(url, { maxFeatures = 20000, onProgress, signal } = {}) {
+  const features = [];
+  let next = url;
+  while (next && features.length < maxFeatures) {
+    const page = await getJSON(next, { signal });
+    features.push(...(page.features || []));
+    if (onProgress) onProgress(features.length, page.numberMatched ?? null);
+    const link = (page.links || []).find((l) => l.rel === "next");
+    next = link && (page.features || []).length ? link.href : null;
+  }
+  return { type: "FeatureCollection", features: features.slice(0, maxFeatures) };
+}

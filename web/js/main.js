@@ -1,55 +1,187 @@
-// Entry point of the web map: pick the city, draw its outline, wire the language switch.
-import * as L from "/vendor/leaflet/leaflet-src.esm.js";
+// Entry point of the web map: city choice, layers and legend, kelurahan search, language switch.
+import * as L from "leaflet";
 import { getJSON } from "./api.js";
 import { applyTranslations, pickLang, translator } from "./i18n.js";
+import { LayerManager, collectionTitle } from "./layers.js";
+import { NearbyRoutes } from "./nearby.js";
+import { formatHash, parseHash } from "./permalink.js";
+import { SchoolsPanel } from "./schools.js";
+import { findPlaces } from "./search.js";
+import { TripPanel } from "./trips.js";
+import { LEVEL_COLOURS, escapeHtml, featureStyle, layerColour, validColour } from "./styles.js";
 
-const state = { lang: pickLang(localStorage.getItem("tpo.lang")) };
+const $ = (id) => document.getElementById(id);
+const state = { lang: pickLang(localStorage.getItem("tpo.lang")), city: null, entries: [], tab: "layers" };
 let t = translator(state.lang);
 
 function showMessage(text) {
-  const box = document.getElementById("message");
-  box.textContent = text;
-  box.hidden = !text;
+  $("message").textContent = text;
+  $("message").hidden = !text;
 }
 
-function setLang(lang) {
-  state.lang = lang;
-  localStorage.setItem("tpo.lang", lang);
-  t = translator(lang);
-  document.documentElement.lang = lang;
-  document.getElementById("lang-toggle").textContent = lang === "id" ? "EN" : "ID";
-  applyTranslations(document, t);
+function setBusy(busy) {
+  $("loading").hidden = !busy;
+  document.body.dataset.busy = busy ? "true" : "false";
 }
 
-function createMap() {
-  const map = L.map("map", { zoomControl: true, preferCanvas: true });
-  map.attributionControl.setPrefix("Tree Point O · Leaflet");
-  return map;
+function swatchFor(entry) {
+  const id = entry.id;
+  if (id === "schools") return `<span class="swatch dot" style="background:${layerColour(id)}"></span>`;
+  const style = featureStyle(id, {});
+  const cls = ["roads", "angkot_routes", "kota"].includes(id) ? "swatch line" : "swatch";
+  return `<span class="${cls}" style="background:${style.color}"></span>`;
 }
 
-async function showCity(map, layers, city) {
-  document.getElementById("city-name").textContent = city.name;
-  document.getElementById("demo-badge").hidden = !city.demo;
-  const [minx, miny, maxx, maxy] = city.bbox;
-  map.fitBounds([[miny, minx], [maxy, maxx]]);
-  layers.outline.clearLayers();
-  try {
-    const outline = await getJSON(`/cities/${encodeURIComponent(city.slug)}/outline`);
-    layers.outline.addData(outline);
-    document.getElementById("map").dataset.outlineFeatures = String(outline.features.length);
-    showMessage("");
-  } catch (err) {
-    showMessage(`${t("loadFailed")}: ${err.message}`);
+function renderLayerList(manager) {
+  const list = $("layer-list");
+  list.replaceChildren();
+  for (const entry of state.entries) {
+    const li = document.createElement("li");
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.id = `layer-${entry.id}`;
+    box.checked = entry.on;
+    box.dataset.layer = entry.id;
+    box.addEventListener("change", () => manager.toggle(entry.id, box.checked));
+    const label = document.createElement("label");
+    label.htmlFor = box.id;
+    label.style.fontWeight = "normal";
+    label.style.margin = "0";
+    const count = entry.count === null ? "" : ` <span class="hint">(${entry.count})</span>`;
+    label.innerHTML = `${swatchFor(entry)} ${escapeHtml(collectionTitle(entry.collection, state.lang))}${count}`;
+    li.append(box, label);
+    list.append(li);
   }
 }
 
-async function start() {
-  setLang(state.lang);
-  const map = createMap();
-  const layers = {
-    outline: L.geoJSON(null, { style: { color: "#e8731a", weight: 3, fillOpacity: 0.05 } }).addTo(map),
+function renderLegend(manager) {
+  const parts = [`<h3>${escapeHtml(t("schoolLevels"))}</h3><ul>`];
+  for (const [level, colour] of Object.entries(LEVEL_COLOURS)) {
+    parts.push(`<li><span class="swatch dot" style="background:${colour}"></span>${level}</li>`);
+  }
+  parts.push("</ul>");
+  const routes = new Map();
+  for (const f of manager.features("angkot_routes")) {
+    const p = f.properties || {};
+    if (p.code && !routes.has(p.code)) routes.set(p.code, validColour(p.colour) || "#1f78b4");
+  }
+  if (routes.size) {
+    parts.push(`<h3>${escapeHtml(t("angkotRoutes"))}</h3><ul id="route-legend">`);
+    for (const [code, colour] of [...routes].sort((a, b) => a[0].localeCompare(b[0], undefined, { numeric: true }))) {
+      parts.push(`<li><span class="swatch line" style="background:${colour}"></span>${escapeHtml(code)}</li>`);
+    }
+    parts.push("</ul>");
+  }
+  $("legend").innerHTML = parts.join("");
+}
+
+function wireSearch(map, manager) {
+  const input = $("place-search");
+  const options = $("place-options");
+  const result = $("search-result");
+  const names = [...new Set(manager.features("kelurahan").map((f) => f.properties?.name).filter(Boolean))].sort();
+  options.replaceChildren(...names.map((n) => new Option(n)));
+  input.onchange = () => {
+    const [hit] = findPlaces(manager.features("kelurahan"), input.value, 1);
+    if (!hit) {
+      result.textContent = input.value ? t("searchNone") : "";
+      return;
+    }
+    const shape = L.geoJSON(hit);
+    map.fitBounds(shape.getBounds(), { maxZoom: 16 });
+    const entry = manager.entries.get("kelurahan");
+    entry?.layer.eachLayer((layer) => {
+      if (layer.feature === hit) layer.openPopup(shape.getBounds().getCenter());
+    });
+    result.textContent = `${t("searchFound")}: ${hit.properties.name}`;
+    document.getElementById("panel").classList.remove("open");
   };
+}
+
+async function showCity(map, manager, city) {
+  state.city = city;
+  $("city-name").textContent = city.name;
+  $("demo-badge").hidden = !city.demo;
+  const [minx, miny, maxx, maxy] = city.bbox;
+  const linked = parseHash(location.hash);
+  if (linked && linked.lon >= minx && linked.lon <= maxx && linked.lat >= miny && linked.lat <= maxy) {
+    map.setView([linked.lat, linked.lon], linked.z);
+  } else {
+    map.fitBounds([[miny, minx], [maxy, maxx]]);
+  }
+  showMessage("");
+  document.body.dataset.ready = "false";
+  let collections = [];
+  try {
+    ({ collections } = await getJSON(`/cities/${encodeURIComponent(city.slug)}/collections`));
+  } catch (err) {
+    showMessage(`${t("loadFailed")}: ${err.message}`);
+  }
+  state.entries = await manager.load(city, collections);
+  renderLayerList(manager);
+  renderLegend(manager);
+  wireSearch(map, manager);
+  document.body.dataset.ready = "true";
+}
+
+function setLang(lang, manager) {
+  state.lang = lang;
+  localStorage.setItem("tpo.lang", lang);
+  t = translator(lang);
+  manager?.setTranslator(t);
+  document.documentElement.lang = lang;
+  $("lang-toggle").textContent = lang === "id" ? "EN" : "ID";
+  applyTranslations(document, t);
+  if (manager && state.entries.length) {
+    renderLayerList(manager);
+    renderLegend(manager);
+  }
+}
+
+function selectTab(tab, panels) {
+  state.tab = tab;
+  for (const b of document.querySelectorAll(".tabs [role=tab]")) b.setAttribute("aria-selected", String(b.dataset.tab === tab));
+  for (const sec of document.querySelectorAll("[data-panel]")) sec.hidden = sec.dataset.panel !== tab;
+  if (tab !== "layers") panels.nearby.clear();
+  document.body.dataset.tab = tab;
+}
+
+function onMapTap(e, panels) {
+  if (state.tab === "trip") panels.trip.tap(e.latlng);
+  else if (state.tab === "schools") panels.schools.setHome(e.latlng);
+  else panels.nearby.at(e.latlng);
+}
+
+async function start() {
+  setLang(state.lang, null);
+  const map = L.map("map", { zoomControl: true, preferCanvas: true, zoomSnap: 0.25 });
+  map.attributionControl.setPrefix("Tree Point O · Leaflet");
   map.setView([-6.178, 106.63], 12);
+  const manager = new LayerManager(map, {
+    t,
+    onBusy: setBusy,
+    onError: (msg) => showMessage(`${t("loadFailed")}: ${msg}`),
+    onLayerLoaded: () => {
+      if (state.entries.length) renderLayerList(manager);
+    },
+  });
+  $("lang-toggle").addEventListener("click", () => setLang(state.lang === "id" ? "en" : "id", manager));
+  const ctx = { citySlug: () => state.city?.slug, lang: () => state.lang, t: () => t, areas: (id) => manager.features(id) };
+  const panels = { trip: new TripPanel(map, ctx), schools: new SchoolsPanel(map, ctx), nearby: new NearbyRoutes(map, ctx) };
+  for (const b of document.querySelectorAll(".tabs [role=tab]")) b.addEventListener("click", () => selectTab(b.dataset.tab, panels));
+  map.on("click", (e) => onMapTap(e, panels));
+  map.on("moveend", () => {
+    const c = map.getCenter();
+    history.replaceState(null, "", `${location.pathname}${location.search}${formatHash(map.getZoom(), c.lat, c.lng)}`);
+  });
+  window.addEventListener("hashchange", () => {
+    const linked = parseHash(location.hash);
+    if (linked) map.setView([linked.lat, linked.lon], linked.z);
+  });
+  $("panel-toggle").addEventListener("click", () => {
+    const open = $("panel").classList.toggle("open");
+    $("panel-toggle").setAttribute("aria-expanded", String(open));
+  });
   let config;
   let cities;
   try {
@@ -61,17 +193,21 @@ async function start() {
   if (config.basemap_url) L.tileLayer(config.basemap_url, { maxZoom: 19 }).addTo(map);
   if (!cities.length) {
     showMessage(t("noCities"));
+    document.body.dataset.ready = "true";
     return;
   }
-  const select = document.getElementById("city-select");
+  const select = $("city-select");
   for (const c of cities) select.add(new Option(c.name, c.slug));
   const wanted = new URLSearchParams(location.search).get("city") || config.default_city;
   const initial = cities.find((c) => c.slug === wanted) || cities[0];
   select.value = initial.slug;
-  select.addEventListener("change", () => showCity(map, layers, cities.find((c) => c.slug === select.value)));
-  document.getElementById("lang-toggle").addEventListener("click", () => setLang(state.lang === "id" ? "en" : "id"));
-  await showCity(map, layers, initial);
-  document.body.dataset.ready = "true";
+  select.addEventListener("change", () => {
+    panels.trip.reset();
+    panels.schools.clear();
+    panels.nearby.clear();
+    showCity(map, manager, cities.find((c) => c.slug === select.value));
+  });
+  await showCity(map, manager, initial);
 }
 
 start();

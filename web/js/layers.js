@@ -1,0 +1,142 @@
+// The city's layers on the map: loading (GeoJSON pages, vector tiles, clusters), switching, popups.
+import * as L from "leaflet";
+import { getAllFeatures } from "./api.js";
+import { ClusterLayer } from "./cluster.js";
+import { MvtLayer } from "./mvt.js";
+import { featureStyle, layerColour, popupHtml, schoolColour } from "./styles.js";
+
+export const LAYER_ORDER = ["kota", "kecamatan", "kelurahan", "roads", "parcels", "angkot_routes", "schools"];
+const DEFAULT_ON = new Set(["kota", "kecamatan", "kelurahan", "roads", "angkot_routes", "schools"]);
+const POINT_LAYERS = new Set(["schools"]);
+const TILE_LAYERS = new Set(["roads"]);
+const TAPPABLE = new Set(["parcels"]);
+const PANES = { areas: 410, roads: 420, routes: 440, points: 620 };
+
+export function paneOf(id) {
+  if (TILE_LAYERS.has(id)) return "roads";
+  if (POINT_LAYERS.has(id)) return "points";
+  if (id === "angkot_routes") return "routes";
+  return "areas";
+}
+
+/** Collections sorted for the switcher: known layers in map order, then the rest by title. */
+export function orderCollections(collections) {
+  const rank = (c) => {
+    const i = LAYER_ORDER.indexOf(c.id);
+    return i === -1 ? LAYER_ORDER.length : i;
+  };
+  return [...collections].sort((a, b) => rank(a) - rank(b) || String(a.title).localeCompare(String(b.title)));
+}
+
+export function collectionTitle(collection, lang) {
+  if (lang === "en" && collection.title_en) return collection.title_en;
+  return collection.title || collection.id;
+}
+
+export class LayerManager {
+  constructor(map, { t, onBusy, onError, onLayerLoaded }) {
+    this.map = map;
+    this.t = t;
+    this.onBusy = onBusy;
+    this.onError = onError;
+    this.onLayerLoaded = onLayerLoaded;
+    this.entries = new Map();
+    this.generation = 0;
+    for (const [name, z] of Object.entries(PANES)) {
+      if (!map.getPane(name)) map.createPane(name).style.zIndex = String(z);
+    }
+    // points are few on screen (clustered): SVG keeps each one a clickable, testable element
+    this.pointRenderer = L.svg({ pane: "points" });
+  }
+
+  setTranslator(t) {
+    this.t = t;
+  }
+
+  clear() {
+    this.generation += 1;
+    for (const entry of this.entries.values()) entry.layer.remove();
+    this.entries.clear();
+  }
+
+  /** Build every layer of `collections` for the city; returns the entries in switcher order. */
+  async load(city, collections) {
+    this.clear();
+    const generation = this.generation;
+    const base = `/cities/${encodeURIComponent(city.slug)}/collections`;
+    const ordered = orderCollections(collections);
+    for (const c of ordered) {
+      const entry = { id: c.id, collection: c, layer: this._makeLayer(c, base), count: null, on: DEFAULT_ON.has(c.id) };
+      this.entries.set(c.id, entry);
+      if (entry.on) entry.layer.addTo(this.map);
+    }
+    const jobs = ordered.filter((c) => !TILE_LAYERS.has(c.id)).map((c) => this._fill(c, base, generation));
+    this.onBusy(true);
+    try {
+      await Promise.all(jobs);
+    } finally {
+      if (generation === this.generation) this.onBusy(false);
+    }
+    return [...this.entries.values()];
+  }
+
+  toggle(id, on) {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    entry.on = on;
+    if (on) entry.layer.addTo(this.map);
+    else entry.layer.remove();
+  }
+
+  features(id) {
+    return this.entries.get(id)?.features || [];
+  }
+
+  _popup(collection) {
+    return (feature, layer) =>
+      layer.bindPopup(() => popupHtml(collectionTitle(collection, this.t.lang), feature.properties || {}, this.t), { maxWidth: 320 });
+  }
+
+  _makeLayer(c, base) {
+    const pane = paneOf(c.id);
+    if (TILE_LAYERS.has(c.id)) {
+      return new MvtLayer(`${base}/${c.id}/tiles/WebMercatorQuad/{z}/{x}/{y}`, {
+        layerName: c.id, pane, minZoom: 12, maxNativeZoom: 18, style: (p) => featureStyle(c.id, p),
+      });
+    }
+    if (POINT_LAYERS.has(c.id)) {
+      const onEach = this._popup(c);
+      return new ClusterLayer({
+        pointToLayer: (feature, latlng) => {
+          const marker = L.circleMarker(latlng, {
+            pane, renderer: this.pointRenderer, className: `point-marker ${c.id}-marker`,
+            radius: 7, weight: 2, color: "#fff", fillOpacity: 0.95,
+            fillColor: c.id === "schools" ? schoolColour(feature.properties.level) : layerColour(c.id),
+          });
+          onEach(feature, marker);
+          return marker;
+        },
+      });
+    }
+    // Only parcels take taps themselves; a tap elsewhere goes to the map (angkot near here,
+    // trip points, home), which names the kelurahan under it.
+    return L.geoJSON(null, {
+      pane, interactive: TAPPABLE.has(c.id), style: (f) => featureStyle(c.id, f.properties), onEachFeature: this._popup(c),
+    });
+  }
+
+  async _fill(c, base, generation) {
+    const entry = this.entries.get(c.id);
+    try {
+      const fc = await getAllFeatures(`${base}/${c.id}/items?limit=1000`, { maxFeatures: 200000 });
+      if (generation !== this.generation) return;
+      entry.features = fc.features;
+      entry.count = fc.features.length;
+      if (POINT_LAYERS.has(c.id)) entry.layer.setData(fc.features);
+      else entry.layer.addData(fc);
+      this.onLayerLoaded(entry);
+    } catch (err) {
+      if (generation === this.generation) this.onError(`${collectionTitle(c, this.t.lang)}: ${err.message}`);
+    }
+  }
+}

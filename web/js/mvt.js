@@ -1,0 +1,60 @@
+// Mapbox Vector Tile layer drawn on canvas tiles (for big layers such as roads).
+import * as L from "leaflet";
+import { VectorTile } from "@mapbox/vector-tile";
+import { PbfReader } from "pbf";
+
+export const MvtLayer = L.GridLayer.extend({
+  options: { layerName: null, style: () => ({ color: "#888", weight: 1 }), tileSize: 256 },
+
+  initialize(urlTemplate, options) {
+    this._url = urlTemplate;
+    L.setOptions(this, options);
+  },
+
+  createTile(coords, done) {
+    const size = this.getTileSize();
+    const ratio = window.devicePixelRatio || 1;
+    const canvas = L.DomUtil.create("canvas", "leaflet-tile");
+    canvas.width = size.x * ratio;
+    canvas.height = size.y * ratio;
+    const url = this._url.replace("{z}", coords.z).replace("{x}", coords.x).replace("{y}", coords.y);
+    fetch(url)
+      .then((r) => {
+        if (r.status === 204) return null;
+        if (!r.ok) throw new Error(`HTTP ${r.status}`);
+        return r.arrayBuffer();
+      })
+      .then((buf) => {
+        if (buf) this._draw(canvas, new VectorTile(new PbfReader(buf)), ratio);
+        done(null, canvas);
+      })
+      .catch((err) => done(err, canvas));
+    return canvas;
+  },
+
+  _draw(canvas, tile, ratio) {
+    const layer = tile.layers[this.options.layerName];
+    if (!layer) return;
+    const ctx = canvas.getContext("2d");
+    const scale = (canvas.width / layer.extent);
+    ctx.lineCap = "round";
+    ctx.lineJoin = "round";
+    for (let i = 0; i < layer.length; i++) {
+      const feature = layer.feature(i);
+      const style = this.options.style(feature.properties);
+      ctx.strokeStyle = style.color;
+      ctx.lineWidth = (style.weight || 1) * ratio;
+      ctx.beginPath();
+      for (const ring of feature.loadGeometry()) {
+        ring.forEach((p, j) => (j ? ctx.lineTo(p.x * scale, p.y * scale) : ctx.moveTo(p.x * scale, p.y * scale)));
+      }
+      if (feature.type === 3) {
+        ctx.fillStyle = style.fillColor || style.color;
+        ctx.globalAlpha = style.fillOpacity ?? 0.2;
+        ctx.fill();
+        ctx.globalAlpha = 1;
+      }
+      ctx.stroke();
+    }
+  },
+});

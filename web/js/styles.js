@@ -1,0 +1,88 @@
+// Pure presentation helpers: colours per layer and class, popup HTML, number formats.
+
+export const LEVEL_COLOURS = {
+  SD: "#e4572e", SMP: "#2e86ab", SMA: "#7b2cbf", SMK: "#17a398", SLB: "#f2a541",
+};
+
+const LAYER_COLOURS = {
+  kota: "#e8731a", kecamatan: "#8a5a44", kelurahan: "#a08c7d", roads: "#9aa5b1",
+  angkot_routes: "#1f78b4", schools: "#e4572e", parcels: "#6a994e",
+};
+
+export const ROAD_WIDTHS = { primary: 4, secondary: 3, tertiary: 2.2, residential: 1.2 };
+
+export function layerColour(layerId) {
+  return LAYER_COLOURS[layerId] || "#555";
+}
+
+export function schoolColour(level) {
+  return LEVEL_COLOURS[level] || "#777";
+}
+
+/** Leaflet path style for a feature of a polygon or line layer. */
+export function featureStyle(layerId, props = {}) {
+  switch (layerId) {
+    case "kota":
+      return { color: LAYER_COLOURS.kota, weight: 3, fill: false };
+    case "kecamatan":
+      return { color: LAYER_COLOURS.kecamatan, weight: 2, fillOpacity: 0, dashArray: "6 4" };
+    case "kelurahan":
+      return { color: LAYER_COLOURS.kelurahan, weight: 1, fillColor: "#f5efe6", fillOpacity: 0.35 };
+    case "angkot_routes":
+      return { color: validColour(props.colour) || LAYER_COLOURS.angkot_routes, weight: 4, opacity: 0.85 };
+    case "parcels":
+      return { color: LAYER_COLOURS.parcels, weight: 1.5, fillOpacity: 0.3 };
+    case "roads":
+      return { color: LAYER_COLOURS.roads, weight: ROAD_WIDTHS[props.road_class] || 1 };
+    default:
+      return { color: layerColour(layerId), weight: 2 };
+  }
+}
+
+export function validColour(value) {
+  return typeof value === "string" && /^#[0-9a-fA-F]{6}$/.test(value) ? value : null;
+}
+
+export function escapeHtml(value) {
+  return String(value)
+    .replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;").replaceAll("'", "&#39;");
+}
+
+export function formatRupiah(value) {
+  const n = Math.round(Number(value));
+  return `Rp ${n.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ".")}`;
+}
+
+export function formatMetres(value, lang = "id") {
+  const m = Number(value);
+  if (m >= 1000) return `${(m / 1000).toFixed(1).replace(".", lang === "id" ? "," : ".")} km`;
+  return `${Math.round(m)} m`;
+}
+
+/** A property value as people read it (rupiah, minutes, metres, yes/no). */
+export function formatValue(prop, value, t) {
+  if (value === null || value === undefined || value === "") return "–";
+  switch (prop) {
+    case "fare_idr": return formatRupiah(value);
+    case "headway_s": return `${t("every")} ${Math.round(Number(value) / 60)} ${t("minutes")}`;
+    case "length_m": return formatMetres(value, t.lang);
+    case "speed_kmh": return `${Math.round(Number(value))} km/j`.replace("km/j", t.lang === "en" ? "km/h" : "km/j");
+    case "oneway":
+    case "active": return value ? (t.lang === "en" ? "yes" : "ya") : (t.lang === "en" ? "no" : "tidak");
+    case "colour": return validColour(value) ? `<span class="swatch" style="background:${value}"></span> ${value}` : escapeHtml(value);
+    default: return escapeHtml(value);
+  }
+}
+
+const HIDDEN = new Set(["id", "city_id"]);
+
+/** Popup HTML for a feature: its name as a heading, then a table of labelled properties. */
+export function popupHtml(layerTitle, props, t) {
+  const title = props.name ?? props.code ?? layerTitle;
+  const rows = Object.entries(props)
+    .filter(([k]) => !HIDDEN.has(k) && k !== "name")
+    .map(([k, v]) => `<tr><th>${escapeHtml(t.label(k))}</th><td>${formatValue(k, v, t)}</td></tr>`)
+    .join("");
+  return `<div class="popup"><h3>${escapeHtml(title)}</h3><div class="hint">${escapeHtml(layerTitle)}</div><table>${rows}</table></div>`;
+}

@@ -1,0 +1,61 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { escapeHtml, featureStyle, formatMetres, formatRupiah, formatValue, popupHtml, schoolColour } from "../js/styles.js";
+import { translator } from "../js/i18n.js";
+import { findPlaces, normalise } from "../js/search.js";
+
+test("escapeHtml neutralises markup", () => {
+  assert.equal(escapeHtml(`<img src=x onerror="a">&'`), "&lt;img src=x onerror=&quot;a&quot;&gt;&amp;&#39;");
+});
+
+test("rupiah and metres read like Indonesians write them", () => {
+  assert.equal(formatRupiah(5000), "Rp 5.000");
+  assert.equal(formatRupiah(1234567), "Rp 1.234.567");
+  assert.equal(formatMetres(850), "850 m");
+  assert.equal(formatMetres(1500, "id"), "1,5 km");
+  assert.equal(formatMetres(1500, "en"), "1.5 km");
+});
+
+test("headway in minutes, booleans in words", () => {
+  const id = translator("id");
+  const en = translator("en");
+  assert.equal(formatValue("headway_s", 600, id), "tiap 10 menit");
+  assert.equal(formatValue("headway_s", 600, en), "every 10 min");
+  assert.equal(formatValue("active", true, id), "ya");
+  assert.equal(formatValue("address", null, id), "–");
+});
+
+test("route colour comes from the feature, bad colours fall back", () => {
+  assert.equal(featureStyle("angkot_routes", { colour: "#ff0000" }).color, "#ff0000");
+  assert.equal(featureStyle("angkot_routes", { colour: "red;x" }).color, "#1f78b4");
+  assert.equal(schoolColour("SMP"), "#2e86ab");
+  assert.equal(schoolColour("XYZ"), "#777");
+});
+
+test("popup shows a heading and Indonesian labels, escaped", () => {
+  const html = popupHtml("Sekolah", { id: 7, name: "SD <Negeri> 1", level: "SD", npsn: "20600001" }, translator("id"));
+  assert.match(html, /<h3>SD &lt;Negeri&gt; 1<\/h3>/);
+  assert.match(html, /<th>Jenjang<\/th><td>SD<\/td>/);
+  assert.doesNotMatch(html, /<th>id<\/th>/);
+  assert.match(popupHtml("Schools", { name: "x", level: "SD" }, translator("en")), /<th>Level<\/th>/);
+});
+
+test("place search ranks exact, then prefix, then substring, ignoring case and accents", () => {
+  const f = (name) => ({ properties: { name } });
+  const features = [f("Cibodas Baru"), f("Cibodas"), f("Panunggangan"), f("Uwung Jaya"), f("Cibodasari")];
+  assert.deepEqual(findPlaces(features, "cibodas").map((x) => x.properties.name), ["Cibodas", "Cibodas Baru", "Cibodasari"]);
+  assert.deepEqual(findPlaces(features, "JAYA").map((x) => x.properties.name), ["Uwung Jaya"]);
+  assert.deepEqual(findPlaces(features, "  "), []);
+  assert.equal(normalise("Kéb. Jeruk"), "keb jeruk");
+});
+
+test("featureAt finds the polygon under a point, respecting holes", async () => {
+  const { featureAt } = await import("../js/search.js");
+  const square = (x0, y0, x1, y1) => [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]];
+  const a = { properties: { name: "A" }, geometry: { type: "MultiPolygon", coordinates: [[square(0, 0, 10, 10), square(4, 4, 6, 6)]] } };
+  const b = { properties: { name: "B" }, geometry: { type: "Polygon", coordinates: [square(10, 0, 20, 10)] } };
+  assert.equal(featureAt([a, b], 1, 1).properties.name, "A");
+  assert.equal(featureAt([a, b], 5, 5), null);
+  assert.equal(featureAt([a, b], 15, 5).properties.name, "B");
+  assert.equal(featureAt([a, b], 25, 5), null);
+});
