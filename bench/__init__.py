@@ -1,0 +1,1 @@
+"""Benchmarks of Tree Point O (not tests): ``python -m bench [layers] [--quick]``."""

@@ -1,0 +1,43 @@
+"""``python -m bench [layers] [--quick]``: run a benchmark and print its table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the chosen benchmark."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description="Benchmarks of Tree Point O (prints tables)."
+    )
+    parser.add_argument("suite", nargs="?", default="layers", choices=["layers"])
+    parser.add_argument(
+        "--quick", action="store_true", help="2-second runs on small data (10k/100k points)"
+    )
+    docs = parser.add_mutually_exclusive_group()
+    docs.add_argument(
+        "--write-docs",
+        dest="write_docs",
+        action="store_true",
+        default=None,
+        help="write docs/benchmarks.md (default for full runs)",
+    )
+    docs.add_argument(
+        "--no-docs",
+        dest="write_docs",
+        action="store_false",
+        help="write var/bench/benchmarks-quick.md instead (default for --quick)",
+    )
+    args = parser.parse_args(argv)
+    from bench.layers.runner import run
+
+    try:
+        return run(quick=args.quick, write_docs=args.write_docs)
+    except KeyboardInterrupt:
+        print("\nInterrupted; servers and the bench cluster were stopped.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
