@@ -7,13 +7,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint fmt bench bootstrap system system-test venv web clean help
+.PHONY: run test lint fmt bench bench-quick bootstrap system system-test venv web clean help
 
 help:
 	@echo "make run    - install what is missing, start PostGIS under var/, serve http://$(HOST):$(PORT)"
 	@echo "make test   - the same bootstrap, then the whole test suite on a throwaway cluster"
 	@echo "make lint   - ruff, ruff format --check, mypy, import-linter"
 	@echo "make bench  - benchmarks (prints tables)"
+	@echo "make bench-quick - the benchmarks on small data, 2 s per URL"
 
 run: bootstrap
 	$(BIN)/tpo serve --host $(HOST) --port $(PORT)
@@ -33,6 +34,9 @@ fmt: venv
 
 bench: bootstrap
 	$(BIN)/python -m bench
+
+bench-quick: bootstrap
+	$(BIN)/python -m bench --quick
 
 bootstrap: system venv web
 

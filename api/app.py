@@ -14,15 +14,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import PROBLEM_JSON, install_problem_handlers
-from api.routers import cities, health
+from api.routers import cities, citizens, health, ogc, tiles, trips
 from geo.bootstrap import PreparedDatabase, prepare_database
 from geo.db import make_engine, make_sessionmaker
+from geo.planner_cache import PlannerCache
 from geo.settings import Settings
 
 log = logging.getLogger("tpo.api")
 
 # npm package -> folder served under /vendor/<package>/ (third-party code comes from npm)
-VENDOR = {"leaflet": "leaflet/dist"}
+VENDOR = {
+    "leaflet": "leaflet/dist",
+    "supercluster": "supercluster",
+    "kdbush": "kdbush",
+    "vector-tile": "@mapbox/vector-tile",
+    "point-geometry": "@mapbox/point-geometry",
+    "pbf": "pbf",
+}
 # our own web folders, served as they are
 WEB_FOLDERS = ("js", "css", "img")
 
@@ -125,6 +133,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(cities.router)
+    app.state.planner = PlannerCache(max_transfer_walk_m=settings.max_transfer_walk_m)
+    app.include_router(citizens.router)
+    app.include_router(trips.router)
+    app.include_router(ogc.router)
+    app.include_router(tiles.router)
     _mount_web(app, settings.web_dir)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     return app

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from api.cli_import import city_create, city_delete, import_app
 from geo.bootstrap import embedded_cluster, prepare_database
 from geo.cities import list_cities
 from geo.db import make_engine, session_scope
@@ -31,6 +32,9 @@ db_app = typer.Typer(
 city_app = typer.Typer(help="Cities served by this deployment.")
 app.add_typer(db_app, name="db")
 app.add_typer(city_app, name="city")
+app.add_typer(import_app, name="import")
+city_app.command("create")(city_create)
+city_app.command("delete")(city_delete)
 
 
 def _settings(**overrides: object) -> Settings:
@@ -96,18 +100,23 @@ def serve(
 
 
 def _load_demo_if_empty(url: str, settings: Settings) -> None:
+    from data.demo import KNOWN_DEMO_CITIES, load_demo_city
+
     engine = make_engine(url, pool_size=1)
     try:
         with session_scope(engine) as session:
             if list_cities(session):
                 return
-            try:
-                from data.demo import load_demo_city
-            except ImportError:
-                _say("No demo city generator in this build; starting with an empty database.")
-                return
-            _say(f"Loading the demo city '{settings.default_city}' (first start only) ...")
-            load_demo_city(session, settings.default_city)
+            slug = settings.default_city
+            if slug not in KNOWN_DEMO_CITIES:
+                slug = KNOWN_DEMO_CITIES[0]
+                _say(f"No demo for '{settings.default_city}'; loading the '{slug}' demo instead.")
+            _say(f"Loading the demo city '{slug}' (first start only, a few seconds) ...")
+            summary = load_demo_city(session, slug)
+            _say(
+                f"Demo city loaded: {summary.kelurahan} kelurahan, {summary.schools} schools, "
+                f"{summary.angkot_routes} route directions."
+            )
     finally:
         engine.dispose()
 
@@ -181,6 +190,70 @@ def city_list() -> None:
             c.slug, c.name, "yes" if c.demo else "", ", ".join(f"{v:.4f}" for v in c.bbox)
         )
     out.print(table if cities else "No cities yet.")
+
+
+@city_app.command("demo")
+def city_demo(
+    slug: Annotated[str, typer.Argument(help="Demo city to generate and load: tangerang.")],
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Delete and reload the city if it exists.")
+    ] = False,
+) -> None:
+    """Generate the demo city (deterministic, offline) and load it into the database."""
+    import time
+
+    from rich.markup import escape
+    from rich.progress import Progress
+
+    from data.demo import KNOWN_DEMO_CITIES, load_demo_city
+    from geo.errors import ConflictError
+
+    if slug not in KNOWN_DEMO_CITIES:
+        known = ", ".join(KNOWN_DEMO_CITIES)
+        console.print(f"[red]Error:[/red] no demo city '{escape(slug[:64])}'; known: {known}.")
+        raise typer.Exit(2)
+    settings = _settings()
+    try:
+        prepared = prepare_database(settings, log=_say)
+    except GeoError as exc:
+        raise _fail(exc) from exc
+    engine = make_engine(prepared.url, pool_size=1)
+    started = time.perf_counter()
+    try:
+        with Progress(console=console, transient=True) as bar, session_scope(engine) as session:
+            task = bar.add_task("generating", total=None)
+
+            def step(name: str, index: int, total: int) -> None:
+                bar.update(task, description=name, completed=index - 1, total=total)
+
+            summary = load_demo_city(session, slug, replace=replace, progress=step)
+    except ConflictError as exc:
+        console.print(
+            f"[red]Error:[/red] a city '{slug}' exists already; "
+            f"'tpo city demo {slug} --replace' reloads it."
+        )
+        raise typer.Exit(1) from exc
+    except GeoError as exc:
+        raise _fail(exc) from exc
+    finally:
+        engine.dispose()
+        prepared.release()
+    table = Table("table", "rows", title=f"Demo city '{slug}' loaded")
+    for label, count in (
+        ("admin_area (kota)", summary.kota),
+        ("admin_area (kecamatan)", summary.kecamatan),
+        ("admin_area (kelurahan)", summary.kelurahan),
+        ("road_edge", summary.road_edges),
+        ("school", summary.schools),
+        ("angkot_route (both directions)", summary.angkot_routes),
+        ("permit_parcel", summary.permit_parcels),
+    ):
+        table.add_row(label, str(count))
+    out.print(table)
+    out.print(
+        f"Kelurahan median area error {summary.median_area_error:.3%}; "
+        f"generated and loaded in {time.perf_counter() - started:.1f} s."
+    )
 
 
 def main() -> None:
