@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api.cli_import import city_create, city_delete, import_app
-from geo.bootstrap import embedded_cluster, prepare_database
+from geo.bootstrap import PreparedDatabase, embedded_cluster, prepare_database
 from geo.cities import list_cities
 from geo.db import make_engine, session_scope
 from geo.errors import GeoError
@@ -52,6 +52,13 @@ def _say(message: str) -> None:
     console.print(f"[dim]{message}[/dim]")
 
 
+def _prepare(settings: Settings) -> PreparedDatabase:
+    try:
+        return prepare_database(settings, log=_say)
+    except GeoError as exc:
+        raise _fail(exc) from exc
+
+
 def _fail(exc: GeoError) -> typer.Exit:
     console.print(f"[red]Error:[/red] {exc.detail}")
     return typer.Exit(1)
@@ -74,10 +81,7 @@ def serve(
     settings = _settings()
     host = host or settings.host
     port = port or settings.port
-    try:
-        prepared = prepare_database(settings, log=_say)
-    except GeoError as exc:
-        raise _fail(exc) from exc
+    prepared = _prepare(settings)
     try:
         if demo:
             _load_demo_if_empty(prepared.url, settings)
@@ -125,10 +129,7 @@ def _load_demo_if_empty(url: str, settings: Settings) -> None:
 def db_up() -> None:
     """Create or reuse the database, add PostGIS, run migrations."""
     settings = _settings()
-    try:
-        prepared = prepare_database(settings, log=_say)
-    except GeoError as exc:
-        raise _fail(exc) from exc
+    prepared = _prepare(settings)
     where = "external server" if prepared.cluster is None else str(settings.pg_dir)
     out.print(f"Database ready ({where}).")
     if prepared.cluster is not None:
@@ -173,10 +174,7 @@ def db_status() -> None:
 def city_list() -> None:
     """List the cities in the database."""
     settings = _settings()
-    try:
-        prepared = prepare_database(settings, log=_say)
-    except GeoError as exc:
-        raise _fail(exc) from exc
+    prepared = _prepare(settings)
     engine = make_engine(prepared.url, pool_size=1)
     try:
         with session_scope(engine) as session:
@@ -213,10 +211,7 @@ def city_demo(
         console.print(f"[red]Error:[/red] no demo city '{escape(slug[:64])}'; known: {known}.")
         raise typer.Exit(2)
     settings = _settings()
-    try:
-        prepared = prepare_database(settings, log=_say)
-    except GeoError as exc:
-        raise _fail(exc) from exc
+    prepared = _prepare(settings)
     engine = make_engine(prepared.url, pool_size=1)
     started = time.perf_counter()
     try:

@@ -9,19 +9,14 @@ from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from geo.cities import CityInfo, get_city
+from geo.db import session_scope
 from geo.settings import Settings
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request: committed when the handler returns, rolled back on error."""
-    factory = request.app.state.sessionmaker
-    with factory() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with session_scope(request.app.state.sessionmaker) as session:
+        yield session
 
 
 def get_settings(request: Request) -> Settings:

@@ -45,9 +45,14 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
-    with make_sessionmaker(engine)() as session:
+def session_scope(bind: Engine | sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error.
+
+    Args:
+        bind: An engine, or the session factory of one (the HTTP app keeps one per process).
+    """
+    factory = make_sessionmaker(bind) if isinstance(bind, Engine) else bind
+    with factory() as session:
         try:
             yield session
             session.commit()
