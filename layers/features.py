@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,8 @@ UNSUPPORTED_PARAMS = frozenset(
 FORMATS = frozenset({"json", "geojson"})
 # numberMatched: counted exactly up to this many rows, estimated by the planner above it.
 EXACT_COUNT_MAX = 100_000
+# streamed pages: bytes of feature text per chunk (one row from PostgreSQL)
+STREAM_CHUNK_BYTES = 256 * 1024
 _INT64 = (-(2**63), 2**63 - 1)
 _SQL_TYPES: dict[str, TypeEngine[Any]] = {
     "string": String(),
@@ -221,12 +223,100 @@ def _where(
     return " AND ".join(clauses), params, binds
 
 
-def fetch_items(session: Session, city_id: int, layer: LayerDef, query: ItemsQuery) -> FeaturePage:
-    """One page of features, built and joined as GeoJSON text by PostgreSQL in one statement.
+class ItemsStream:
+    """One page of features built by PostgreSQL as GeoJSON text, read in chunks of bytes.
 
-    ``numberMatched`` rule: when the page is not full it is exact for free (offset + returned);
-    otherwise the matching rows are counted up to ``EXACT_COUNT_MAX`` (exact), and above that
-    the planner's estimate (``EXPLAIN``) is used, so big tables never get a slow full count.
+    PostgreSQL builds each feature as text (``feature_sql``) and joins them into chunks of
+    about ``STREAM_CHUNK_BYTES``; the chunks are read in binary (no hex round trip) one row at
+    a time, so a page of any size never sits whole in this process. ``numberMatched`` rule,
+    in the same statement: when the page is not full it is exact for free (offset +
+    returned); otherwise the matching rows are counted up to ``EXACT_COUNT_MAX`` (exact), and
+    above that the planner's estimate (``EXPLAIN``) is used, so big tables never get a slow
+    full count.
+    """
+
+    def __init__(self, session: Session, city_id: int, layer: LayerDef, query: ItemsQuery):
+        """Prepare the page query (nothing runs until ``chunks`` is iterated).
+
+        Args:
+            session: Open session (call ``begin_layer_read`` first in the transaction).
+            city_id: The city.
+            layer: The layer.
+            query: Validated paging, bbox, property selection and filters.
+        """
+        self.session, self.layer, self.query = session, layer, query
+        where, self.params, self.binds = _where(layer, query)
+        table, idc = layer.table, layer.id_column
+        feature = feature_sql(layer, query.properties)
+        # Identifiers and fixed conditions come from the LayerDef (constants), values bound.
+        self.matching = f"SELECT t.{idc} FROM {table} t WHERE {where}"  # noqa: S608
+        if query.offset == 0:
+            page = (
+                f"SELECT t.{idc} AS fid, {feature} AS f FROM {table} t"  # noqa: S608
+                f" WHERE {where} ORDER BY t.{idc} LIMIT :limit"
+            )
+        else:  # deep pages: build GeoJSON only for the rows kept, not for the skipped ones
+            page = (
+                f"SELECT t.{idc} AS fid, {feature} AS f"  # noqa: S608
+                f" FROM ({self.matching} ORDER BY t.{idc} LIMIT :limit OFFSET :offset) ids"
+                f" JOIN {table} t ON t.{idc} = ids.{idc}"
+            )
+        # chunk k holds the features whose text starts in bytes [k, k + 1) * :chunk_bytes
+        sql = (
+            f"WITH page AS MATERIALIZED ({page}),"  # noqa: S608
+            " m AS (SELECT n, CASE WHEN n < :limit AND (n > 0 OR :offset = 0) THEN NULL"
+            f"      ELSE (SELECT count(*) FROM ({self.matching} LIMIT :count_cap) c) END"
+            "      AS counted FROM (SELECT count(*) AS n FROM page) pn),"
+            " c AS (SELECT fid, f, (sum(octet_length(f) + 1) OVER (ORDER BY fid)"
+            "                       - octet_length(f) - 1) / :chunk_bytes AS chunk FROM page)"
+            " SELECT m.n, m.counted, convert_to(string_agg(c.f, ',' ORDER BY c.fid), 'UTF8')"
+            " FROM c CROSS JOIN m GROUP BY c.chunk, m.n, m.counted ORDER BY c.chunk"
+        )
+        self.params.update(
+            city_id=city_id,
+            limit=query.limit,
+            offset=query.offset,
+            count_cap=EXACT_COUNT_MAX + 1,
+            chunk_bytes=STREAM_CHUNK_BYTES,
+        )
+        self.sql = text(sql).bindparams(*self.binds)
+        self.returned: int | None = None
+        self.counted: int | None = None
+
+    def chunks(self) -> Iterator[bytes]:
+        """The comma-separated features, about ``STREAM_CHUNK_BYTES`` at a time."""
+        compiled = self.sql.compile(dialect=self.session.get_bind().dialect)
+        params = compiled.construct_params(self.params)
+        raw = self.session.connection().connection.driver_connection  # psycopg.Connection
+        if raw is None:
+            raise RuntimeError("the session has no open database connection")
+        n = 0
+        with raw.cursor(binary=True) as cur:
+            for n, self.counted, body in cur.stream(compiled.string, params):
+                yield body if self.returned is None else b"," + body
+                self.returned = n
+        self.returned = n
+
+    def page(self, features: bytes = b"") -> FeaturePage:
+        """The counts of the page, once ``chunks`` is exhausted."""
+        if self.returned is None:
+            raise RuntimeError("ItemsStream.page() before the features were read")
+        n, query = self.returned, self.query
+        if n < query.limit and (n > 0 or query.offset == 0):
+            return FeaturePage(features, n, query.offset + n, True)  # everything after offset
+        params = {**self.params}
+        matched = self.counted
+        if matched is None:  # an empty page after the end: the statement returned no row
+            count = text(f"SELECT count(*) FROM ({self.matching} LIMIT :count_cap) c")  # noqa: S608
+            matched = int(self.session.execute(count.bindparams(*self.binds), params).scalar_one())
+        exact = matched <= EXACT_COUNT_MAX
+        if not exact:
+            matched = max(_estimate_rows(self.session, self.matching, params, self.binds), matched)
+        return FeaturePage(features, n, int(matched), exact)
+
+
+def fetch_items(session: Session, city_id: int, layer: LayerDef, query: ItemsQuery) -> FeaturePage:
+    """One page of features, built as GeoJSON text by PostgreSQL, joined in memory.
 
     Args:
         session: Open session (call ``begin_layer_read`` first in the transaction).
@@ -235,44 +325,11 @@ def fetch_items(session: Session, city_id: int, layer: LayerDef, query: ItemsQue
         query: Validated paging, bbox, property selection and filters.
 
     Returns:
-        The page.
+        The page (see ``ItemsStream`` for the ``numberMatched`` rule).
     """
-    where, params, binds = _where(layer, query)
-    table, idc = layer.table, layer.id_column
-    feature = feature_sql(layer, query.properties)
-    # Identifiers and fixed conditions come from the LayerDef (constants), values are bound.
-    matching = f"SELECT t.{idc} FROM {table} t WHERE {where}"  # noqa: S608
-    if query.offset == 0:
-        page = (
-            f"SELECT t.{idc} AS fid, {feature} AS f FROM {table} t"  # noqa: S608
-            f" WHERE {where} ORDER BY t.{idc} LIMIT :limit"
-        )
-    else:  # deep pages: build GeoJSON only for the rows kept, not for the skipped ones
-        page = (
-            f"SELECT t.{idc} AS fid, {feature} AS f"  # noqa: S608
-            f" FROM ({matching} ORDER BY t.{idc} LIMIT :limit OFFSET :offset) ids"
-            f" JOIN {table} t ON t.{idc} = ids.{idc}"
-        )
-    sql = text(
-        f"WITH page AS ({page}),"  # noqa: S608
-        " agg AS (SELECT count(*) AS n, coalesce(string_agg(f, ',' ORDER BY fid), '') AS body"
-        "         FROM page)"
-        " SELECT agg.n, convert_to(agg.body, 'UTF8'),"
-        "   CASE WHEN agg.n < :limit AND (agg.n > 0 OR :offset = 0) THEN NULL"
-        f"  ELSE (SELECT count(*) FROM ({matching} LIMIT :count_cap) c) END"
-        " FROM agg"
-    ).bindparams(*binds)
-    params.update(
-        city_id=city_id, limit=query.limit, offset=query.offset, count_cap=EXACT_COUNT_MAX + 1
-    )
-    n, body, counted = session.execute(sql, params).one()
-    if counted is None:  # a short page: everything after the offset is on it
-        matched, exact = query.offset + n, True
-    else:
-        matched, exact = counted, counted <= EXACT_COUNT_MAX
-    if not exact:
-        matched = max(_estimate_rows(session, matching, params, binds), matched)
-    return FeaturePage(bytes(body), int(n), int(matched), exact)
+    stream = ItemsStream(session, city_id, layer, query)
+    body = b"".join(stream.chunks())
+    return stream.page(body)
 
 
 def _estimate_rows(
@@ -309,6 +366,31 @@ def feature_collection(page: FeaturePage, links: list[dict[str, str]], timestamp
         }
     )
     return head[:-1] + b',"features":[' + page.features + b"]}"
+
+
+def stream_feature_collection(
+    stream: ItemsStream, links: Callable[[FeaturePage], list[dict[str, str]]], timestamp: str
+) -> Iterator[bytes]:
+    """The GeoJSON FeatureCollection as chunks: features first, then the members that depend
+    on how many there were (``numberReturned``, ``numberMatched``, ``links``).
+
+    Args:
+        stream: The page's features.
+        links: Builds the links from the page's counts (``next`` only when there is more).
+        timestamp: ``timeStamp`` member (RFC 3339).
+    """
+    yield b'{"type":"FeatureCollection","features":['
+    yield from stream.chunks()
+    page = stream.page()
+    tail = orjson.dumps(
+        {
+            "numberMatched": page.number_matched,
+            "numberReturned": page.number_returned,
+            "timeStamp": timestamp,
+            "links": links(page),
+        }
+    )
+    yield b"]," + tail[1:]
 
 
 def fetch_item(

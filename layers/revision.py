@@ -7,6 +7,9 @@ import hashlib
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo.errors import NotFoundError
+from geo.settings import is_valid_slug
+
 # One round trip: read the revision and tune the planner for this transaction only.
 # force_custom_plan: psycopg prepares a statement after 5 runs; a generic plan ignores the
 # bbox and page size of each request. Parallel workers only slow down these small queries.
@@ -15,6 +18,14 @@ _BEGIN_READ = text(
     " set_config('max_parallel_workers_per_gather', :workers, true),"
     " coalesce((SELECT revision FROM layer_revision"
     "           WHERE city_id = :city_id AND layer = :layer), 0)"
+)
+# The same for a city named by its slug: resolves the city in the same round trip.
+_BEGIN_CITY_READ = text(
+    "SELECT c.id, set_config('plan_cache_mode', 'force_custom_plan', true),"
+    " set_config('max_parallel_workers_per_gather', :workers, true),"
+    " coalesce((SELECT revision FROM layer_revision lr"
+    "           WHERE lr.city_id = c.id AND lr.layer = :layer), 0)"
+    " FROM city c WHERE c.slug = :slug"
 )
 # bump when the layout of the metadata documents changes, so caches drop their old copies
 DOCUMENT_VERSION = 1
@@ -41,6 +52,34 @@ def begin_layer_read(session: Session, city_id: int, layer: str, *, parallel: bo
         _BEGIN_READ, {"workers": workers, "city_id": city_id, "layer": layer}
     ).one()
     return int(row[2])
+
+
+def begin_city_layer_read(
+    session: Session, slug: str, layer: str, *, parallel: bool = False
+) -> tuple[int, int]:
+    """``begin_layer_read`` for the city called ``slug``, in one round trip.
+
+    Args:
+        session: Open session (its transaction is used).
+        slug: City slug from the URL.
+        layer: Layer id (the ``layer_revision.layer`` key).
+        parallel: Keep parallel query (big aggregations).
+
+    Returns:
+        The city id and the layer's revision (0 when never written).
+
+    Raises:
+        NotFoundError: No city with this slug.
+    """
+    if not is_valid_slug(slug):
+        raise NotFoundError(f"no city '{slug[:64]}'")
+    workers = "2" if parallel else "0"
+    row = session.execute(
+        _BEGIN_CITY_READ, {"workers": workers, "slug": slug, "layer": layer}
+    ).first()
+    if row is None:
+        raise NotFoundError(f"no city '{slug}'")
+    return int(row[0]), int(row[3])
 
 
 def layer_revision(session: Session, city_id: int, layer: str) -> int:

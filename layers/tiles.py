@@ -2,24 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.errors import NotFoundError
+from layers.grid import (
+    CELLS,
+    EARTH_RADIUS_M,
+    HALF_WORLD_M,
+    WORLD_M,
+    coarsest_level,
+    ensure_grid,
+    fetch_grid_tile,
+    finest_level,
+    mercator_x_sql,
+    mercator_y_sql,
+)
 from layers.registry import MAX_TILE_ZOOM, LayerDef, Prop
+
+__all__ = [
+    "BUFFER",
+    "CELLS",
+    "EARTH_RADIUS_M",
+    "EXTENT",
+    "HALF_WORLD_M",
+    "MVT",
+    "SIMPLIFY_UNITS",
+    "WORLD_M",
+    "check_tile",
+    "fetch_tile",
+    "is_aggregated",
+    "tile_size_m",
+]
 
 MVT = "application/vnd.mapbox-vector-tile"
 EXTENT = 4096  # tile coordinate units per side
 BUFFER = 64  # units of buffer around a tile (clipping margin, avoids seams)
-# Web Mercator (EPSG:3857): the world is 2 * pi * 6378137 m wide
-EARTH_RADIUS_M = 6_378_137.0
-HALF_WORLD_M = 20_037_508.342_789_244
-WORLD_M = 2 * HALF_WORLD_M
-# point aggregation: a tile is split into CELLS x CELLS cells (8 screen pixels at 256 px)
-CELLS = 32
 # simplification tolerance in tile units (4096 per tile): a quarter of a 256-px screen pixel
 SIMPLIFY_UNITS = 4.0
 
@@ -55,41 +75,100 @@ def is_aggregated(layer: LayerDef, z: int) -> bool:
     )
 
 
-def _mvt_value(prop: Prop) -> str:
+def _mvt_value(prop: Prop, column: str) -> str:
     # MVT values are strings, numbers or booleans; dates go as ISO 8601 text
     if prop.type == "datetime":
-        return f"to_char({prop.sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-    return prop.sql
+        return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    return column
 
 
-def _props(props: Sequence[Prop]) -> str:
-    return "".join(f", {_mvt_value(p)} AS {p.name}" for p in props)
+# Dense tiles: the share of the layer's points inside the tile, from the grid's finest cells.
+# Walking the tile order's index and skipping points outside the tile reads about
+# cap / share index entries; scanning the spatial index and sorting reads share * total rows.
+# The walk wins when share * total > sqrt(cap * total), i.e. count^2 > cap * total.
+DENSE_SQL = """(
+    (SELECT coalesce(sum(g.n), 0) FROM layer_point_grid g
+     WHERE g.city_id = :city_id AND g.layer = :name AND g.level = :grid_level
+       AND g.cx BETWEEN :gx0 AND :gx1 AND g.cy BETWEEN :gy0 AND :gy1) ^ 2
+    > CAST(:cap AS float8) * (SELECT coalesce(sum(g.n), 0) FROM layer_point_grid g
+                              WHERE g.city_id = :city_id AND g.layer = :name
+                                AND g.level = :grid_total_level))"""
 
 
-def _features_sql(layer: LayerDef) -> str:
-    geom = f"ST_Transform(t.{layer.geom_column}, 3857)"
-    if not layer.is_point:
-        geom = f"ST_SimplifyPreserveTopology({geom}, :tolerance)"
-    idc = layer.id_column
+def uses_density(layer: LayerDef) -> bool:
+    """Whether capped tiles of ``layer`` pick their plan by the tile's density (grid layers)."""
+    return layer.is_point and layer.aggregate_below_zoom is not None
+
+
+def _pick_sql(layer: LayerDef, picked: str) -> str:
+    """The capped pick of raw columns; on grid layers one of two plans by density.
+
+    Sparse tiles scan the spatial index and sort (the ``OFFSET 0`` fence keeps the planner
+    from walking an order index); dense tiles walk the order index (``tile_order``) when the
+    table has one. The condition is an uncorrelated subquery, so PostgreSQL evaluates it
+    once and runs only one branch.
+    """
+    geom, idc = layer.geom_column, layer.id_column
+    cols = f"t.{idc} AS id, t.{geom} AS g{picked}"
+    where = (
+        f"t.city_id = :city_id AND ({layer.where}) AND t.{geom}"
+        " && ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326)"
+    )
     # identifiers and fixed conditions come from the LayerDef (constants); values are bound
+    table, order = layer.table, layer.tile_order
+    if not uses_density(layer):
+        return f"SELECT {cols} FROM {table} t WHERE {where} ORDER BY {order} LIMIT :cap"  # noqa: S608
     return f"""
-        WITH b AS (
-            SELECT ST_TileEnvelope(:z, :x, :y) AS env,
-                   ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326) AS env4326
-        ), pick AS (
-            SELECT t.{idc} AS pick_id FROM {layer.table} t, b
-            WHERE t.city_id = :city_id AND ({layer.where}) AND t.{layer.geom_column} && b.env4326
-            ORDER BY {layer.tile_order} LIMIT :cap
-        ), f AS (
-            SELECT t.{idc} AS id{_props(layer.properties)},
-                   ST_AsMVTGeom({geom}, b.env, {EXTENT}, {BUFFER}, true) AS geom
-            FROM pick JOIN {layer.table} t ON t.{idc} = pick.pick_id, b
-        )
-        SELECT ST_AsMVT(f.*, :name, {EXTENT}, 'geom', 'id') FROM f WHERE f.geom IS NOT NULL
+            (SELECT {cols} FROM (SELECT t.* FROM {table} t WHERE {where} OFFSET 0) t
+             WHERE NOT {DENSE_SQL} ORDER BY {order} LIMIT :cap)
+            UNION ALL
+            (SELECT {cols} FROM {table} t WHERE {where} AND {DENSE_SQL}
+             ORDER BY {order} LIMIT :cap)"""  # noqa: S608
+
+
+def features_tile_sql(layer: LayerDef) -> str:
+    """One capped tile: the newest/first ``:cap`` features in the buffered tile, in MVT.
+
+    The pick (index scan and top-N sort) carries raw columns only; geometry work and value
+    formatting happen after the LIMIT, for the features kept.
+    """
+    props = layer.properties
+    picked = "".join(f", {p.sql} AS c{i}" for i, p in enumerate(props))
+    values = "".join(f", {_mvt_value(p, f'p.c{i}')} AS {p.name}" for i, p in enumerate(props))
+    pick = _pick_sql(layer, picked)
+    if layer.is_point:
+        # Web Mercator by arithmetic, straight into tile units (what ST_AsMVTGeom would do
+        # after ST_Transform, at a fraction of the cost); the buffer is the clip box.
+        low, high = -BUFFER, EXTENT + BUFFER
+        return f"""
+        SELECT ST_AsMVT(f.*, :name, {EXTENT}, 'geom', 'id') FROM (
+            SELECT q.id{"".join(f", q.{p.name}" for p in props)},
+                   ST_MakePoint(q.tx, q.ty) AS geom
+            FROM (
+                SELECT p.id{values},
+                       round(({mercator_x_sql("p.g")} - e.x0) * e.k) AS tx,
+                       round((e.y1 - {mercator_y_sql("p.g")}) * e.k) AS ty
+                FROM ({pick}) p,
+                     (SELECT ST_XMin(env) AS x0, ST_YMax(env) AS y1,
+                             {EXTENT} / (ST_XMax(env) - ST_XMin(env)) AS k
+                      FROM ST_TileEnvelope(:z, :x, :y) AS env) e
+            ) q
+            WHERE q.tx BETWEEN {low} AND {high} AND q.ty BETWEEN {low} AND {high}
+        ) f
+        """  # noqa: S608
+    shape = "ST_SimplifyPreserveTopology(ST_Transform(p.g, 3857), :tolerance)"
+    return f"""
+        SELECT ST_AsMVT(f.*, :name, {EXTENT}, 'geom', 'id') FROM (
+            SELECT p.id{values},
+                   ST_AsMVTGeom({shape}, ST_TileEnvelope(:z, :x, :y), {EXTENT}, {BUFFER}, true)
+                   AS geom
+            FROM ({pick}) p
+        ) f WHERE f.geom IS NOT NULL
     """  # noqa: S608
 
 
-def _aggregate_sql(layer: LayerDef) -> str:
+def live_aggregate_sql(layer: LayerDef) -> str:
+    """The live aggregation (every point of the tile): used while the grid is being built."""
     # Web Mercator x/y computed from lon/lat with arithmetic (ST_Transform per point costs
     # 2-3 times more); OFFSET 0 keeps PostgreSQL from evaluating it once per reference.
     geom = f"t.{layer.geom_column}"
@@ -98,8 +177,7 @@ def _aggregate_sql(layer: LayerDef) -> str:
             SELECT ST_TileEnvelope(:z, :x, :y) AS env,
                    ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326) AS env4326
         ), pts AS (
-            SELECT ST_X({geom}) * {HALF_WORLD_M} / 180.0 AS px,
-                   ln(tan(pi() / 4 + radians(ST_Y({geom})) / 2)) * {EARTH_RADIUS_M} AS py
+            SELECT {mercator_x_sql(geom)} AS px, {mercator_y_sql(geom)} AS py
             FROM {layer.table} t, b
             WHERE t.city_id = :city_id AND ({layer.where}) AND {geom} && b.env4326
             OFFSET 0
@@ -116,13 +194,70 @@ def _aggregate_sql(layer: LayerDef) -> str:
     """  # noqa: S608
 
 
-def fetch_tile(session: Session, city_id: int, layer: LayerDef, *, z: int, x: int, y: int) -> bytes:
+def features_params(layer: LayerDef, city_id: int, z: int, x: int, y: int) -> dict[str, Any]:
+    """Bound parameters of ``features_tile_sql`` for tile ``z/x/y``."""
+    return {
+        "z": z,
+        "x": x,
+        "y": y,
+        "city_id": city_id,
+        "name": layer.id,
+        "margin": BUFFER / EXTENT,
+        "cap": layer.tile_feature_cap,
+        "tolerance": tile_size_m(z) / EXTENT * SIMPLIFY_UNITS,
+        **(_grid_window(layer, z, x, y) if uses_density(layer) else {}),
+    }
+
+
+def _grid_window(layer: LayerDef, z: int, x: int, y: int) -> dict[str, int]:
+    """The finest grid cells covering tile ``z/x/y`` (for the density of capped tiles)."""
+    finest = finest_level(layer)
+    shift = finest - z
+    if shift >= 0:
+        gx0, gx1, gy0, gy1 = x << shift, ((x + 1) << shift) - 1, y << shift, ((y + 1) << shift) - 1
+    else:  # the tile is smaller than a cell: the cell holding it
+        gx0 = gx1 = x >> -shift
+        gy0 = gy1 = y >> -shift
+    return {
+        "grid_level": finest,
+        "grid_total_level": coarsest_level(layer),
+        "gx0": gx0,
+        "gx1": gx1,
+        "gy0": gy0,
+        "gy1": gy1,
+    }
+
+
+def aggregate_params(layer: LayerDef, city_id: int, z: int, x: int, y: int) -> dict[str, Any]:
+    """Bound parameters of ``live_aggregate_sql`` (the live aggregation) for tile ``z/x/y``."""
+    return {
+        "z": z,
+        "x": x,
+        "y": y,
+        "city_id": city_id,
+        "name": layer.id,
+        "cell": tile_size_m(z) / CELLS,
+    }
+
+
+def fetch_tile(
+    session: Session,
+    city_id: int,
+    layer: LayerDef,
+    *,
+    z: int,
+    x: int,
+    y: int,
+    revision: int | None = None,
+) -> bytes:
     """One vector tile of a layer; ``b""`` when the tile holds nothing.
 
     Features are clipped with a buffer, lines and polygons simplified by zoom, and at most
     ``layer.tile_feature_cap`` features are kept in ``layer.tile_order`` (newest first for
     points). Point layers below ``layer.aggregate_below_zoom`` get one point per grid cell
-    with a ``count`` property instead.
+    with a ``count`` property instead: summed from the layer's grid pyramid (built when
+    ``revision`` is newer than the grid), or counted from the points while another
+    transaction builds it.
 
     Args:
         session: Open session (call ``begin_layer_read`` first in the transaction).
@@ -131,6 +266,7 @@ def fetch_tile(session: Session, city_id: int, layer: LayerDef, *, z: int, x: in
         z: Zoom.
         x: Column.
         y: Row.
+        revision: The layer revision read by ``begin_layer_read``; None skips the grid.
 
     Returns:
         The MVT bytes (possibly empty).
@@ -139,17 +275,19 @@ def fetch_tile(session: Session, city_id: int, layer: LayerDef, *, z: int, x: in
         NotFoundError: The tile address is out of range.
     """
     check_tile(layer, z, x, y)
-    size_m = tile_size_m(z)
-    params: dict[str, Any] = {"z": z, "x": x, "y": y, "city_id": city_id, "name": layer.id}
     if is_aggregated(layer, z):
-        sql = _aggregate_sql(layer)
-        params["cell"] = size_m / CELLS
+        if revision is not None:
+            body = fetch_grid_tile(session, city_id, layer, revision, z=z, x=x, y=y)
+            if body is None and ensure_grid(session, city_id, layer, revision):
+                body = fetch_grid_tile(session, city_id, layer, revision, z=z, x=x, y=y)
+            if body is not None:
+                return body
+        sql = live_aggregate_sql(layer)
+        params = aggregate_params(layer, city_id, z, x, y)
     else:
-        sql = _features_sql(layer)
-        params.update(
-            margin=BUFFER / EXTENT,
-            cap=layer.tile_feature_cap,
-            tolerance=size_m / EXTENT * SIMPLIFY_UNITS,
-        )
-    body = session.execute(text(sql), params).scalar()
-    return bytes(body) if body else b""
+        sql = features_tile_sql(layer)
+        params = features_params(layer, city_id, z, x, y)
+        if layer.is_point:
+            del params["tolerance"]
+    result = session.execute(text(sql), params).scalar()
+    return bytes(result) if result else b""

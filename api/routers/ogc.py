@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import itertools
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.responses import StreamingResponse
 
 from api.deps import CityDep, SessionDep, get_city_dep
 from geo.cities import CityInfo
 from layers import features, ogc
+from layers.cache import ResponseCache
 from layers.registry import LayerDef, get_layer, public_layers
-from layers.revision import begin_layer_read, document_etag, etag_matches, layer_etag
+from layers.revision import (
+    begin_city_layer_read,
+    begin_layer_read,
+    document_etag,
+    etag_matches,
+    layer_etag,
+)
 from layers.revision import layer_revisions as read_revisions
 
 router = APIRouter(prefix="/cities/{city}", tags=["layers (OGC API Features)"])
@@ -23,6 +33,11 @@ GEOJSON = "application/geo+json"
 CONTENT_CRS = {"Content-Crs": f"<{features.CRS84}>"}
 LayerId = Annotated[str, Path(description="Layer id, e.g. `schools`", max_length=64)]
 FeatureId = Annotated[int, Path(description="Feature id (integer)")]
+# the city slug, resolved by the endpoint itself (with the layer revision, one round trip)
+CitySlug = Annotated[str, Path(description="City slug, e.g. `tangerang`", max_length=64)]
+_CACHE_LOCK = threading.Lock()
+# items pages up to this size are sent in one piece, bigger ones streamed in chunks
+INLINE_BYTES = 1024 * 1024
 
 _ITEM_PARAMS: list[dict[str, Any]] = [
     {
@@ -65,7 +80,12 @@ _ITEM_PARAMS: list[dict[str, Any]] = [
 
 def city_url(request: Request, city: CityInfo) -> str:
     """Absolute URL of a city's OGC API landing page."""
-    return f"{str(request.base_url).rstrip('/')}/cities/{city.slug}"
+    return slug_url(request, city.slug)
+
+
+def slug_url(request: Request, slug: str) -> str:
+    """Absolute URL of the OGC API landing page of the city called ``slug``."""
+    return f"{str(request.base_url).rstrip('/')}/cities/{slug}"
 
 
 def city_facts(city: CityInfo) -> str:
@@ -183,23 +203,56 @@ def get_queryables(city: CityDep, layer: LayerId, request: Request) -> Response:
     responses={200: {"content": {GEOJSON: {}}}},
     openapi_extra={"parameters": _ITEM_PARAMS},
 )
-def get_items(city: CityDep, layer: LayerId, session: SessionDep, request: Request) -> Response:
+def get_items(city: CitySlug, layer: LayerId, session: SessionDep, request: Request) -> Response:
     """A page of features built by PostgreSQL: `bbox`, `limit`, `offset`, `properties`, and
     `?property=value` filters on the queryables. `numberMatched` is exact up to 100,000
     matches, estimated by the query planner above."""
     lyr = public_layer(layer)
     query = features.parse_items_query(lyr, request.query_params.multi_items())
-    etag = layer_etag(city.id, lyr.id, begin_layer_read(session, city.id, lyr.id))
-
-    def body() -> bytes:
-        page = features.fetch_items(session, city.id, lyr, query)
-        return features.feature_collection(
-            page, _items_links(request, city, lyr, query, page), _now()
-        )
-
-    return conditional(
-        request, etag, body, public=lyr.public, media_type=GEOJSON, extra=CONTENT_CRS
+    # the city and the layer revision in one round trip (the hot path of the map)
+    city_id, revision = begin_city_layer_read(session, city, lyr.id)
+    etag = layer_etag(city_id, lyr.id, revision)
+    headers = {**cache_headers(etag, lyr.public), **CONTENT_CRS}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    cache = layer_cache(request)
+    key = (city_id, lyr.id, revision, str(request.url))
+    cached = cache.get(key)
+    if cached is not None:
+        return Response(cached, media_type=GEOJSON, headers={**headers, "X-Layer-Cache": "hit"})
+    stream = features.ItemsStream(session, city_id, lyr, query)
+    chunks = cache.filling(
+        key,
+        features.stream_feature_collection(
+            stream, lambda page: _items_links(request, city, lyr, query, page), _now()
+        ),
     )
+    headers["X-Layer-Cache"] = "miss" if cache.enabled else "off"
+    # small pages are answered in one piece; big ones streamed as PostgreSQL produces them
+    # (never whole in this process), and kept in the cache when they fit
+    head: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        head.append(chunk)
+        size += len(chunk)
+        if size > INLINE_BYTES:
+            break
+    else:
+        return Response(b"".join(head), media_type=GEOJSON, headers=headers)
+    return StreamingResponse(itertools.chain(head, chunks), media_type=GEOJSON, headers=headers)
+
+
+def layer_cache(request: Request) -> ResponseCache:
+    """The app's items response cache (``TPO_LAYER_CACHE_MB``), created on first use."""
+    state = request.app.state
+    cache: ResponseCache | None = getattr(state, "layer_cache", None)
+    if cache is None:
+        with _CACHE_LOCK:
+            cache = getattr(state, "layer_cache", None)
+            if cache is None:
+                cache = ResponseCache(state.settings.layer_cache_mb * 1024 * 1024)
+                state.layer_cache = cache
+    return cache
 
 
 @router.get(
@@ -235,7 +288,7 @@ def _now() -> str:
 
 def _items_links(
     request: Request,
-    city: CityInfo,
+    city: str,
     layer: LayerDef,
     query: features.ItemsQuery,
     page: features.FeaturePage,
@@ -244,7 +297,7 @@ def _items_links(
     links = [
         {"href": str(url), "rel": "self", "type": GEOJSON, "title": "This page"},
         {
-            "href": f"{city_url(request, city)}/collections/{layer.id}",
+            "href": f"{slug_url(request, city)}/collections/{layer.id}",
             "rel": "collection",
             "type": JSON,
             "title": layer.title_id,

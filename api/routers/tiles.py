@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Request, Response
 from api.deps import CityDep, SessionDep
 from api.routers.ogc import (
     JSON,
+    CitySlug,
     LayerId,
     cache_headers,
     city_facts,
@@ -17,7 +18,13 @@ from api.routers.ogc import (
     public_layer,
 )
 from layers import ogc
-from layers.revision import begin_layer_read, document_etag, etag_matches, layer_etag
+from layers.revision import (
+    begin_city_layer_read,
+    begin_layer_read,
+    document_etag,
+    etag_matches,
+    layer_etag,
+)
 from layers.tiles import MVT, check_tile, fetch_tile, is_aggregated
 
 router = APIRouter(prefix="/cities/{city}/collections/{layer}/tiles", tags=["layers (tiles)"])
@@ -53,7 +60,7 @@ def get_tilejson(city: CityDep, layer: LayerId, session: SessionDep, request: Re
 )
 def get_tile(
     *,
-    city: CityDep,
+    city: CitySlug,
     layer: LayerId,
     z: TileIndex,
     x: TileIndex,
@@ -66,11 +73,12 @@ def get_tile(
     404 problem for a tile outside the tile matrix or the layer's zoom range."""
     lyr = public_layer(layer)
     check_tile(lyr, z, x, y)
-    revision = begin_layer_read(session, city.id, lyr.id, parallel=is_aggregated(lyr, z))
-    headers = cache_headers(layer_etag(city.id, lyr.id, revision), lyr.public)
+    # the city and the layer revision in one round trip
+    city_id, revision = begin_city_layer_read(session, city, lyr.id, parallel=is_aggregated(lyr, z))
+    headers = cache_headers(layer_etag(city_id, lyr.id, revision), lyr.public)
     if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
-    body = fetch_tile(session, city.id, lyr, z=z, x=x, y=y)
+    body = fetch_tile(session, city_id, lyr, z=z, x=x, y=y, revision=revision)
     if not body:
         return Response(status_code=204, headers=headers)
     return Response(body, media_type=MVT, headers=headers)

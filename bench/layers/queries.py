@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
-from layers import tiles
+from layers import grid, tiles
 from layers.features import EXACT_COUNT_MAX, feature_sql
 from layers.registry import LAYERS, LayerDef, Prop
-from layers.tiles import BUFFER, CELLS, EXTENT, SIMPLIFY_UNITS
 
 REQUESTS_TABLE = "bench_request"
 
@@ -100,91 +99,24 @@ def _psycopg(sql: str) -> str:
 _BIND = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 
 
-def _ours_tile_sql(layer: LayerDef, aggregated: bool, params: dict[str, Any]) -> str | None:
-    """Our own tile SQL (layers/tiles.py) when its builders and parameters still match."""
-    builder = getattr(tiles, "_aggregate_sql" if aggregated else "_features_sql", None)
-    if builder is None:
-        return None
-    try:
-        sql = _psycopg(builder(layer))
-    except TypeError:
-        return None
-    names = set(re.findall(r"%\((\w+)\)s", sql))
-    return sql if names <= set(params) else None
-
-
-def _props(layer: LayerDef) -> str:
-    cols = []
-    for prop in layer.properties:
-        if prop.type == "datetime":
-            expr = f"to_char({prop.sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-        else:
-            expr = prop.sql
-        cols.append(f", {expr} AS {prop.name}")
-    return "".join(cols)
-
-
-def _copy_aggregate_sql(layer: LayerDef) -> str:
-    geom = layer.geom_column
-    return f"""
-        WITH b AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env,
-                          ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326) AS env4326),
-        pts AS (SELECT ST_Transform(t.{geom}, 3857) AS g FROM {layer.table} t, b
-                WHERE {_where(layer, bbox=False)} AND t.{geom} && b.env4326),
-        cells AS (SELECT count(*) AS n, avg(ST_X(g)) AS cx, avg(ST_Y(g)) AS cy FROM pts, b
-                  GROUP BY floor((ST_X(g) - ST_XMin(b.env)) / %(cell)s),
-                           floor((ST_Y(g) - ST_YMin(b.env)) / %(cell)s)),
-        f AS (SELECT n::integer AS count, ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(cx, cy), 3857),
-                     b.env, {EXTENT}, 0, true) AS geom FROM cells, b)
-        SELECT ST_AsMVT(f.*, %(name)s, {EXTENT}, 'geom') FROM f WHERE f.geom IS NOT NULL"""
-
-
-def _copy_features_sql(layer: LayerDef) -> str:
-    geom, idc = layer.geom_column, layer.id_column
-    g3857 = f"ST_Transform(t.{geom}, 3857)"
-    if not layer.is_point:
-        g3857 = f"ST_SimplifyPreserveTopology({g3857}, %(tolerance)s)"
-    return f"""
-        WITH b AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env,
-                          ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s,
-                                                       margin => %(margin)s), 4326) AS env4326),
-        pick AS (SELECT t.{idc} AS pick_id FROM {layer.table} t, b
-                 WHERE {_where(layer, bbox=False)} AND t.{geom} && b.env4326
-                 ORDER BY {layer.tile_order} LIMIT %(cap)s),
-        f AS (SELECT t.{idc} AS id{_props(layer)},
-                     ST_AsMVTGeom({g3857}, b.env, {EXTENT}, {BUFFER}, true) AS geom
-              FROM pick JOIN {layer.table} t ON t.{idc} = pick.pick_id, b)
-        SELECT ST_AsMVT(f.*, %(name)s, {EXTENT}, 'geom', 'id') FROM f WHERE f.geom IS NOT NULL"""
-
-
 def tile_query(layer: LayerDef, city_id: int, z: int, x: int, y: int) -> Query:
-    """One MVT tile in one statement: counts per cell below the layer's aggregation zoom,
-    else at most ``tile_feature_cap`` features in ``tile_order`` (newest first).
+    """One MVT tile in one statement, with our own SQL builders (layers/tiles.py, grid.py).
 
-    Uses the SQL of layers/tiles.py itself when its builders are compatible, else an
-    identical copy kept here (``tile_sql_source`` tells which).
+    Below the layer's aggregation zoom: the counts per cell summed from the grid pyramid
+    (what ours serves once the grid is built for the current revision); else at most
+    ``tile_feature_cap`` features in ``tile_order`` (newest first).
     """
-    size_m = tiles.tile_size_m(z)
-    params: dict[str, Any] = {"city_id": city_id, "z": z, "x": x, "y": y, "name": layer.id}
-    aggregated = tiles.is_aggregated(layer, z)
-    if aggregated:
-        params["cell"] = size_m / CELLS
-    else:
-        params.update(
-            margin=BUFFER / EXTENT,
-            cap=layer.tile_feature_cap,
-            tolerance=size_m / EXTENT * SIMPLIFY_UNITS,
-        )
-    sql = _ours_tile_sql(layer, aggregated, params)
-    if sql is None:
-        sql = _copy_aggregate_sql(layer) if aggregated else _copy_features_sql(layer)
-    return Query(sql, params, parallel=aggregated)
+    if tiles.is_aggregated(layer, z):
+        # ours checks in the same statement that the grid matches the revision; the floor
+        # runs the statement as is and takes the tile column
+        sql = f"SELECT mvt FROM ({grid.grid_tile_sql()}) g"
+        params = grid.grid_tile_params(city_id, layer, 0, z=z, x=x, y=y)
+        return Query(_psycopg(sql), params)
+    params = tiles.features_params(layer, city_id, z, x, y)
+    sql = tiles.features_tile_sql(layer)
+    return Query(_psycopg(sql), params)
 
 
 def tile_sql_source(layer: LayerDef) -> str:
-    """Where the floor's tile SQL comes from: ours (layers/tiles.py) or the bench's copy."""
-    params = dict.fromkeys(
-        ("city_id", "z", "x", "y", "name", "cell", "margin", "cap", "tolerance"), 0
-    )
-    ours = all(_ours_tile_sql(layer, agg, params) for agg in (True, False))
-    return "layers/tiles.py" if ours else "a copy in bench/layers/queries.py"
+    """Where the floor's tile SQL comes from."""
+    return f"layers/tiles.py and layers/grid.py (layer {layer.id})"

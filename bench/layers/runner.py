@@ -32,7 +32,13 @@ from bench.layers.results import (
     ServerRun,
     SqlTiming,
 )
-from bench.layers.synthetic import BENCH_SCHEMA, BenchCity, Sizes, ensure_loaded
+from bench.layers.synthetic import (
+    BENCH_SCHEMA,
+    BenchCity,
+    Sizes,
+    build_requests_grid,
+    ensure_loaded,
+)
 from geo import migrate
 from geo.cluster import EmbeddedCluster
 from geo.db import ensure_database
@@ -134,7 +140,7 @@ def _measure(
         probe = load.probe(url)
     except httpx.HTTPError as exc:
         return Measure(note=f"error: {type(exc).__name__}")
-    if probe.status == 404 and server.name == "ours":
+    if probe.status == 404 and server.name.startswith("ours"):
         return Measure(probe, note="ours: endpoint missing (404)")
     if probe.status not in (200, 204):
         return Measure(probe, note=f"HTTP {probe.status}")
@@ -153,7 +159,7 @@ def _sweep(server: servers.Server, case: Case, city: str, profile: Profile) -> o
         return f"error: {type(exc).__name__}"
     if seq.status in (200, 204):
         return seq
-    if seq.status == 404 and server.name == "ours":
+    if seq.status == 404 and server.name.startswith("ours"):
         return "ours: endpoint missing (404)"
     return f"HTTP {seq.status}"
 
@@ -173,13 +179,17 @@ def _measure_all(
     log(f"Measuring {', '.join(started)} ({profile.duration_s:g} s per URL and server) ...")
     for case in cases:
         for name, server in started.items():
+            if name == "ours-nocache" and case.kind != "items":
+                continue  # tiles are never cached: the same code as ours
             measure = _measure(server, case, city.slug, wrk, profile)
             runs[name].cases[case.key] = measure
             rps = f"{measure.result.rps:,.1f} req/s" if measure.result else measure.note
-            log(f"  {name:5} {case.label}: {rps}")
+            log(f"  {name:12} {case.label}: {rps}")
     log(f"Tile sweep: {profile.sweep_requests} sequential requests per zoom ...")
     for case in sweep:
         for name, server in started.items():
+            if name == "ours-nocache":
+                continue
             result = _sweep(server, case, city.slug, profile)
             runs[name].sweep[case.key] = result  # type: ignore[assignment]
     for name, server in started.items():
@@ -227,12 +237,15 @@ def run(quick: bool = False, write_docs: bool | None = None, log: Log = print) -
         tipg_python = servers.ensure_tipg(log)
         with _cluster(profile, log) as (url, tcp):
             city = ensure_loaded(url, profile.sizes, log)
+            grid_s = build_requests_grid(url, city.city_id)
+            log(f"Built the grid pyramid of {REQUESTS_LAYER.id} in {grid_s:.2f} s.")
             cases, sweep = build_cases(city), sweep_cases(city)
             log(f"Timing the floor SQL alone ({profile.sql_runs} runs per case) ...")
             sql = _time_sql(tcp, cases, city.city_id, profile.sql_runs)
             runs: dict[str, ServerRun] = {name: ServerRun() for name in SERVERS}
             starters: dict[str, Callable[[], servers.Server]] = {
                 "ours": lambda: servers.start_ours(tcp),
+                "ours-nocache": lambda: servers.start_ours(tcp, cache_mb=0),
                 "floor": lambda: servers.start_floor(tcp),
             }
             if tipg_python is not None:
@@ -268,7 +281,7 @@ def run(quick: bool = False, write_docs: bool | None = None, log: Log = print) -
         table = report.text_table(rows)
         print()
         print(table)
-        settings = _settings(profile, city, wrk)
+        settings = _settings(profile, city, wrk, grid_s)
         if code_changed:
             settings.insert(
                 0,
@@ -286,7 +299,7 @@ def run(quick: bool = False, write_docs: bool | None = None, log: Log = print) -
     return 0
 
 
-def _settings(profile: Profile, city: BenchCity, wrk: str | None) -> list[str]:
+def _settings(profile: Profile, city: BenchCity, wrk: str | None, grid_s: float) -> list[str]:
     s = city.sizes
     client = (
         f"wrk -t{load.THREADS} -c{load.CONNECTIONS} -d{profile.duration_s:g}s --latency"
@@ -304,8 +317,12 @@ def _settings(profile: Profile, city: BenchCity, wrk: str | None) -> list[str]:
         " PostgreSQL over loopback TCP",
         f"tipg: 1.6.1 defaults (10,000 features per tile) over views in schema {BENCH_SCHEMA}",
         f"ours: tiles of layer {REQUESTS_LAYER.id} aggregate below"
-        f" z{REQUESTS_LAYER.aggregate_below_zoom}, cap {REQUESTS_LAYER.tile_feature_cap:,}"
-        " newest first",
+        f" z{REQUESTS_LAYER.aggregate_below_zoom} from its grid pyramid (built in"
+        f" {grid_s:.2f} s before the servers start, as the first low-zoom tile after a write"
+        f" would), cap {REQUESTS_LAYER.tile_feature_cap:,} newest first; items response cache"
+        " on (default 32 MB, keyed by layer revision: after the probe and warm-up every timed"
+        " items request is a cache hit)",
+        "ours-nocache: the same app with TPO_LAYER_CACHE_MB=0, items only (tiles are never cached)",
         "floor: bench/floor_app.py, PostgreSQL's document returned as is; items SQL built"
         " with layers.features.feature_sql, tile SQL from"
         f" {tile_sql_source(REQUESTS_LAYER)}",

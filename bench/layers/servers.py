@@ -204,12 +204,19 @@ def _env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def start_ours(db_url: str) -> Server:
-    """Our app (``api.app:create_app`` plus the bench requests layer), one uvicorn worker."""
+def start_ours(db_url: str, cache_mb: int | None = None) -> Server:
+    """Our app (``api.app:create_app`` plus the bench requests layer), one uvicorn worker.
+
+    ``cache_mb`` sets ``TPO_LAYER_CACHE_MB`` (None: the default); 0 starts ``ours-nocache``.
+    """
     port = free_port(HOST)
     argv = _uvicorn(sys.executable, "bench.layers.ours_app:create_app", port, factory=True)
     env = _env(TPO_DATABASE_URL=db_url)
-    return start("ours", argv, env=env, cwd=PROJECT_ROOT, port=port, ready_path="/health")
+    name = "ours"
+    if cache_mb is not None:
+        env["TPO_LAYER_CACHE_MB"] = str(cache_mb)
+        name = "ours-nocache" if cache_mb == 0 else f"ours-cache{cache_mb}"
+    return start(name, argv, env=env, cwd=PROJECT_ROOT, port=port, ready_path="/health")
 
 
 def start_tipg(python: Path, db_url: str, schema: str) -> Server:

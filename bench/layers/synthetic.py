@@ -11,8 +11,10 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.orm import Session
 
-from bench.layers.queries import REQUESTS_TABLE
+from bench.layers.queries import REQUESTS_LAYER, REQUESTS_TABLE
 from geo.cities import create_city
+from layers.grid import rebuild_grid
+from layers.revision import begin_layer_read
 
 SLUG = "benchcity"
 NAME = "Bench City (synthetic)"
@@ -210,11 +212,47 @@ def _load(conn: Connection, sizes: Sizes, log: Callable[[str], None]) -> int:
     )
     conn.execute(text(f"CREATE INDEX ix_{REQUESTS_TABLE}_city_id ON {REQUESTS_TABLE} (city_id)"))
     conn.execute(text(f"CLUSTER {REQUESTS_TABLE} USING ix_{REQUESTS_TABLE}_geom"))
+    _request_extras(conn)
     log(
         f"  loaded {sizes.requests:,} requests (GiST, clustered)"
         f" in {time.monotonic() - started:.1f} s"
     )
     return city.id
+
+
+def _request_extras(conn: Connection) -> None:
+    """What a real requests table would have: revision triggers (as in migration 0001), and
+    an index in tile order (newest first) that covers the tile's columns, for dense tiles."""
+    conn.execute(
+        text(
+            f"CREATE INDEX IF NOT EXISTS ix_{REQUESTS_TABLE}_newest ON {REQUESTS_TABLE}"
+            " (city_id, created_at DESC, id DESC) INCLUDE (status, geom)"
+        )
+    )
+    for event, ref in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+        conn.execute(
+            text(
+                f"CREATE OR REPLACE TRIGGER tpo_rev_{event.lower()} AFTER {event}"
+                f" ON {REQUESTS_TABLE} REFERENCING {ref} TABLE AS tpo_changed FOR EACH STATEMENT"
+                f" EXECUTE FUNCTION tpo_bump_layer_revision('{REQUESTS_LAYER.id}')"
+            )
+        )
+
+
+def build_requests_grid(url: str, city_id: int) -> float:
+    """(Re)build the grid pyramid of the requests layer, as ours does on its first low-zoom
+    tile after a write; returns the seconds it took."""
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            started = time.monotonic()
+            revision = begin_layer_read(session, city_id, REQUESTS_LAYER.id)
+            if rebuild_grid(session, city_id, REQUESTS_LAYER) != revision:
+                raise RuntimeError("the requests layer changed while its grid was built")
+            session.commit()
+            return time.monotonic() - started
+    finally:
+        engine.dispose()
 
 
 def _views(conn: Connection, city_id: int) -> None:
@@ -308,6 +346,7 @@ def ensure_loaded(url: str, sizes: Sizes, log: Callable[[str], None] = print) ->
                 )
             log(f"Loaded {SLUG} in {load_s:.0f} s.")
         with engine.begin() as conn:
+            _request_extras(conn)  # no-ops once there (data loaded by an older bench)
             _views(conn, city_id)
             centre = conn.execute(
                 text("SELECT center_lon, center_lat FROM city WHERE id = :id"), {"id": city_id}

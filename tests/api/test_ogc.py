@@ -301,3 +301,71 @@ def test_openapi_describes_the_ogc_paths(client: Any) -> None:
     assert {"city", "layer", "bbox", "limit", "offset", "properties"} <= names
     assert GEOJSON in items["responses"]["200"]["content"]
     assert "/cities/{city}/collections/{layer}/tiles/WebMercatorQuad/{z}/{x}/{y}" in spec["paths"]
+
+
+def test_items_cache_hits_and_follows_writes(client: Any, db: Session, sample: SampleCity) -> None:
+    url = f"{CITY}/collections/schools/items?limit=5&level=SD"
+    first = _get(client, url, GEOJSON)
+    assert first.headers["x-layer-cache"] == "miss"
+    again = _get(client, url, GEOJSON)
+    assert again.headers["x-layer-cache"] == "hit"
+    assert again.content == first.content
+    assert again.headers["etag"] == first.headers["etag"]
+    assert again.headers["content-crs"] == f"<{CRS84}>"
+    assert client.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    other = _get(client, url.replace("limit=5", "limit=4"), GEOJSON)  # another query
+    assert other.headers["x-layer-cache"] == "miss"
+    db.execute(
+        text("UPDATE school SET name = 'Sekolah Baru' WHERE city_id = :c AND npsn = '20670000'"),
+        {"c": sample.city.id},
+    )  # the revision trigger runs in this transaction
+    after = _get(client, url, GEOJSON)
+    assert after.headers["x-layer-cache"] == "miss"
+    assert after.headers["etag"] != first.headers["etag"]
+    assert "Sekolah Baru" in after.text
+    assert "Sekolah Baru" not in first.text
+    assert client.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 200
+    assert _get(client, url, GEOJSON).headers["x-layer-cache"] == "hit"
+
+
+def test_items_cache_disabled_by_the_setting(
+    settings: Any, db: Session, sample: SampleCity
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.deps import get_session
+
+    app = create_app(settings.model_copy(update={"layer_cache_mb": 0}))
+    app.dependency_overrides[get_session] = lambda: db
+    with TestClient(app) as no_cache:
+        url = f"{CITY}/collections/schools/items?limit=5"
+        bodies = [_get(no_cache, url, GEOJSON) for _ in range(3)]
+    assert {r.headers["x-layer-cache"] for r in bodies} == {"off"}
+    assert len({r.json()["numberReturned"] for r in bodies}) == 1
+
+
+def test_big_pages_are_streamed(
+    client: Any, sample: SampleCity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.routers import ogc as ogc_router
+    from layers import features
+
+    monkeypatch.setattr(ogc_router, "INLINE_BYTES", 1_000)
+    monkeypatch.setattr(features, "STREAM_CHUNK_BYTES", 700)
+    url = f"{CITY}/collections/schools/items?limit=20"
+    r = _get(client, url, GEOJSON)
+    assert "content-length" not in r.headers  # chunked
+    fc = r.json()
+    assert fc["numberReturned"] == 20 == len(fc["features"])
+    assert fc["numberMatched"] == N_SCHOOLS
+    assert "offset=20" in _rels(fc)["next"]["href"]
+    cached = _get(client, url, GEOJSON)  # small enough for the cache once whole
+    assert cached.headers["x-layer-cache"] == "hit"
+    assert cached.content == r.content
+
+
+def test_items_of_an_unknown_or_malformed_city(client: Any, sample: SampleCity) -> None:
+    for city in ("nowhere", "Not_A_Slug", "x" * 64):
+        r = client.get(f"/cities/{city}/collections/schools/items")
+        assert_problem(r, 404)

@@ -134,3 +134,39 @@ def test_tile_etag_304_and_change_after_write(client: Any, db: Session, sample: 
     assert fresh.headers["etag"] != etag
     assert len(mapbox_vector_tile.decode(fresh.content)["schools"]["features"]) == N_SCHOOLS - 1
     assert client.get(_url("parcels", 12), headers={"If-None-Match": parcels}).status_code == 304
+
+
+def _counted(body: bytes) -> int:
+    return sum(
+        f["properties"]["count"] for f in mapbox_vector_tile.decode(body)["schools"]["features"]
+    )
+
+
+def test_low_zoom_tiles_come_from_the_grid_and_follow_writes(
+    client: Any, db: Session, sample: SampleCity
+) -> None:
+    cid = {"c": sample.city.id}
+    state = "SELECT revision FROM layer_point_grid_state WHERE city_id = :c AND layer = 'schools'"
+    assert db.execute(text(state), cid).first() is None
+    first = client.get(_url("schools", 10))
+    assert first.status_code == 200
+    assert _counted(first.content) == N_SCHOOLS
+    revision = db.execute(text(state), cid).scalar_one()  # built by the first low-zoom tile
+    assert first.headers["etag"] == f'W/"{sample.city.id}-schools-{revision}"'
+    assert client.get(_url("schools", 9)).content  # other zooms: the same grid
+    assert db.execute(text(state), cid).scalar_one() == revision
+    db.execute(
+        text(
+            "INSERT INTO school (city_id, npsn, name, level, status, geom)"
+            " SELECT :c, '9' || lpad(i::text, 7, '0'), 'Baru', 'SD', 'negeri',"
+            " ST_SetSRID(ST_MakePoint(106.65 + i * 0.0001, -6.18), 4326)"
+            " FROM generate_series(1, 4) i"
+        ),
+        cid,
+    )
+    after = client.get(_url("schools", 10), headers={"If-None-Match": first.headers["etag"]})
+    assert after.status_code == 200
+    assert _counted(after.content) == N_SCHOOLS + 4
+    assert db.execute(text(state), cid).scalar_one() > revision  # rebuilt for the write
+    detail = client.get(_url("schools", 12))  # from the aggregation zoom on: the points
+    assert len(mapbox_vector_tile.decode(detail.content)["schools"]["features"]) == N_SCHOOLS + 4

@@ -289,3 +289,51 @@ def test_one_item_with_links(db: Session) -> None:
     for bad in (10**9, -1, 2**70):
         with pytest.raises(NotFoundError):
             fetch_item(db, city.id, LAYERS["parcels"], bad, links)
+
+
+@pytest.mark.postgis
+def test_items_stream_in_chunks(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small chunks: the same features, in id order, joined into valid JSON."""
+    sample = insert_sample_city(db)
+    query = parse_items_query(SCHOOLS, [("limit", "20")])
+    whole = fetch_items(db, sample.city.id, SCHOOLS, query)
+    monkeypatch.setattr(features, "STREAM_CHUNK_BYTES", 600)  # 2-3 schools per chunk
+    stream = features.ItemsStream(db, sample.city.id, SCHOOLS, query)
+    chunks = list(stream.chunks())
+    assert len(chunks) > 5
+    assert b"".join(chunks) == whole.features
+    page = stream.page()
+    assert (page.number_returned, page.number_matched, page.matched_exact) == (20, N_SCHOOLS, True)
+    links = []
+
+    def links_of(p: features.FeaturePage) -> list[dict[str, str]]:
+        links.append(p)
+        return [{"rel": "self", "href": "x"}]
+
+    stream = features.ItemsStream(db, sample.city.id, SCHOOLS, query)
+    body = json.loads(b"".join(features.stream_feature_collection(stream, links_of, "T")))
+    assert [f["id"] for f in body["features"]] == sorted(f["id"] for f in body["features"])
+    assert body["numberReturned"] == 20 == len(body["features"])
+    assert body["numberMatched"] == N_SCHOOLS
+    assert body["links"] == [{"rel": "self", "href": "x"}]
+    assert links[0].number_returned == 20
+    with pytest.raises(RuntimeError):
+        features.ItemsStream(db, sample.city.id, SCHOOLS, query).page()  # before reading
+
+
+@pytest.mark.postgis
+def test_items_stream_past_the_end_and_deep_pages(db: Session) -> None:
+    sample = insert_sample_city(db)
+    beyond = features.ItemsStream(
+        db, sample.city.id, SCHOOLS, parse_items_query(SCHOOLS, [("offset", "999")])
+    )
+    assert list(beyond.chunks()) == []
+    page = beyond.page()
+    assert (page.number_returned, page.number_matched, page.matched_exact) == (0, N_SCHOOLS, True)
+    deep = features.ItemsStream(
+        db, sample.city.id, SCHOOLS, parse_items_query(SCHOOLS, [("offset", "20"), ("limit", "3")])
+    )
+    body = json.loads(b"[" + b"".join(deep.chunks()) + b"]")
+    assert len(body) == 3
+    assert [f["id"] for f in body] == sorted(f["id"] for f in body)
+    assert deep.page().number_matched == N_SCHOOLS

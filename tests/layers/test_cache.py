@@ -1,0 +1,97 @@
+"""The items response cache: LRU by size, revisions, partial bodies, disabled at 0."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from layers.cache import ResponseCache
+
+
+def _key(rev: int = 1, url: str = "u", city: int = 1, layer: str = "schools") -> tuple:
+    return (city, layer, rev, url)
+
+
+def test_get_put_and_stats() -> None:
+    cache = ResponseCache(1000)
+    assert cache.enabled
+    assert cache.get(_key()) is None
+    assert cache.put(_key(), b"abc")
+    assert cache.get(_key()) == b"abc"
+    stats = cache.stats()
+    assert (stats.entries, stats.size_bytes, stats.hits, stats.misses) == (1, 3, 1, 1)
+
+
+def test_least_recently_used_go_first_when_full() -> None:
+    cache = ResponseCache(100, max_entry_bytes=100)
+    for name in ("a", "b", "c"):
+        cache.put(_key(url=name), name.encode() * 40)
+    assert cache.stats().size_bytes <= 100
+    assert cache.get(_key(url="a")) is None  # the oldest went
+    assert cache.get(_key(url="c")) == b"c" * 40
+    cache.get(_key(url="b"))  # b is now the most recent
+    cache.put(_key(url="d"), b"d" * 40)
+    assert cache.get(_key(url="c")) is None
+    assert cache.get(_key(url="b")) is not None
+
+
+def test_big_bodies_are_not_kept() -> None:
+    cache = ResponseCache(1000)  # entries up to a quarter
+    assert not cache.put(_key(), b"x" * 251)
+    assert cache.put(_key(), b"x" * 250)
+
+
+def test_a_newer_revision_drops_the_older_ones() -> None:
+    cache = ResponseCache(10_000)
+    cache.put(_key(1, "a"), b"old a")
+    cache.put(_key(1, "b"), b"old b")
+    cache.put(_key(1, "a", layer="roads"), b"roads")
+    cache.put(_key(1, "a", city=2), b"other city")
+    cache.put(_key(2, "a"), b"new a")
+    assert cache.get(_key(1, "a")) is None
+    assert cache.get(_key(1, "b")) is None
+    assert cache.get(_key(2, "a")) == b"new a"
+    assert cache.get(_key(1, "a", layer="roads")) == b"roads"
+    assert cache.get(_key(1, "a", city=2)) == b"other city"
+    # a slow request that read the old revision does not bring it back
+    assert not cache.put(_key(1, "b"), b"old b")
+    assert cache.get(_key(1, "b")) is None
+
+
+def test_disabled_at_zero() -> None:
+    cache = ResponseCache(0)
+    assert not cache.enabled
+    assert not cache.put(_key(), b"abc")
+    assert cache.get(_key()) is None
+    assert list(cache.filling(_key(), [b"a", b"b"])) == [b"a", b"b"]
+    assert cache.stats().entries == 0
+
+
+def test_filling_stores_whole_bodies_only() -> None:
+    cache = ResponseCache(1000)
+    assert list(cache.filling(_key(url="whole"), [b"ab", b"cd"])) == [b"ab", b"cd"]
+    assert cache.get(_key(url="whole")) == b"abcd"
+
+    def failing() -> Iterator[bytes]:
+        yield b"ab"
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        list(cache.filling(_key(url="failed"), failing()))
+    assert cache.get(_key(url="failed")) is None
+    stopped = cache.filling(_key(url="stopped"), [b"ab", b"cd"])
+    assert next(stopped) == b"ab"
+    stopped.close()  # the client went away
+    assert cache.get(_key(url="stopped")) is None
+    big = [b"x" * 200, b"y" * 200]  # over a quarter of 1000
+    assert list(cache.filling(_key(url="big"), big)) == big
+    assert cache.get(_key(url="big")) is None
+
+
+def test_clear() -> None:
+    cache = ResponseCache(1000)
+    cache.put(_key(), b"abc")
+    cache.clear()
+    assert cache.get(_key()) is None
+    assert cache.stats().size_bytes == 0
