@@ -1,4 +1,4 @@
-"""``python -m bench [layers] [--quick]``: run a benchmark and print its table."""
+"""``python -m bench [layers|citizens] [--quick]``: run a benchmark and print its table."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description="Benchmarks of Tree Point O (prints tables)."
     )
-    parser.add_argument("suite", nargs="?", default="layers", choices=["layers"])
+    parser.add_argument("suite", nargs="?", default="layers", choices=["layers", "citizens"])
     parser.add_argument(
         "--quick", action="store_true", help="2-second runs on small data (10k/100k points)"
     )
@@ -30,7 +30,10 @@ def main(argv: list[str] | None = None) -> int:
         help="write var/bench/benchmarks-quick.md instead (default for --quick)",
     )
     args = parser.parse_args(argv)
-    from bench.layers.runner import run
+    if args.suite == "citizens":
+        from bench.citizens.runner import run
+    else:
+        from bench.layers.runner import run
 
     try:
         return run(quick=args.quick, write_docs=args.write_docs)

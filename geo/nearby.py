@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import orjson
+import shapely
+from pyproj import Transformer
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.cities import CityInfo
 from geo.errors import InvalidInputError, NotFoundError
 from geo.models import SCHOOL_LEVELS, SCHOOL_STATUSES
+from geo.transit import Route, load_routes
 from geo.walking import WalkingGraph
 
 ROUTE_SCHOOL_RADIUS_M = 300.0
@@ -88,53 +92,89 @@ def _margin_deg(lat: float, radius_m: float) -> tuple[float, float]:
     return radius_m * 1.01 / (_M_PER_DEG_LON_EQ * cos), radius_m * 1.01 / _M_PER_DEG_LAT
 
 
-_ROUTES_NEAR = text(
+@dataclass(frozen=True)
+class RouteIndex:
+    """A city's active route directions in memory (UTM lines in an STRtree), per revision."""
+
+    routes: list[Route]
+    tree: shapely.STRtree
+    to_utm: Transformer
+    to_lonlat: Transformer
+
+
+def build_route_index(session: Session, city: CityInfo) -> RouteIndex:
+    """Load the city's active routes for ``routes_near``.
+
+    Args:
+        session: Open session.
+        city: The city.
+
+    Returns:
+        The index (empty when the city has no active route).
     """
-    WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g),
-    hits AS (
-        SELECT r.*, ST_Distance(r.geom::geography, p.g::geography) AS distance_m,
-               ST_Transform(ST_ClosestPoint(ST_Transform(r.geom, :srid),
-                                            ST_Transform(p.g, :srid)), 4326) AS nearest
-        FROM angkot_route r, p
-        WHERE r.city_id = :city AND r.active AND r.geom && ST_Expand(p.g, :dx, :dy)
-          AND ST_DWithin(r.geom::geography, p.g::geography, :radius)
+    routes = load_routes(session, city.id, city.utm_srid)
+    return RouteIndex(
+        routes,
+        shapely.STRtree([r.line_utm for r in routes]),
+        Transformer.from_crs(4326, city.utm_srid, always_xy=True),
+        Transformer.from_crs(city.utm_srid, 4326, always_xy=True),
     )
-    SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(
-        json_build_object(
-            'type', 'Feature', 'id', h.id,
-            'geometry', ST_AsGeoJSON(h.geom, 6)::json,
-            'properties', json_build_object(
-                'id', h.id, 'code', h.code, 'name', h.name, 'direction', h.direction,
-                'origin', h.origin, 'destination', h.destination, 'colour', h.colour,
-                'fare_idr', h.fare_idr, 'headway_s', h.headway_s,
-                'distance_m', round(h.distance_m::numeric, 1),
-                'nearest_point', ST_AsGeoJSON(h.nearest, 6)::json))
-        ORDER BY h.distance_m, h.code, h.direction), '[]'::json))::text
-    FROM hits h
-    """
-)
 
 
-def routes_near(session: Session, city: CityInfo, lon: float, lat: float, radius_m: float) -> bytes:
-    """Active routes within ``radius_m`` of a point, nearest first, as GeoJSON built in SQL.
+def routes_near(index: RouteIndex, lon: float, lat: float, radius_m: float) -> bytes:
+    """Active routes within ``radius_m`` of a point, nearest first, as a GeoJSON FeatureCollection.
 
-    Each feature is the route line with ``distance_m`` and ``nearest_point`` (GeoJSON Point).
+    Each feature is the route line (as stored) with ``distance_m`` and ``nearest_point`` (a
+    GeoJSON Point), measured in the city's UTM zone. The lines stay in memory (``RouteIndex``,
+    rebuilt when the routes' revision changes), so no geometry is read or encoded per request.
+
+    Raises:
+        InvalidInputError: Bad coordinates.
     """
     check_lonlat(lon, lat)
-    dx, dy = _margin_deg(lat, radius_m)
-    row = session.execute(
-        _ROUTES_NEAR,
-        {
-            "lon": lon,
-            "lat": lat,
-            "srid": city.utm_srid,
-            "city": city.id,
-            "dx": dx,
-            "dy": dy,
-            "radius": radius_m,
-        },
-    ).scalar_one()
-    return str(row).encode()
+    x, y = index.to_utm.transform(lon, lat)
+    point = shapely.Point(x, y)
+    hits = index.tree.query(point, predicate="dwithin", distance=radius_m)
+    if hits.size == 0:
+        return b'{"type":"FeatureCollection","features":[]}'
+    lines = [index.routes[i].line_utm for i in hits.tolist()]
+    distance = shapely.distance(lines, point)
+    nearest = shapely.get_coordinates(
+        shapely.line_interpolate_point(lines, shapely.line_locate_point(lines, point))
+    )
+    n_lon, n_lat = index.to_lonlat.transform(nearest[:, 0], nearest[:, 1])
+    order = sorted(
+        range(len(lines)),
+        key=lambda k: (
+            float(distance[k]),
+            index.routes[hits[k]].code,
+            index.routes[hits[k]].direction,
+        ),
+    )
+    parts = []
+    for k in order:
+        r = index.routes[int(hits[k])]
+        props = {
+            "id": r.id,
+            "code": r.code,
+            "name": r.name,
+            "direction": r.direction,
+            "origin": r.origin,
+            "destination": r.destination,
+            "colour": r.colour,
+            "fare_idr": r.fare_idr,
+            "headway_s": r.headway_s,
+            "distance_m": round(float(distance[k]), 1),
+            "nearest_point": {
+                "type": "Point",
+                "coordinates": [round(float(n_lon[k]), 6), round(float(n_lat[k]), 6)],
+            },
+        }
+        parts.append(
+            b'{"type":"Feature","id":%d,"geometry":%s,"properties":%s}'
+            % (r.id, r.geojson.encode(), orjson.dumps(props))
+        )
+    return b'{"type":"FeatureCollection","features":[' + b",".join(parts) + b"]}"
 
 
 _ROUTE_DETAIL = text(

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.cities import CityInfo
+from geo.nearby import RouteIndex, build_route_index
 from geo.transit import DEFAULT_SPACING_M, TransitNetwork, build_transit_network
 from geo.walking import WalkingGraph, build_walking_graph
 
@@ -53,6 +54,7 @@ class PlannerCache:
         self.spacing_m = spacing_m
         self.max_transfer_walk_m = max_transfer_walk_m
         self._graphs: dict[int, tuple[int, WalkingGraph]] = {}
+        self._route_index: dict[int, tuple[int, RouteIndex]] = {}
         self._entries: dict[int, Networks] = {}
         self._locks: dict[int, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -79,6 +81,16 @@ class PlannerCache:
             return cached[1]
         with self._lock(city.id):
             return self._graph(session, city, roads_rev)
+
+    def route_index(self, session: Session, city: CityInfo) -> RouteIndex:
+        """The city's active routes in memory at the routes revision visible to ``session``."""
+        routes_rev = read_revisions(session, city.id)[0]
+        cached = self._route_index.get(city.id)
+        if cached and cached[0] == routes_rev:
+            return cached[1]
+        index = build_route_index(session, city)
+        self._route_index[city.id] = (routes_rev, index)
+        return index
 
     def get(self, session: Session, city: CityInfo) -> Networks:
         """The city's networks at the revisions visible to ``session`` (built when needed).
@@ -117,3 +129,4 @@ class PlannerCache:
         with self._guard:
             self._entries.clear()
             self._graphs.clear()
+            self._route_index.clear()

@@ -7,14 +7,14 @@ from typing import Any
 
 import numpy as np
 
-from geo.transit import UTM_SLACK, TransitNetwork
+from geo.transit import HUGE, UTM_SLACK, TransitNetwork
 from geo.trip_text import format_m_id, ride_text, walk_instead_text, walk_text
 from geo.walking import DETOUR_FACTOR, FloatArray, IntArray, WalkingGraph
 
-HUGE = 1e9  # "unreachable" cost
 _BIG = 1e10  # segment offset for the vectorised per-route prefix minimum (> HUGE + any ride)
 LEAST_WALK_WEIGHT_S_PER_M = 100.0  # cost of one metre of walking when minimising walking
 SAME_WALK_M = 50.0  # two itineraries on the same routes are one unless walks differ more
+_EPS_S = 1e-6  # ties with the best trip so far are kept
 
 LonLat = tuple[float, float]
 
@@ -83,35 +83,59 @@ def _walks_from(
 
 
 def _ride(net: TransitNetwork, board_cost: FloatArray) -> tuple[FloatArray, IntArray]:
-    """Arrival cost at each candidate riding from the best earlier boarding on its route."""
+    """Arrival cost at each candidate riding from the best earlier boarding on its route.
+
+    Only the part of each route after its first boarding is scanned.
+    """
     n = net.size
-    seg = net.cand_route.astype(float) * _BIG
-    v = np.minimum(board_cost, HUGE) - net.cand_ride_s - seg
-    m = np.minimum.accumulate(v)
-    arg = np.maximum.accumulate(np.where(v == m, np.arange(n), 0))
     arrival = np.full(n, HUGE)
     board = np.full(n, -1, dtype=np.int64)
-    same = np.zeros(n, dtype=bool)
-    same[1:] = net.cand_route[1:] == net.cand_route[:-1]
-    best = m[:-1] + seg[1:] + net.cand_ride_s[1:]  # boarding strictly before j
-    ok = same[1:] & (best < HUGE / 2)
-    arrival[1:][ok] = best[ok]
-    board[1:][ok] = arg[:-1][ok]
+    boarded = np.flatnonzero(board_cost < HUGE / 2)
+    if boarded.size == 0:
+        return arrival, board
+    routes = net.cand_route[boarded]
+    first = np.ones(boarded.size, dtype=bool)
+    first[1:] = routes[1:] != routes[:-1]
+    lo = boarded[first]
+    count = net.route_start[routes[first] + 1] - lo
+    idx = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+    rank = np.repeat(np.arange(lo.size), count)
+    seg = rank * _BIG  # later routes sit lower: a route's running minimum starts afresh
+    ride_s = net.cand_ride_s[idx]
+    v = board_cost[idx] - ride_s - seg
+    m = np.minimum.accumulate(v)
+    arg = np.maximum.accumulate(np.where(v == m, np.arange(idx.size), 0))
+    best = m[:-1] + seg[1:] + ride_s[1:]  # boarding strictly before j
+    ok = np.flatnonzero((rank[1:] == rank[:-1]) & (best < HUGE / 2))
+    arrival[idx[ok + 1]] = best[ok]
+    board[idx[ok + 1]] = idx[arg[ok]]
     return arrival, board
 
 
 def _search(
     net: TransitNetwork,
+    *,
     access_m: FloatArray,
     egress_m: FloatArray,
     opts: PlannerOptions,
     walk_weight: float,
+    remaining_s: FloatArray,
+    upper: float = np.inf,
 ) -> _Rounds:
+    """Round r: the cheapest trips with r + 1 rides (RAPTOR over route directions).
+
+    ``remaining_s`` is a lower bound of the cost from each candidate to the destination; a
+    label that cannot beat ``upper`` (a known trip) or the best trip of an earlier round (more
+    transfers and no cheaper) is pruned, so later rounds touch only the candidates that still
+    matter. The best trip over all rounds is exact; a round's own best is dropped when an
+    earlier round (or ``upper``) does better.
+    """
     per_m = 1.0 / opts.walk_ms + walk_weight
-    wait = np.array([r.headway_s / 2.0 for r in net.routes])[net.cand_route]
+    wait = net.cand_wait_s
     board_cost = np.where(np.isfinite(access_m), access_m * per_m + wait, HUGE)
     egress_cost = np.where(np.isfinite(egress_m), egress_m * per_m, HUGE)
-    edge_cost = net.transfer_walk_m * per_m + opts.transfer_penalty_s
+    extra = wait + opts.transfer_penalty_s
+    min_extra = float(extra.min()) if extra.size else 0.0
     rounds = _Rounds()
     for r in range(opts.max_transfers + 1):
         arrival, board = _ride(net, board_cost)
@@ -121,24 +145,21 @@ def _search(
         rounds.board_of.append(board)
         rounds.dest_cost.append(float(total[j]) if j >= 0 else HUGE)
         rounds.dest_via.append(j)
-        if r == opts.max_transfers:
+        if rounds.dest_cost[-1] < HUGE / 2:
+            upper = min(upper, rounds.dest_cost[-1])
+        alight_ok = (arrival < HUGE / 2) & (arrival + min_extra + remaining_s <= upper + _EPS_S)
+        if r == opts.max_transfers or not alight_ok.any():
             break
-        usable = (arrival[net.transfer_src] < HUGE / 2) & (
-            net.transfer_walk_m <= opts.max_transfer_walk_m
+        board_cost, parent, parent_walk = net.relax_transfers(
+            arrival,
+            per_m,
+            opts.max_transfer_walk_m,
+            extra,
+            alight_ok=alight_ok,
+            board_max=upper + _EPS_S - remaining_s,
         )
-        src, dst = net.transfer_src[usable], net.transfer_dst[usable]
-        vals = arrival[src] + edge_cost[usable] + wait[dst]
-        board_cost = np.full(net.size, HUGE)
-        np.minimum.at(board_cost, dst, vals)
-        parent = np.full(net.size, -1, dtype=np.int64)
-        parent_walk = np.zeros(net.size)
-        win = vals <= board_cost[dst]
-        parent[dst[win]] = src[win]
-        parent_walk[dst[win]] = net.transfer_walk_m[usable][win]
         rounds.parent.append(parent)
         rounds.parent_walk_m.append(parent_walk)
-        if not usable.any():
-            break
     return rounds
 
 
@@ -181,11 +202,17 @@ def _walk_leg(
     }
 
 
-def _ride_leg(graph: WalkingGraph, net: TransitNetwork, board: int, alight: int) -> dict[str, Any]:
+def _ride_leg(
+    graph: WalkingGraph,
+    net: TransitNetwork,
+    board: int,
+    alight: int,
+    streets: dict[int, str | None],
+) -> dict[str, Any]:
     route = net.routes[int(net.cand_route[board])]
     distance_m = float(net.cand_offset_m[alight] - net.cand_offset_m[board])
     duration_s = float(net.cand_ride_s[alight] - net.cand_ride_s[board])
-    board_name, alight_name = net.cand_street[board], net.cand_street[alight]
+    board_name, alight_name = streets[board], streets[alight]
     text_id, text_en = ride_text(route, board_name, alight_name, distance_m, duration_s)
     return {
         "mode": "ride",
@@ -222,6 +249,7 @@ def _itinerary(
 ) -> dict[str, Any]:
     legs: list[dict[str, Any]] = []
     here = origin
+    streets = net.street_names(graph, [i for ride in rides for i in ride])
     for board, alight in rides:
         route = net.routes[int(net.cand_route[board])]
         point = net.lonlat(graph, board)
@@ -231,11 +259,11 @@ def _itinerary(
                 a=here,
                 b=point,
                 opts=opts,
-                to_name=net.cand_street[board],
+                to_name=streets[board],
                 next_code=route.code,
             )
         )
-        legs.append(_ride_leg(graph, net, board, alight))
+        legs.append(_ride_leg(graph, net, board, alight, streets))
         here = net.lonlat(graph, alight)
     legs.append(_walk_leg(graph, a=here, b=destination, opts=opts, to_name=None, next_code=None))
     ride_legs = [leg for leg in legs if leg["mode"] == "ride"]
@@ -307,11 +335,30 @@ def _candidates(
     access: FloatArray,
     egress: FloatArray,
     opts: PlannerOptions,
+    destination_xy: FloatArray,
 ) -> list[_Choice]:
+    # Lower bound of the cost left from a candidate: nothing covers the straight line to the
+    # destination faster than the fastest mode, and every trip ends with a walk at least as
+    # long as the shortest egress, whose cost per metre exceeds that speed's.
+    fastest_ms = max([r.speed_ms for r in net.routes] + [opts.walk_ms])
+    ride_bound_s = np.hypot(*(net.cand_xy - destination_xy).T) / (fastest_ms * UTM_SLACK)
+    last_walk_m = float(egress[np.isfinite(egress)].min())
     choices: list[_Choice] = []
     seen: set[tuple[tuple[int, int], ...]] = set()
     for weight in (0.0, LEAST_WALK_WEIGHT_S_PER_M):
-        rounds = _search(net, access, egress, opts, weight)
+        per_m = 1.0 / opts.walk_ms + weight
+        remaining_s = ride_bound_s + last_walk_m * (per_m - 1.0 / fastest_ms)
+        # the trips found so far bound this search's best (same path, this weight's cost)
+        upper = min((c.cost_s + weight * c.walk_m for c in choices), default=np.inf)
+        rounds = _search(
+            net,
+            access_m=access,
+            egress_m=egress,
+            opts=opts,
+            walk_weight=weight,
+            remaining_s=remaining_s,
+            upper=upper,
+        )
         for r, cost in enumerate(rounds.dest_cost):
             if cost >= HUGE / 2:
                 continue
@@ -354,7 +401,7 @@ def plan(
     if direct <= opts.max_walk_m:
         choices.append(_summarise(net, [], [direct], opts))
     if net.size and np.isfinite(access).any() and np.isfinite(egress).any():
-        choices += _candidates(net, access, egress, opts)
+        choices += _candidates(net, access, egress, opts, xy[1])
     # a ride that walks at least as far as walking all the way, and is not faster, is pointless
     kept = [
         c

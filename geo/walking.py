@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 SNAP_LIMIT_M = 250.0
 DETOUR_FACTOR = 1.3
 _MIN_EDGE_M = 1e-3  # csgraph ignores zero weights; coincident nodes stay connected
+_BATCH = 256  # sources per many-source Dijkstra call (memory: batch x nodes floats)
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
 Coords = list[tuple[float, float]]
 
 _SELECT_EDGES = text(
@@ -60,6 +62,9 @@ class WalkingGraph:
     tree_nodes: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     street_tree: shapely.STRtree | None = field(default=None)
     street_tree_names: list[str] = field(default_factory=list)
+    # limit -> source node -> (nodes within the limit, their distances): filled on demand, so a
+    # route edit only walks from the road nodes it did not use before
+    near_cache: dict[float, dict[int, tuple[IntArray, FloatArray]]] = field(default_factory=dict)
 
     @property
     def node_count(self) -> int:
@@ -105,6 +110,47 @@ class WalkingGraph:
             return np.full(self.node_count, np.inf)
         out = dijkstra(self.matrix, directed=True, indices=node, limit=limit_m)
         return np.asarray(out, dtype=float)
+
+    def nodes_within(
+        self, sources: IntArray, limit_m: float
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        """Every node within ``limit_m`` of each source node along the network.
+
+        Results per source node are cached on the graph (per limit), so later calls only run
+        Dijkstra from sources not seen before.
+
+        Args:
+            sources: Node indices (>= 0).
+            limit_m: Longest walk.
+
+        Returns:
+            ``(position in sources, node, metres)`` for every node reached, the source itself
+            included (0 m).
+        """
+        cache = self.near_cache.setdefault(float(limit_m), {})
+        missing = np.array(
+            sorted({int(s) for s in sources.tolist()} - cache.keys()), dtype=np.int64
+        )
+        for start in range(0, missing.size, _BATCH):
+            batch = missing[start : start + _BATCH]
+            rows = dijkstra(self.matrix, directed=True, indices=batch, limit=limit_m)
+            row, node = np.nonzero(np.isfinite(rows))
+            metres = rows[row, node]
+            cuts = np.searchsorted(row, np.arange(1, batch.size))
+            for source, nodes_s, metres_s in zip(
+                batch.tolist(), np.split(node, cuts), np.split(metres, cuts), strict=True
+            ):
+                cache[source] = (nodes_s.astype(np.int64), metres_s)
+        parts = [cache[int(s)] for s in sources.tolist()]
+        counts = np.array([p[0].size for p in parts], dtype=np.int64)
+        position = np.repeat(np.arange(sources.size, dtype=np.int64), counts)
+        if not parts:
+            return position, np.zeros(0, dtype=np.int64), np.zeros(0)
+        return (
+            position,
+            np.concatenate([p[0] for p in parts]),
+            np.concatenate([p[1] for p in parts]),
+        )
 
     def walk_distances(
         self, origin_xy: FloatArray, targets_xy: FloatArray, limit_m: float

@@ -42,12 +42,14 @@ def get_routes_near(
     *,
     city: CityDep,
     session: SessionDep,
+    planner: PlannerDep,
     lon: Lon,
     lat: Lat,
     radius_m: Annotated[float, Query(ge=1, le=5000)] = 400,
 ) -> Response:
     """Routes within `radius_m`, nearest first, each with `distance_m` and `nearest_point`."""
-    return Response(routes_near(session, city, lon, lat, radius_m), media_type=GEOJSON)
+    index = planner.route_index(session, city)
+    return Response(routes_near(index, lon, lat, radius_m), media_type=GEOJSON)
 
 
 @router.get(

@@ -7,11 +7,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.planner_cache import PlannerCache
 from geo.transit import TransitNetwork, build_transit_network
-from geo.trips import PlannerOptions, plan
+from geo.trips import PlannerOptions, _search, _walks_from, plan
 from geo.walking import WalkingGraph, build_walking_graph
 from tests.geo.synthetic import (
     GridCity,
@@ -258,3 +259,126 @@ def test_route_edit_is_planned_without_restart(db: Session) -> None:
     result = plan(second.graph, second.transit, start, end, opts)
     assert _rides(_labelled(result, "fastest")) == ["E1"]
     assert cache.builds == 2
+
+
+def _search_cost(
+    graph: WalkingGraph,
+    net: TransitNetwork,
+    origin: tuple[float, float],
+    destination: tuple[float, float],
+    opts: PlannerOptions,
+) -> float:
+    """The cheapest trip the round-based search finds (walking all the way included)."""
+    xy = graph.project(np.array([origin[0], destination[0]]), np.array([origin[1], destination[1]]))
+    walk = float(graph.walk_distances(xy[0], xy[1:2], opts.max_walk_m)[0]) / opts.walk_ms
+    access = _walks_from(graph, net, xy[0], opts.max_walk_m)
+    egress = _walks_from(graph, net, xy[1], opts.max_walk_m)
+    if not (np.isfinite(access).any() and np.isfinite(egress).any()):
+        return walk
+    fastest = max([r.speed_ms for r in net.routes] + [opts.walk_ms])
+    remaining = np.hypot(*(net.cand_xy - xy[1]).T) / (fastest * 1.01)
+    rounds = _search(
+        net,
+        access_m=access,
+        egress_m=egress,
+        opts=opts,
+        walk_weight=0.0,
+        remaining_s=remaining,
+    )
+    best = min(rounds.dest_cost)
+    return min(walk, best) if best < 1e8 else walk
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [4, 5, 6, 7])
+def test_search_cost_equals_brute_force(db: Session, seed: int) -> None:
+    # the pruned, stop-based search is exact on the sampled network: same cost as enumerating
+    routes = random_grid_routes(21, 21, 8, seed=seed, legs=3)
+    grid = build_grid_city(db, f"exact{seed}", routes=routes, with_areas=False)
+    graph, net = _networks(db, grid)
+    opts = PlannerOptions(max_walk_m=600, max_transfers=1)
+    rnd = random.Random(seed)
+    finite = 0
+    for _ in range(8):
+        o = grid.lonlat(rnd.uniform(0, 20), rnd.uniform(0, 20))
+        d = grid.lonlat(rnd.uniform(0, 20), rnd.uniform(0, 20))
+        expected = brute_force_cost(graph, net, o, d, opts)
+        got = _search_cost(graph, net, o, d, opts)
+        if np.isfinite(expected):
+            finite += 1
+            assert got == pytest.approx(expected, abs=1e-3), (o, d)
+        else:
+            assert got == np.inf
+    assert finite >= 4
+
+
+def test_transfer_walk_never_exceeds_the_limit(db: Session) -> None:
+    # E1 on row 10 and N1 on column 15 from row 15 up: the nearest transfer walks ~500 m
+    north = RouteSpec("N1", [(15, r) for r in range(15, 21)], colour="#33a02c")
+    grid = build_grid_city(db, "farwalk", routes=[EAST, north])
+    graph, net = _networks(db, grid)
+    start, end = grid.lonlat(2, 10.2), grid.lonlat(15.2, 20)
+    tight = plan(graph, net, start, end, PlannerOptions(max_walk_m=300))
+    assert all(_rides(it) != ["E1", "N1"] for it in tight["itineraries"])
+    wide_net = build_transit_network(
+        db, grid.city.id, graph, spacing_m=SPACING_M, max_transfer_walk_m=600
+    )
+    opts = PlannerOptions(max_walk_m=300, max_transfer_walk_m=600)
+    fastest = _labelled(plan(graph, wide_net, start, end, opts), "fastest")
+    assert _rides(fastest) == ["E1", "N1"]
+    transfer = fastest["legs"][2]
+    assert transfer["mode"] == "walk"
+    assert 450 <= transfer["distance_m"] <= 600
+
+
+def test_never_gets_off_to_board_the_same_route_again(db: Session) -> None:
+    # a U: east on row 2, north on column 39, west on row 6. Walking 400 m across the U and
+    # boarding it again would be faster than riding round, but it is not a transfer.
+    u_route = RouteSpec(
+        "U",
+        [(c, 2) for c in range(1, 40)]
+        + [(39, r) for r in range(3, 7)]
+        + [(c, 6) for c in range(38, 0, -1)],
+    )
+    grid = build_grid_city(db, "uturn", cols=41, routes=[u_route])
+    graph, net = _networks(db, grid)
+    result = plan(
+        graph, net, grid.lonlat(1.5, 2), grid.lonlat(1.5, 6), PlannerOptions(max_walk_m=100)
+    )
+    for it in result["itineraries"]:
+        assert _rides(it) in ([], ["U"])
+    fastest = _labelled(result, "fastest")
+    assert _rides(fastest) == ["U"]
+    ride = next(leg for leg in fastest["legs"] if leg["mode"] == "ride")
+    assert ride["distance_m"] > 7000
+
+
+def test_transfer_off_the_walking_network(db: Session) -> None:
+    # no roads at all: every walk is the straight line x 1.3, transfers included
+    grid = build_grid_city(db, "noroad", routes=[EAST, NORTH])
+    db.execute(text("DELETE FROM road_edge WHERE city_id = :c"), {"c": grid.city.id})
+    graph, net = _networks(db, grid)
+    assert net.stops.node.size == 0
+    assert net.transfer_src.size > 0
+    fastest = _labelled(
+        plan(
+            graph, net, grid.lonlat(2, 10.2), grid.lonlat(15.2, 19), PlannerOptions(max_walk_m=600)
+        ),
+        "fastest",
+    )
+    assert _rides(fastest) == ["E1", "N1"]
+    assert all(not leg["on_network"] for leg in fastest["legs"] if leg["mode"] == "walk")
+
+
+def test_rebuild_after_an_edit_walks_only_from_new_stops(db: Session) -> None:
+    grid = build_grid_city(db, "cached", routes=[EAST, NORTH])
+    cache = PlannerCache(spacing_m=SPACING_M)
+    first = cache.get(db, grid.city)
+    walked_from = set(first.graph.near_cache[400.0])
+    assert walked_from == set(first.transit.stops.node.tolist())
+    set_route_path(db, grid, grid.route_ids[("E1", 0)], [(c, 12) for c in range(21)])
+    second = cache.get(db, grid.city)
+    assert second.graph is first.graph
+    added = set(second.graph.near_cache[400.0]) - walked_from
+    assert added == set(second.transit.stops.node.tolist()) - walked_from
+    assert 0 < len(added) < len(second.transit.stops.node)

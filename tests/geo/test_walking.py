@@ -116,3 +116,20 @@ def test_street_names_of_points(db: Session, grid: GridCity) -> None:
     g = build_walking_graph(db, grid.city.id, grid.city.utm_srid)
     names = g.street_names(_xy(grid, (2.5, 0.1), (3.1, 2.5), (20, 20)))
     assert names == ["Jalan Baris 0", "Jalan Kolom 3", None]
+
+
+def test_nodes_within_follows_streets_and_is_cached(db: Session, grid: GridCity) -> None:
+    g = build_walking_graph(db, grid.city.id, grid.city.utm_srid)
+    corner = int(g.snap(_xy(grid, (0, 0)))[0][0])
+    centre = int(g.snap(_xy(grid, (2, 2)))[0][0])
+    pos, node, metres = g.nodes_within(np.array([corner, centre]), 250.0)
+    from_corner = dict(zip(node[pos == 0].tolist(), metres[pos == 0].tolist(), strict=True))
+    # along the streets: (0,0) 0 m, (1,0)/(0,1) 100 m, (2,0)/(1,1)/(0,2) 200 m; (1,2) is 300 m
+    assert sorted(round(m) for m in from_corner.values()) == [0, 100, 100, 200, 200, 200]
+    assert from_corner[corner] == 0
+    assert (pos == 1).sum() == 13  # a diamond of radius 2 around an inner node
+    assert set(g.near_cache[250.0]) == {corner, centre}
+    cached = g.near_cache[250.0][corner]
+    again = g.nodes_within(np.array([corner]), 250.0)
+    assert g.near_cache[250.0][corner] is cached  # no second Dijkstra
+    assert np.array_equal(again[1], node[pos == 0])

@@ -1,0 +1,1 @@
+"""Citizens benchmark: trips, schools, routes near, search, network rebuild, memory."""
