@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint fmt bench bench-quick bootstrap system system-test venv web clean help
+.PHONY: run test lint fmt bench bench-quick bench-citizens bench-citizens-quick bootstrap system system-test venv web clean help
 
 help:
 	@echo "make run    - install what is missing, start PostGIS under var/, serve http://$(HOST):$(PORT)"
@@ -15,6 +15,7 @@ help:
 	@echo "make lint   - ruff, ruff format --check, mypy, import-linter"
 	@echo "make bench  - benchmarks (prints tables)"
 	@echo "make bench-quick - the benchmarks on small data, 2 s per URL"
+	@echo "make bench-citizens - only the citizens benchmark (trips, schools, search; issue #5)"
 
 run: bootstrap
 	$(BIN)/tpo serve --host $(HOST) --port $(PORT)
@@ -34,9 +35,17 @@ fmt: venv
 
 bench: bootstrap
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench citizens
 
 bench-quick: bootstrap
 	$(BIN)/python -m bench --quick
+	$(BIN)/python -m bench citizens --quick
+
+bench-citizens: bootstrap
+	$(BIN)/python -m bench citizens
+
+bench-citizens-quick: bootstrap
+	$(BIN)/python -m bench citizens --quick
 
 bootstrap: system venv web
 

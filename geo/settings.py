@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     pool_size: int = Field(default=5, ge=1, le=100)
     statement_timeout_ms: int = Field(default=15_000, ge=100)
     max_body_bytes: int = Field(default=5_000_000, ge=1_000)
+    layer_cache_mb: int = Field(
+        default=32,
+        ge=0,
+        le=4096,
+        description="In-process cache of layer items responses, keyed by layer revision "
+        "(MB; 0 disables it).",
+    )
     # angkot trip planner (issue #5)
     walk_speed_kmh: float = Field(default=4.5, gt=0, le=20)
     transfer_penalty_s: int = Field(default=300, ge=0, le=3600)
