@@ -14,24 +14,38 @@ MIN_QUERY = 2
 MAX_QUERY = 100
 MAX_RESULTS = 50
 
-# `%` (similarity) and `%>` (word similarity) use the GIN trigram indexes of migration 0002
+# `%` (similarity) and `%>` (word similarity) use the GIN trigram indexes of migration 0002;
+# each test is its own subquery (an OR of them makes the planner scan the whole table),
+# each restricted to the city so that big neighbours do not slow a small city down
 _SEARCH = text(
     """
     WITH hits AS (
         SELECT a.level AS kind, a.name, a.code AS detail, a.id AS ref,
                ST_PointOnSurface(a.geom) AS pt, ST_Envelope(a.geom) AS box, 1 AS rank
         FROM admin_area a
-        WHERE a.city_id = :city AND (a.name % :q OR a.name %> :q OR a.name ILIKE :like)
+        WHERE a.city_id = :city
+          AND a.id IN (SELECT id FROM admin_area WHERE city_id = :city AND name % :q
+                       UNION ALL SELECT id FROM admin_area WHERE city_id = :city AND name %> :q
+                       UNION ALL
+                       SELECT id FROM admin_area WHERE city_id = :city AND name ILIKE :like)
         UNION ALL
         SELECT 'school', s.name, s.level || ' ' || s.status, s.id, s.geom, NULL, 2
         FROM school s
-        WHERE s.city_id = :city AND (s.name % :q OR s.name %> :q OR s.name ILIKE :like)
+        WHERE s.city_id = :city
+          AND s.id IN (SELECT id FROM school WHERE city_id = :city AND name % :q
+                       UNION ALL SELECT id FROM school WHERE city_id = :city AND name %> :q
+                       UNION ALL
+                       SELECT id FROM school WHERE city_id = :city AND name ILIKE :like)
         UNION ALL
         SELECT 'road', e.name, NULL, min(e.id),
                ST_ClosestPoint(ST_Collect(e.geom), ST_Centroid(ST_Collect(e.geom))),
                ST_Envelope(ST_Collect(e.geom)), 3
         FROM road_edge e
-        WHERE e.city_id = :city AND (e.name % :q OR e.name %> :q OR e.name ILIKE :like)
+        WHERE e.city_id = :city
+          AND e.id IN (SELECT id FROM road_edge WHERE city_id = :city AND name % :q
+                       UNION ALL SELECT id FROM road_edge WHERE city_id = :city AND name %> :q
+                       UNION ALL
+                       SELECT id FROM road_edge WHERE city_id = :city AND name ILIKE :like)
         GROUP BY e.name
         UNION ALL
         (SELECT DISTINCT ON (x.name) 'route_endpoint', x.name, x.code, x.id, x.pt, NULL, 4
