@@ -25,6 +25,13 @@ SHARED_DATA = (PROJECT_ROOT.parent / "shared" / "data").resolve()
 CHROMIUM = Path("/usr/bin/chromium")
 
 
+def shared_file(path: Path) -> Path:
+    """``path`` under ../shared/data, or skip (which CI=true turns into a failure)."""
+    if not path.exists():
+        pytest.skip(f"shared data missing: {path} (CI must have ../shared/data)")
+    return path
+
+
 # -- a skipped PostGIS or browser test under CI is a failure --------------------------------
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import platform
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from bench.markdown import marked_section, replace_marked
 
 BEGIN = "<!-- bench:layers:begin (written by `make bench`; edit the prose outside) -->"
 END = "<!-- bench:layers:end -->"
@@ -132,19 +133,9 @@ def machine(versions: dict[str, str]) -> list[tuple[str, str]]:
 
 def section(rows: list[Row], facts: list[tuple[str, str]], settings: list[str]) -> str:
     """The Markdown written between the markers of docs/benchmarks.md."""
-    lines = [BEGIN, "", "### Last run", ""]
-    lines += [f"- **{name}**: {value}" for name, value in facts]
-    lines += ["", "Settings: " + "; ".join(settings) + ".", "", markdown_table(rows), "", END]
-    return "\n".join(lines)
+    return marked_section(BEGIN, END, markdown_table(rows), facts, settings)
 
 
 def write_section(path: Path, text: str) -> None:
-    """Replace the marked section of ``path`` (append it when the markers are missing)."""
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.DOTALL)
-    if pattern.search(old):
-        new = pattern.sub(lambda _m: text, old, count=1)
-    else:
-        new = old.rstrip("\n") + "\n\n" + text + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new)
+    """Replace this benchmark's section of ``path``; the rest is kept."""
+    replace_marked(path, BEGIN, END, text)

@@ -16,19 +16,13 @@ from sqlalchemy.orm import Session
 from data.importers import import_boundaries
 from geo.cities import CityInfo, create_city, get_city
 from geo.errors import InvalidFileError, InvalidInputError, NotFoundError
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, shared_file
 
 pytestmark = pytest.mark.postgis
 ADMIN = SHARED_DATA / "admin-boundaries"
 KELURAHAN = ADMIN / "kelurahan.geojson"
 RAW_SCHOOLS = SHARED_DATA / "schools-kemdikbud" / "kemdikbud_286100_kota_tangerang_raw.json"
 SLUG = "tangerang-real"
-
-
-def need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared data missing: {path} (CI must have ../shared/data)")
-    return path
 
 
 @pytest.fixture
@@ -74,7 +68,7 @@ def square(x: float, y: float, size: float = 0.01) -> dict[str, Any]:
 def test_real_kelurahan_then_again(db: Session, city: CityInfo) -> None:
     stages: list[tuple[str, int, int]] = []
     report = import_boundaries(
-        db, SLUG, need(KELURAHAN), level="kelurahan", progress=lambda *a: stages.append(a)
+        db, SLUG, shared_file(KELURAHAN), level="kelurahan", progress=lambda *a: stages.append(a)
     )
     assert (report.read, report.inserted, report.updated, report.unchanged) == (104, 104, 0, 0)
     assert report.rejected == []
@@ -103,11 +97,11 @@ def test_real_kelurahan_then_again(db: Session, city: CityInfo) -> None:
     assert revision(db, city.id, "kelurahan") == rev  # nothing written, no new revision
 
     kecamatan = import_boundaries(
-        db, SLUG, need(ADMIN / "kecamatan_from_kelurahan.geojson"), level="kecamatan"
+        db, SLUG, shared_file(ADMIN / "kecamatan_from_kelurahan.geojson"), level="kecamatan"
     )
     assert (kecamatan.inserted, kecamatan.outside_city) == (13, 0)
     assert {r["parent_code"] for r in areas(db, city.id, "kecamatan")} == {"36.71"}
-    kota = import_boundaries(db, SLUG, need(ADMIN / "kota_tangerang.geojson"), level="kota")
+    kota = import_boundaries(db, SLUG, shared_file(ADMIN / "kota_tangerang.geojson"), level="kota")
     assert (kota.inserted, kota.outside_city) == (1, 0)
     assert [(r["code"], r["name"]) for r in areas(db, city.id, "kota")] == [
         ("36.71", "Kota Tangerang")
@@ -116,7 +110,7 @@ def test_real_kelurahan_then_again(db: Session, city: CityInfo) -> None:
 
 @pytest.mark.shared_data
 def test_features_of_another_level_are_rejected(db: Session, city: CityInfo) -> None:
-    report = import_boundaries(db, SLUG, need(KELURAHAN), level="kecamatan")
+    report = import_boundaries(db, SLUG, shared_file(KELURAHAN), level="kecamatan")
     assert report.inserted == 0
     assert len(report.rejected) == 104
     assert report.rejected[0] == (
@@ -265,7 +259,7 @@ def test_shapefile_without_crs(db: Session, city: CityInfo, tmp_path: Path) -> N
 
 def bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     truncated = tmp_path / "truncated.geojson"
-    truncated.write_bytes(need(KELURAHAN).read_bytes()[:5000])
+    truncated.write_bytes(shared_file(KELURAHAN).read_bytes()[:5000])
     text_file = tmp_path / "notes.txt"
     text_file.write_text("just some words,\nnot geospatial at all\n")
     empty = tmp_path / "empty.geojson"
@@ -279,7 +273,7 @@ def bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     csv.write_text("kode,nama\n1,A\n")
     return {
         "truncated": (truncated, "not valid JSON"),
-        "not geojson": (need(RAW_SCHOOLS), "JSON but not GeoJSON"),
+        "not geojson": (shared_file(RAW_SCHOOLS), "JSON but not GeoJSON"),
         "text": (text_file, "not a geospatial file"),
         "empty": (empty, "is empty"),
         "no features": (no_features, "has no features"),
@@ -300,7 +294,7 @@ def test_bad_files_write_nothing(db: Session, city: CityInfo, tmp_path: Path) ->
 @pytest.mark.shared_data
 def test_missing_field_level_and_city(db: Session, city: CityInfo) -> None:
     with pytest.raises(InvalidFileError, match="missing field 'nosuch'"):
-        import_boundaries(db, SLUG, need(KELURAHAN), level="kelurahan", name_field="nosuch")
+        import_boundaries(db, SLUG, shared_file(KELURAHAN), level="kelurahan", name_field="nosuch")
     with pytest.raises(InvalidInputError, match="level must be one of"):
         import_boundaries(db, SLUG, KELURAHAN, level="desa")
     with pytest.raises(NotFoundError):

@@ -19,7 +19,7 @@ from data.importers import import_schools
 from geo import migrate
 from geo.cities import create_city
 from geo.db import drop_database, ensure_database, make_engine, session_scope
-from tests.conftest import SHARED_DATA, database_url
+from tests.conftest import SHARED_DATA, database_url, shared_file
 
 pytestmark = [pytest.mark.postgis, pytest.mark.shared_data]
 ADMIN = SHARED_DATA / "admin-boundaries"
@@ -30,12 +30,6 @@ FEED = SHARED_DATA / "bogor-angkot-gtfs" / "bogor-gtfs.zip"
 Tpo = Callable[..., Any]
 CliDb = tuple[str, Engine]
 TABLES = ("city", "admin_area", "school", "road_edge", "angkot_route")
-
-
-def need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared data missing: {path} (CI must have ../shared/data)")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -97,14 +91,14 @@ def test_real_city_next_to_a_demo_city(tpo: Tpo, cli_db: CliDb, tmp_path: Path) 
         "--name",
         "Kota Tangerang",
         "--boundary",
-        str(need(KELURAHAN)),
+        str(shared_file(KELURAHAN)),
         "--level",
         "kelurahan",
     )
     assert result.exit_code == 0, result.output
     assert "Import: boundaries (kelurahan)" in result.output
     assert "City 'tangerang-real' created." in result.output
-    result = tpo("import", "schools", "tangerang-real", str(need(SCHOOLS)))
+    result = tpo("import", "schools", "tangerang-real", str(shared_file(SCHOOLS)))
     assert result.exit_code == 0, result.output
     assert "no coordinates" in result.output
     assert "outside the city" in result.output
@@ -149,7 +143,7 @@ def test_gtfs_and_unknown_city(tpo: Tpo, cli_db: CliDb) -> None:
         "city", "create", "bogor", "--name", "Kota Bogor", "--bbox", "106.72,-6.67,106.87,-6.52"
     )
     assert created.exit_code == 0, created.output
-    result = tpo("import", "gtfs", "bogor", str(need(FEED)))
+    result = tpo("import", "gtfs", "bogor", str(shared_file(FEED)))
     assert result.exit_code == 0, result.output
     assert "Import: GTFS routes" in result.output
     assert city_rows(engine, "bogor")["angkot_route"] == 24
@@ -168,7 +162,7 @@ def test_bad_files_exit_2_and_write_nothing(tpo: Tpo, cli_db: CliDb, tmp_path: P
     )
     before = counts(engine)
     truncated = tmp_path / "cut.geojson"
-    truncated.write_bytes(need(KELURAHAN).read_bytes()[:4000])
+    truncated.write_bytes(shared_file(KELURAHAN).read_bytes()[:4000])
     no_coords = tmp_path / "schools.csv"
     no_coords.write_text("npsn,nama,bentuk,status\n1,SD A,SD,N\n")
     no_shapes = tmp_path / "feed.zip"
@@ -219,7 +213,7 @@ def test_bad_files_exit_2_and_write_nothing(tpo: Tpo, cli_db: CliDb, tmp_path: P
     )
     cases = [
         (("boundaries", str(truncated), "--level", "kelurahan"), "not valid JSON"),
-        (("boundaries", str(need(RAW)), "--level", "kota"), "JSON but not GeoJSON"),
+        (("boundaries", str(shared_file(RAW)), "--level", "kota"), "JSON but not GeoJSON"),
         (("boundaries", str(utm), "--level", "kota"), "unknown CRS"),
         (
             ("boundaries", str(KELURAHAN), "--level", "kelurahan", "--name-field", "x"),

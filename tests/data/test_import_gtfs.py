@@ -13,18 +13,12 @@ from sqlalchemy.orm import Session
 from data.importers import import_boundaries, import_gtfs
 from geo.cities import CityInfo, create_city
 from geo.errors import InvalidFileError
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, shared_file
 
 pytestmark = pytest.mark.postgis
 FEED = SHARED_DATA / "bogor-angkot-gtfs" / "bogor-gtfs.zip"
 KELURAHAN = SHARED_DATA / "admin-boundaries" / "kelurahan.geojson"
 BOGOR_BBOX = (106.72, -6.67, 106.87, -6.52)
-
-
-def need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared data missing: {path} (CI must have ../shared/data)")
-    return path
 
 
 @pytest.fixture
@@ -56,7 +50,7 @@ def shape_ids(path: Path) -> set[str]:
 @pytest.mark.shared_data
 def test_bogor_feed(db: Session, bogor: CityInfo) -> None:
     stages: list[str] = []
-    report = import_gtfs(db, "bogor", need(FEED), progress=lambda s, d, t: stages.append(s))
+    report = import_gtfs(db, "bogor", shared_file(FEED), progress=lambda s, d, t: stages.append(s))
     assert (report.read, report.inserted, report.rejected, report.outside_city) == (24, 24, [], 0)
     assert {"reading feed", "writing routes"} <= set(stages)
     # frequencies.txt names trips "AK-01" ... that trips.txt does not have
@@ -85,8 +79,8 @@ def test_bogor_feed(db: Session, bogor: CityInfo) -> None:
 @pytest.mark.shared_data
 def test_bogor_feed_outside_tangerang(db: Session) -> None:
     create_city(db, "tangerang-real", "Kota Tangerang", (106.5, -6.3, 106.8, -6.05))
-    import_boundaries(db, "tangerang-real", need(KELURAHAN), level="kelurahan")
-    report = import_gtfs(db, "tangerang-real", need(FEED))
+    import_boundaries(db, "tangerang-real", shared_file(KELURAHAN), level="kelurahan")
+    report = import_gtfs(db, "tangerang-real", shared_file(FEED))
     assert (report.inserted, report.outside_city) == (24, 24)
 
 

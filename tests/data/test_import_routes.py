@@ -14,17 +14,11 @@ from data.importers import RouteDefaults, import_routes
 from data.importers.routes import normalise_colour, normalise_direction
 from geo.cities import CityInfo, create_city
 from geo.errors import InvalidFileError, InvalidInputError
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, shared_file
 
 pytestmark = pytest.mark.postgis
 BOGOR_LINES = SHARED_DATA / "bogor-angkot-gtfs" / "bogor_angkot_routes.geojson"
 BOGOR_BBOX = (106.72, -6.67, 106.87, -6.52)
-
-
-def need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared data missing: {path} (CI must have ../shared/data)")
-    return path
 
 
 @pytest.fixture
@@ -64,7 +58,7 @@ def test_bogor_lines_geojson(db: Session, bogor: CityInfo) -> None:
     report = import_routes(
         db,
         "bogor",
-        need(BOGOR_LINES),
+        shared_file(BOGOR_LINES),
         code_field="route_id",
         defaults=RouteDefaults(fare_idr=4000, headway_s=300, speed_kmh=12),
     )

@@ -16,7 +16,7 @@ from data.importers import import_boundaries, import_schools
 from data.importers.schools import normalise_level, normalise_status
 from geo.cities import CityInfo, create_city
 from geo.errors import InvalidFileError
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, shared_file
 
 pytestmark = pytest.mark.postgis
 SCHOOLS = SHARED_DATA / "schools-kemdikbud" / "schools_kota_tangerang.geojson"
@@ -30,12 +30,6 @@ MISSING = {  # NPSN of the records without usable coordinates in the 2019 snapsh
     "20607922": "no coordinates",
     "20606554": "no coordinates",  # lon=0 in the source; the GeoJSON has a null geometry
 }
-
-
-def need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared data missing: {path} (CI must have ../shared/data)")
-    return path
 
 
 @pytest.fixture
@@ -69,8 +63,8 @@ def count(db: Session, city_id: int) -> int:
 
 @pytest.mark.shared_data
 def test_real_schools_geojson(db: Session, city: CityInfo) -> None:
-    import_boundaries(db, SLUG, need(KELURAHAN), level="kelurahan")
-    report = import_schools(db, SLUG, need(SCHOOLS))
+    import_boundaries(db, SLUG, shared_file(KELURAHAN), level="kelurahan")
+    report = import_schools(db, SLUG, shared_file(SCHOOLS))
     assert (report.read, report.inserted, report.updated, report.unchanged) == (884, 879, 0, 0)
     rejected = {ref.split()[0]: reason for ref, reason in report.rejected}
     assert rejected == MISSING
@@ -113,7 +107,7 @@ def test_real_schools_geojson(db: Session, city: CityInfo) -> None:
 
 @pytest.mark.shared_data
 def test_csv_with_lintang_bujur(db: Session, city: CityInfo, tmp_path: Path) -> None:
-    records = json.loads(need(RAW).read_text())["286100"]
+    records = json.loads(shared_file(RAW).read_text())["286100"]
     path = tmp_path / "sekolah.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(records[0]), delimiter=";")
