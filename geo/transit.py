@@ -1,10 +1,8 @@
-"""The hail-and-ride angkot network: boarding points sampled along each directed route."""
+"""Building the hail-and-ride angkot network from the database: sample, snap, join by stops."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import shapely
@@ -13,11 +11,25 @@ from shapely.geometry import LineString
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.walking import DETOUR_FACTOR, BoolArray, Coords, FloatArray, IntArray, WalkingGraph
+from geo.transit_network import (
+    DEFAULT_SPACING_M,
+    HUGE,
+    UTM_SLACK,
+    Route,
+    Stops,
+    TransitNetwork,
+)
+from geo.walking import DETOUR_FACTOR, FloatArray, IntArray, WalkingGraph
 
-DEFAULT_SPACING_M = 75.0
-UTM_SLACK = 1.01  # straight UTM distance <= 1.01 x walking distance (UTM scale factor margin)
-HUGE = 1e9  # "unreachable" cost
+__all__ = [
+    "DEFAULT_SPACING_M",
+    "HUGE",
+    "UTM_SLACK",
+    "Route",
+    "TransitNetwork",
+    "build_transit_network",
+    "load_routes",
+]
 
 _SELECT_ROUTES = text(
     "SELECT id, code, name, direction, origin, destination, colour, fare_idr, headway_s,"
@@ -25,270 +37,6 @@ _SELECT_ROUTES = text(
     " ST_AsGeoJSON(geom, 6) AS geojson"
     " FROM angkot_route WHERE city_id = :city AND active ORDER BY code, direction, id"
 )
-
-
-@dataclass(frozen=True)
-class Route:
-    """One direction of an angkot route as the planner sees it."""
-
-    id: int
-    code: str
-    name: str
-    direction: int
-    origin: str | None
-    destination: str | None
-    colour: str
-    fare_idr: int
-    headway_s: int
-    speed_kmh: float
-    line_utm: LineString
-    length_m: float
-    geojson: str = ""  # the stored lon/lat geometry as GeoJSON (6 decimals)
-
-    @property
-    def speed_ms(self) -> float:
-        """Riding speed in metres per second."""
-        return self.speed_kmh / 3.6
-
-    @cached_property
-    def vertices(self) -> FloatArray:
-        """The route's vertices in UTM, in travel order."""
-        return np.asarray(shapely.get_coordinates(self.line_utm), dtype=float)
-
-    @cached_property
-    def vertex_offsets_m(self) -> FloatArray:
-        """Distance of each vertex along the route."""
-        steps = np.hypot(*np.diff(self.vertices, axis=0).T)
-        return np.concatenate([[0.0], np.cumsum(steps)])
-
-
-@dataclass
-class TransitNetwork:
-    """Candidate boarding/alighting points of every route, in route order, and how to transfer.
-
-    Candidates are stored flat: route after route, each route's points in its direction of
-    travel, so ``cand_route`` is non-decreasing and a ride goes from index ``i`` to ``j > i``
-    of the same route. Transfers are not stored pairwise: each candidate on the walking network
-    belongs to the stop (road node) it snaps to, stops know the stops within the transfer walk
-    (``stops``), and ``relax_transfers`` joins them per query. Candidates off the network keep
-    explicit transfer walks (``transfer_*``).
-    """
-
-    routes: list[Route]
-    spacing_m: float
-    max_transfer_walk_m: float
-    cand_route: IntArray
-    cand_offset_m: FloatArray  # distance along the route from its start
-    cand_ride_s: FloatArray  # riding time from the route's start
-    cand_wait_s: FloatArray  # expected wait when boarding (half the route's headway)
-    cand_xy: FloatArray  # UTM
-    cand_node: IntArray  # nearest walking-graph node (-1 off the network)
-    cand_snap_m: FloatArray  # distance to that node
-    route_start: IntArray  # first candidate index of each route (len routes + 1)
-    stops: _Stops
-    transfer_src: IntArray  # explicit transfers (an end off the walking network)
-    transfer_dst: IntArray
-    transfer_walk_m: FloatArray
-    tree: cKDTree | None
-
-    @property
-    def size(self) -> int:
-        """Number of candidate points."""
-        return int(self.cand_route.shape[0])
-
-    @property
-    def footpath_count(self) -> int:
-        """Number of walks between stops (self loops included)."""
-        return int(self.stops.walk_m.shape[0])
-
-    def ride_coords(self, graph: WalkingGraph, board: int, alight: int) -> Coords:
-        """Lon/lat sub-line of the route from candidate ``board`` to ``alight`` (travel order)."""
-        route = self.routes[int(self.cand_route[board])]
-        offsets = route.vertex_offsets_m
-        lo = np.searchsorted(offsets, self.cand_offset_m[board], side="right")
-        hi = np.searchsorted(offsets, self.cand_offset_m[alight], side="left")
-        xy = np.vstack([self.cand_xy[board], route.vertices[lo:hi], self.cand_xy[alight]])
-        lon, lat = graph.to_lonlat.transform(xy[:, 0], xy[:, 1])
-        return [(float(a), float(b)) for a, b in zip(lon, lat, strict=True)]
-
-    def lonlat(self, graph: WalkingGraph, index: int) -> tuple[float, float]:
-        """Lon/lat of one candidate point."""
-        lon, lat = graph.to_lonlat.transform(self.cand_xy[index, 0], self.cand_xy[index, 1])
-        return (float(lon), float(lat))
-
-    def street_names(self, graph: WalkingGraph, indices: list[int]) -> dict[int, str | None]:
-        """Nearest named street of some candidates (looked up only for the legs shown)."""
-        names = graph.street_names(self.cand_xy[np.array(indices, dtype=np.int64)].reshape(-1, 2))
-        return dict(zip(indices, names, strict=True))
-
-    def relax_transfers(
-        self,
-        arrival: FloatArray,
-        per_m: float,
-        limit_m: float,
-        extra: FloatArray,
-        *,
-        alight_ok: BoolArray,
-        board_max: FloatArray,
-    ) -> tuple[FloatArray, IntArray, FloatArray]:
-        """Best cost to board each candidate after alighting somewhere and walking over.
-
-        The walk from alighting point ``p`` to boarding point ``q`` is snap + network path +
-        snap through their stops (or the explicit walk off the network); it must not exceed
-        ``limit_m`` and ``p`` and ``q`` must belong to different routes. Per stop the best two
-        labels of distinct routes are kept, which is exact for the route condition; a label that
-        is cheaper but walked farther could hide a feasible one only where the limit binds.
-
-        Args:
-            arrival: Cost of arriving at each candidate (``HUGE`` when not reached).
-            per_m: Cost of one metre of walking.
-            limit_m: Longest transfer walk (at most the network's ``max_transfer_walk_m``).
-            extra: Cost added at each boarding candidate (transfer penalty plus waiting).
-            alight_ok: Candidates worth alighting at (reached, and not pruned by a bound).
-            board_max: Boardings costing more than this are dropped (pruned by a bound).
-
-        Returns:
-            ``(board cost, alighting candidate used, metres walked)`` per candidate; cost
-            ``HUGE`` and candidate -1 where no transfer reaches it.
-        """
-        n = self.size
-        limit = min(limit_m, self.max_transfer_walk_m)
-        board = np.full(n, HUGE)
-        parent = np.full(n, -1, dtype=np.int64)
-        walked = np.zeros(n)
-        st = self.stops
-        if st.node.size and st.walk_m.size:
-            _relax_stops(
-                self,
-                arrival=arrival,
-                per_m=per_m,
-                limit=limit,
-                extra=extra,
-                alight_ok=alight_ok,
-                board_max=board_max,
-                out=(board, parent, walked),
-            )
-        usable = alight_ok[self.transfer_src] & (self.transfer_walk_m <= limit)
-        if usable.any():
-            src, dst = self.transfer_src[usable], self.transfer_dst[usable]
-            walk = self.transfer_walk_m[usable]
-            vals = arrival[src] + walk * per_m + extra[dst]
-            vals[vals > board_max[dst]] = np.inf
-            best = board.copy()
-            np.minimum.at(best, dst, vals)
-            win = np.isfinite(vals) & (vals <= best[dst]) & (vals < board[dst])
-            board[:] = best
-            parent[dst[win]] = src[win]
-            walked[dst[win]] = walk[win]
-        return board, parent, walked
-
-
-def _groups(keys: IntArray) -> tuple[IntArray, IntArray]:
-    """Start of each run of equal keys (sorted input) and the run number of every entry."""
-    change = np.ones(keys.size, dtype=bool)
-    change[1:] = keys[1:] != keys[:-1]
-    return np.flatnonzero(change), np.cumsum(change) - 1
-
-
-def _best_two(
-    values: FloatArray, routes: IntArray, starts: IntArray, group: IntArray
-) -> tuple[IntArray, IntArray]:
-    """Per group (contiguous, non-empty): the entry of least value, and the entry of least value
-    among those of another route than the first; ``values.size`` where there is none."""
-    n = values.size
-    index = np.arange(n)
-    m1 = np.minimum.reduceat(values, starts)
-    first = np.minimum.reduceat(np.where(values == m1[group], index, n), starts)
-    first[~np.isfinite(m1)] = n
-    r1 = np.append(routes, -1)[first]
-    v2 = np.where(routes != r1[group], values, np.inf)
-    m2 = np.minimum.reduceat(v2, starts)
-    second = np.minimum.reduceat(np.where(v2 == m2[group], index, n), starts)
-    second[~np.isfinite(m2)] = n
-    return first, second
-
-
-def _relax_stops(
-    net: TransitNetwork,
-    *,
-    arrival: FloatArray,
-    per_m: float,
-    limit: float,
-    extra: FloatArray,
-    alight_ok: BoolArray,
-    board_max: FloatArray,
-    out: tuple[FloatArray, IntArray, FloatArray],
-) -> None:
-    """Transfers through the stops, on the labels that survive pruning only."""
-    st = net.stops
-    board, parent, walked = out
-    # alight: per stop, the best two arrivals of distinct routes (cost of reaching its node)
-    act = np.flatnonzero(alight_ok[st.order] & (st.order_snap_m <= limit))
-    if act.size == 0:
-        return
-    cands = st.order[act]
-    starts, group = _groups(st.order_stop[act])
-    val = arrival[cands] + per_m * st.order_snap_m[act]
-    a1, a2 = _best_two(val, st.order_route[act], starts, group)
-    stops = st.order_stop[act][starts]
-    label = np.full((st.node.size, 2), -1, dtype=np.int64)  # alighting candidate per label
-    lab_val = np.full((st.node.size, 2), np.inf)
-    lab_walk = np.full((st.node.size, 2), np.inf)
-    lab_route = np.full((st.node.size, 2), -1, dtype=np.int64)
-    for k, pick in enumerate((a1, a2)):
-        ok = pick < act.size
-        at, chosen = stops[ok], pick[ok]
-        label[at, k] = cands[chosen]
-        lab_val[at, k] = val[chosen]
-        lab_walk[at, k] = st.order_snap_m[act][chosen]
-        lab_route[at, k] = st.order_route[act][chosen]
-    # walk to the stops within reach (footpaths grouped by target stop), two labels each
-    fp = np.flatnonzero(label[st.walk_src, 0] >= 0)
-    src, dst, metres = st.walk_src[fp], st.walk_dst[fp], st.walk_m[fp]
-    e_walk = (lab_walk[src] + metres[:, None]).ravel()
-    e_val = (lab_val[src] + per_m * metres[:, None]).ravel()
-    e_dst = np.repeat(dst, 2)
-    e_val[e_walk > limit - st.min_snap_m[e_dst] + 1e-9] = np.inf
-    e_route = lab_route[src].ravel()
-    starts, group = _groups(e_dst)
-    b1, b2 = _best_two(e_val, e_route, starts, group)
-    # per reached stop, its two labels (value, walk, route, entry)
-    reached = e_dst[starts]
-    none = e_val.size
-    stop_lab = []
-    for pick in (b1, b2):
-        ok = pick < none
-        safe = np.where(ok, pick, 0)
-        stop_lab.append(
-            (
-                np.where(ok, e_val[safe], np.inf),
-                np.where(ok, e_walk[safe], np.inf),
-                np.where(ok, e_route[safe], -1),
-                pick,
-            )
-        )
-    # board: every candidate of the reached stops, with the better feasible label of another
-    # route than its own
-    lo, hi = st.bounds[reached], st.bounds[reached + 1]
-    count = hi - lo
-    pos = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
-    which = np.repeat(np.arange(reached.size), count)
-    q_route, q_snap = st.order_route[pos], st.order_snap_m[pos]
-    best_cost = np.full(pos.size, np.inf)
-    best_entry = np.full(pos.size, none, dtype=np.int64)
-    for l_val, l_walk, l_route, l_entry in stop_lab:
-        ok = (l_route[which] != q_route) & (l_walk[which] + q_snap <= limit + 1e-9)
-        cost = np.where(ok, l_val[which], np.inf)
-        better = cost < best_cost
-        best_cost[better] = cost[better]
-        best_entry[better] = l_entry[which[better]]
-    q = st.order[pos]
-    total = best_cost + per_m * q_snap + extra[q]
-    hit = np.flatnonzero(np.isfinite(total) & (total <= board_max[q]))
-    q, e = q[hit], best_entry[hit]
-    board[q] = total[hit]
-    parent[q] = label[src[e // 2], e % 2]
-    walked[q] = e_walk[e] + q_snap[hit]
 
 
 def load_routes(session: Session, city_id: int, utm_srid: int) -> list[Route]:
@@ -383,26 +131,9 @@ def _off_network_transfers(
     return _local_minima(cand_route, src[first], dst[first], both[first])
 
 
-@dataclass(frozen=True)
-class _Stops:
-    """Road nodes where candidates snap, with the walks between them (the transfer layer)."""
-
-    node: IntArray  # walking-graph node of each stop
-    cand_stop: IntArray  # stop of each candidate (-1 off the network)
-    order: IntArray  # candidates on the network, grouped by stop
-    order_stop: IntArray  # their stop, route and snap (in that order)
-    order_route: IntArray
-    order_snap_m: FloatArray
-    bounds: IntArray  # start of each stop's group in ``order`` (len stops + 1)
-    min_snap_m: FloatArray  # shortest snap of each stop's candidates
-    walk_src: IntArray  # footpaths between stops (self loops included), grouped by target
-    walk_dst: IntArray
-    walk_m: FloatArray
-
-
 def _stops(
     graph: WalkingGraph, cand_route: IntArray, nodes: IntArray, snaps: FloatArray, max_walk_m: float
-) -> _Stops:
+) -> Stops:
     on = np.flatnonzero(nodes >= 0)
     stop_node, inverse = np.unique(nodes[on], return_inverse=True)
     cand_stop = np.full(nodes.size, -1, dtype=np.int64)
@@ -422,7 +153,7 @@ def _stops(
     usable = metres + min_snap[src] + min_snap[dst] <= max_walk_m + 1e-9
     src, dst, metres = src[usable], dst[usable], metres[usable]
     by_dst = np.lexsort((metres, src, dst))
-    return _Stops(
+    return Stops(
         node=stop_node,
         cand_stop=cand_stop,
         order=order,

@@ -92,7 +92,8 @@ def ride_text(
 
 
 def walk_instead_text(distance_m: float, duration_s: float) -> tuple[str, str]:
-    """Reason given when every angkot option walks as far as, and is slower than, walking."""
+    """Note given beside the angkot itineraries when walking all the way, though longer than the
+    walking limit (so not offered), would be faster than any of them."""
     mins = _minutes(duration_s)
     return (
         f"jalan kaki langsung lebih cepat ({_distance(distance_m, indonesian=True)}, "

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from geo.planner_cache import PlannerCache
 from geo.transit import TransitNetwork, build_transit_network
-from geo.trips import PlannerOptions, _search, _walks_from, plan
+from geo.trip_search import search, walks_from
+from geo.trips import PlannerOptions, plan
 from geo.walking import WalkingGraph, build_walking_graph
 from tests.geo.synthetic import (
     GridCity,
@@ -102,13 +103,7 @@ def test_fastest_is_optimal_within_sampling(db: Session, seed: int) -> None:
             assert result["itineraries"] == []
             assert result["reason"]
             continue
-        if not result["itineraries"]:
-            # only when every angkot option is no faster than walking all the way
-            assert "jalan kaki langsung lebih cepat" in result["reason"]
-            xy = graph.project(np.array([o[0], d[0]]), np.array([o[1], d[1]]))
-            walk_s = graph.walk_distances(xy[0], xy[1:2], 10_000)[0] / opts.walk_ms
-            assert expected >= walk_s - opts.transfer_penalty_s - ROUNDING_S
-            continue
+        assert result["itineraries"], (o, d, expected, result["reason"])
         got = _labelled(result, "fastest")["cost_s"]
         tolerance = SPACING_M / opts.walk_ms + ROUNDING_S
         assert expected - ROUNDING_S <= got <= expected + tolerance, (o, d, got, expected)
@@ -135,13 +130,27 @@ def test_ride_goes_with_the_route_and_never_against_it(db: Session) -> None:
     assert lons[-1] - lons[0] > 0.01
     assert ride["board"]["name"] == "Jalan Baris 10"
     assert ride["distance_m"] == pytest.approx(1800, abs=2 * SPACING_M)
+    # E1 never carries anyone west: the only ride within 1,000 m walks (east -> west) walks
+    # ~1 km, rides a few metres east, walks ~1 km; it is shown because walking all the way
+    # (1.86 km) is beyond the limit, with the note that walking would be faster
     backward = plan(graph, net, east, west, opts)
-    assert backward["itineraries"] == []  # E1 never carries anyone west
-    assert "jalan kaki langsung lebih cepat" in backward["reason"]
+    for it in backward["itineraries"]:
+        for leg in it["legs"]:
+            if leg["mode"] == "ride":
+                lons = [c[0] for c in leg["geometry"]["coordinates"]]
+                assert lons == sorted(lons)
+                assert leg["distance_m"] <= 2 * SPACING_M
+    assert (
+        backward["reason"]
+        == "jalan kaki langsung lebih cepat (1,9 km, 25 menit) daripada naik angkot"
+    )
+    assert (
+        backward["reason_en"]
+        == "walking all the way is faster (1.9 km, 25 min) than taking an angkot"
+    )
     short_walks = plan(graph, net, east, west, PlannerOptions(max_walk_m=300))
     assert short_walks["itineraries"] == []
     assert short_walks["reason"].startswith("tidak ada angkot yang menghubungkan")
-    assert backward["reason_en"]
 
 
 def test_transfer_is_found_and_max_transfers_zero_forbids_it(db: Session) -> None:
@@ -204,6 +213,65 @@ def test_alternatives_are_labelled_and_distinct(db: Session) -> None:
             assert leg["instruction_id"]
             assert leg["instruction_en"]
             assert leg["duration_s"] >= 0
+
+
+def test_pointless_ride_is_hidden_when_walking_is_offered(db: Session) -> None:
+    # east -> west along E1 (eastbound only): every ride walks more than the 1.86 km walk and is
+    # slower. Walking is within max_walk_m = 2,000 m, so it is offered and the rides are not.
+    grid = build_grid_city(db, "pointless", routes=[EAST])
+    graph, net = _networks(db, grid)
+    east, west = grid.lonlat(19, 10.3), grid.lonlat(1, 10.3)
+    result = plan(graph, net, east, west, PlannerOptions(max_walk_m=2000))
+    assert result["reason"] is None
+    (walk,) = result["itineraries"]
+    assert [leg["mode"] for leg in walk["legs"]] == ["walk"]
+    assert walk["walk_distance_m"] == pytest.approx(30 + 1800 + 30, abs=1)
+    assert sorted(walk["labels"]) == ["fastest", "fewest_transfers", "least_walking"]
+    # the same trip with walking beyond the limit: the rides exist, and the walk is not offered
+    limited = plan(graph, net, east, west, PlannerOptions(max_walk_m=1000))
+    assert limited["itineraries"]
+    assert all(_rides(it) == ["E1"] for it in limited["itineraries"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [3, 6])
+def test_fastest_is_optimal_when_walking_all_the_way_is_too_long(db: Session, seed: int) -> None:
+    # Walking all the way is longer than max_walk_m, so it is not offered: the fastest ride
+    # must be shown even when it walks as far as walking all the way and is slower (the old
+    # "pointless ride" filter hid it here and offered a slower ride, or nothing, instead).
+    routes = random_grid_routes(13, 13, 6, seed=seed, legs=3)
+    grid = build_grid_city(db, f"toolong{seed}", cols=13, rows=13, routes=routes, with_areas=False)
+    graph, net = _networks(db, grid)
+    opts = PlannerOptions(max_walk_m=500, max_transfers=1)
+    tolerance = SPACING_M / opts.walk_ms + ROUNDING_S
+    walk_limit_m = 2 * opts.max_walk_m + opts.max_transfer_walk_m  # the planner's comparison
+    rnd = random.Random(seed)
+    checked = walk_faster = 0
+    for _ in range(40):
+        o = grid.lonlat(round(rnd.uniform(0, 12), 1), round(rnd.uniform(0, 12), 1))
+        d = grid.lonlat(round(rnd.uniform(0, 12), 1), round(rnd.uniform(0, 12), 1))
+        xy = graph.project(np.array([o[0], d[0]]), np.array([o[1], d[1]]))
+        direct_m = float(graph.walk_distances(xy[0], xy[1:2], 10_000)[0])
+        if not opts.max_walk_m < direct_m <= walk_limit_m:
+            continue
+        expected = brute_force_cost(graph, net, o, d, opts)
+        result = plan(graph, net, o, d, opts)
+        if not np.isfinite(expected):
+            assert result["itineraries"] == []
+            continue
+        assert result["itineraries"], (o, d, expected, result["reason"])
+        assert all(len(it["legs"]) > 1 for it in result["itineraries"])  # walking not offered
+        got = _labelled(result, "fastest")["cost_s"]
+        assert expected - ROUNDING_S <= got <= expected + tolerance, (o, d, got, expected)
+        fastest_s = min(it["duration_s"] for it in result["itineraries"])
+        if direct_m / opts.walk_ms < fastest_s:
+            walk_faster += 1
+            assert result["reason"].startswith("jalan kaki langsung lebih cepat")
+        else:
+            assert result["reason"] is None
+        checked += 1
+    assert checked >= 10
+    assert walk_faster >= 2
 
 
 def test_no_route_near_the_start(db: Session) -> None:
@@ -271,13 +339,13 @@ def _search_cost(
     """The cheapest trip the round-based search finds (walking all the way included)."""
     xy = graph.project(np.array([origin[0], destination[0]]), np.array([origin[1], destination[1]]))
     walk = float(graph.walk_distances(xy[0], xy[1:2], opts.max_walk_m)[0]) / opts.walk_ms
-    access = _walks_from(graph, net, xy[0], opts.max_walk_m)
-    egress = _walks_from(graph, net, xy[1], opts.max_walk_m)
+    access = walks_from(graph, net, xy[0], opts.max_walk_m)
+    egress = walks_from(graph, net, xy[1], opts.max_walk_m)
     if not (np.isfinite(access).any() and np.isfinite(egress).any()):
         return walk
     fastest = max([r.speed_ms for r in net.routes] + [opts.walk_ms])
     remaining = np.hypot(*(net.cand_xy - xy[1]).T) / (fastest * 1.01)
-    rounds = _search(
+    rounds = search(
         net,
         access_m=access,
         egress_m=egress,

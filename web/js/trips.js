@@ -92,10 +92,12 @@ export class TripPanel {
     try {
       const body = await getJSON(`/cities/${encodeURIComponent(this.citySlug())}/trips?from=${lonLatParam(from)}&to=${lonLatParam(to)}`);
       this.itineraries = body.itineraries || [];
+      const reason = this.lang() === "en" ? body.reason_en || body.reason : body.reason;
       if (!this.itineraries.length) {
-        this.status(this.lang() === "en" ? body.reason_en || body.reason : body.reason || this.t()("noTrip"));
+        this.status(reason || this.t()("noTrip"));
       } else {
-        this.status("");
+        // a note beside the trips, e.g. "walking all the way is faster"
+        this.status(reason || "");
         this.renderList();
         this.select(0);
       }
