@@ -19,6 +19,7 @@ from geo.bootstrap import PreparedDatabase, prepare_database
 from geo.db import make_engine, make_sessionmaker
 from geo.planner_cache import PlannerCache
 from geo.settings import Settings
+from layers.items_async import LayerReadPool
 
 log = logging.getLogger("tpo.api")
 
@@ -116,9 +117,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        # the lean items path (api/routers/ogc.py): async psycopg, opened on demand
+        app.state.layer_pool = LayerReadPool(
+            url, settings.pool_size, statement_timeout_ms=settings.statement_timeout_ms
+        )
         try:
             yield
         finally:
+            await app.state.layer_pool.close()
             engine.dispose()
             if prepared is not None:
                 prepared.release()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from types import GeneratorType
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from geo.cities import CityInfo, get_city
 from geo.db import session_scope
 from geo.settings import Settings
+from layers.items_async import LayerRead, PooledRead, SessionRead
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -38,3 +40,19 @@ def get_city_dep(
 
 
 CityDep = Annotated[CityInfo, Depends(get_city_dep)]
+
+
+def open_layer_read(request: Request) -> LayerRead:
+    """The items read of a request (the lean path: no FastAPI dependency, no ORM session).
+
+    A connection of the app's ``LayerReadPool``; but when the app's session dependency is
+    overridden (tests run each request in one rolled-back transaction), that session, so the
+    items see the same data as every other endpoint.
+    """
+    override: Any = request.app.dependency_overrides.get(get_session)
+    if override is None:
+        return PooledRead(request.app.state.layer_pool)
+    made = override()
+    if isinstance(made, GeneratorType):
+        return SessionRead(next(made), done=made.close)
+    return SessionRead(made)

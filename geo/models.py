@@ -9,9 +9,11 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     DateTime,
     Float,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     MetaData,
@@ -22,6 +24,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -57,16 +60,6 @@ def _geom_checks() -> tuple[CheckConstraint, CheckConstraint]:
 
 def _gist(table: str) -> Index:
     return Index(f"ix_{table}_geom", "geom", postgresql_using="gist")
-
-
-def _trgm(table: str, column: str) -> Index:
-    # pg_trgm GIN index for the place search (migration 0002)
-    return Index(
-        f"ix_{table}_{column}_trgm",
-        column,
-        postgresql_using="gin",
-        postgresql_ops={column: "gin_trgm_ops"},
-    )
 
 
 class City(Base):
@@ -108,7 +101,6 @@ class AdminArea(Base):
         CheckConstraint(f"level IN {ADMIN_LEVELS!r}", name="level_known"),
         *_geom_checks(),
         _gist("admin_area"),
-        _trgm("admin_area", "name"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -118,6 +110,10 @@ class AdminArea(Base):
     name: Mapped[str] = mapped_column(String(200))
     parent_code: Mapped[str | None] = mapped_column(String(32))
     geom: Mapped[WKBElement] = mapped_column(_geom("MULTIPOLYGON"))
+    # ST_AsGeoJSON(geom, 6) kept by PostgreSQL (migration 0005): the items read it as text
+    geom_geojson: Mapped[str | None] = mapped_column(
+        Text, Computed("ST_AsGeoJSON(geom, 6)", persisted=True), deferred=True
+    )
 
 
 class RoadEdge(Base):
@@ -128,7 +124,8 @@ class RoadEdge(Base):
         CheckConstraint("length_m >= 0", name="length_positive"),
         *_geom_checks(),
         _gist("road_edge"),
-        _trgm("road_edge", "name"),
+        # the place index refreshes a road name from its edges (migration 0004)
+        Index("ix_road_edge_city_id_name", "city_id", "name"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -157,9 +154,6 @@ class AngkotRoute(Base):
         CheckConstraint("ST_NPoints(geom) >= 2", name="geom_two_points"),
         *_geom_checks(),
         _gist("angkot_route"),
-        _trgm("angkot_route", "name"),
-        _trgm("angkot_route", "origin"),
-        _trgm("angkot_route", "destination"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -176,6 +170,10 @@ class AngkotRoute(Base):
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     revision: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     geom: Mapped[WKBElement] = mapped_column(_geom("LINESTRING"))
+    # ST_AsGeoJSON(geom, 6) kept by PostgreSQL (migration 0005): the items read it as text
+    geom_geojson: Mapped[str | None] = mapped_column(
+        Text, Computed("ST_AsGeoJSON(geom, 6)", persisted=True), deferred=True
+    )
 
 
 class School(Base):
@@ -188,7 +186,6 @@ class School(Base):
         CheckConstraint(f"status IN {SCHOOL_STATUSES!r}", name="status_known"),
         *_geom_checks(),
         _gist("school"),
-        _trgm("school", "name"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -220,6 +217,10 @@ class PermitParcel(Base):
     status: Mapped[str] = mapped_column(String(32), server_default=text("'aktif'"))
     issued_on: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     geom: Mapped[WKBElement] = mapped_column(_geom("MULTIPOLYGON"))
+    # ST_AsGeoJSON(geom, 6) kept by PostgreSQL (migration 0005): the items read it as text
+    geom_geojson: Mapped[str | None] = mapped_column(
+        Text, Computed("ST_AsGeoJSON(geom, 6)", persisted=True), deferred=True
+    )
 
 
 class LayerRevision(Base):
@@ -269,6 +270,70 @@ class LayerPointGridState(Base):
     finest_level: Mapped[int] = mapped_column(SmallInteger)
     cells: Mapped[int] = mapped_column(Integer)
     built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Place(Base):
+    """One searchable name of a city (migration 0004), kept in step by ``tpo_search_*`` triggers.
+
+    One row per area, school and route, one per distinct road name and one per route endpoint
+    name; ``ref`` is the source row (the first edge of a road); ``lon``/``lat`` the point to
+    centre the map on; the bbox is set for areas, roads and routes; ``rank`` orders the kinds.
+    """
+
+    __tablename__ = "place"
+    __table_args__ = (
+        Index("ix_place_kind_ref", "kind", "ref"),
+        Index("ix_place_city_id_name_key", "city_id", "name_key"),
+        Index("ix_place_city_id_words", "city_id", "words", postgresql_using="gin"),
+        Index(
+            "ix_place_city_id_route_code",
+            "city_id",
+            text("lower(detail)"),
+            postgresql_where=text("kind = 'route'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("city.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str | None] = mapped_column(String(200))
+    ref: Mapped[int] = mapped_column(BigInteger)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    minx: Mapped[float | None] = mapped_column(Float)
+    miny: Mapped[float | None] = mapped_column(Float)
+    maxx: Mapped[float | None] = mapped_column(Float)
+    maxy: Mapped[float | None] = mapped_column(Float)
+    rank: Mapped[int] = mapped_column(SmallInteger)
+    # lower(name) in byte order: the index answers prefixes in name order, and names by key
+    name_key: Mapped[str] = mapped_column(
+        String(200, collation="C"), Computed("lower((name)::text)", persisted=True)
+    )
+    words: Mapped[str] = mapped_column(
+        TSVECTOR, Computed("to_tsvector('simple'::regconfig, (name)::text)", persisted=True)
+    )
+
+
+class PlaceWord(Base):
+    """A word of a city's place names (grows only): what search corrects typos against."""
+
+    __tablename__ = "place_word"
+    __table_args__ = (
+        Index(
+            "ix_place_word_word_trgm",
+            "city_id",
+            "word",
+            postgresql_using="gin",
+            postgresql_ops={"word": "gin_trgm_ops"},
+        ),
+    )
+
+    city_id: Mapped[int] = mapped_column(
+        ForeignKey("city.id", ondelete="CASCADE"), primary_key=True
+    )
+    # byte order: the primary key answers "a word starting with ..." as a range
+    word: Mapped[str] = mapped_column(Text(collation="C"), primary_key=True)
 
 
 # table -> layer name ("{level}" means: the row's level column) used by the revision triggers

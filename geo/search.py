@@ -1,10 +1,11 @@
-"""Typo-tolerant place search (pg_trgm): areas, schools, roads, route endpoints, routes."""
+"""Typo-tolerant place search (the place index): areas, schools, roads, route endpoints, routes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
 from geo.cities import CityInfo
@@ -13,68 +14,80 @@ from geo.errors import InvalidInputError
 MIN_QUERY = 2
 MAX_QUERY = 100
 MAX_RESULTS = 50
+# Candidates scored per query (scoring is most of a search's time): names starting with the
+# query (in name order); of the first WORD_MATCHES names holding every query word as typed, the
+# most similar ones; the same for names holding them or their corrections (fill-ups).
+PREFIX_CANDIDATES = 50
+WORD_MATCHES = 500
+WORD_CANDIDATES = 60
+NEAR_CANDIDATES = 30
+CORRECTIONS = 3  # vocabulary words tried for a query word the city does not know
+MAX_WORDS = 8  # query words looked at (the "all words but one" retry grows with the square)
 
-# `%` (similarity) and `%>` (word similarity) use the GIN trigram indexes of migration 0002;
-# each test is its own subquery (an OR of them makes the planner scan the whole table),
-# each restricted to the city so that big neighbours do not slow a small city down
+# The query's words (the same parser as place.words) with what the city's vocabulary says of
+# each: known as typed, known as a prefix (the last word, still being typed), or the nearest
+# known words by trigram similarity (typos). It also tunes the planner for this transaction
+# only: no parallel workers for these small queries, and a plan for the actual values even when
+# the driver has prepared the statement (a generic plan cannot use the prefix range of LIKE).
+_WORDS = text(
+    """
+    WITH t AS (SELECT lexeme COLLATE "C" AS word, positions[1] AS pos
+               FROM unnest(to_tsvector('simple', :q))),
+    last AS (SELECT max(pos) AS pos FROM t)
+    SELECT t.word, t.pos = last.pos AS is_last,
+           EXISTS (SELECT 1 FROM place_word v
+                   WHERE v.city_id = CAST(:city AS integer) AND v.word = t.word) AS known,
+           t.pos = last.pos AND EXISTS (SELECT 1 FROM place_word v
+                                        WHERE v.city_id = CAST(:city AS integer)
+                                          AND v.word >= t.word
+                                          AND v.word < t.word || chr(1114111)
+                                          AND starts_with(v.word, t.word)) AS known_prefix,
+           ARRAY(SELECT v.word FROM place_word v
+                 WHERE v.city_id = CAST(:city AS integer) AND v.word % t.word
+                 ORDER BY similarity(v.word, t.word) DESC, v.word LIMIT :corrections)
+             AS corrections,
+           set_config('max_parallel_workers_per_gather', '0', true) AS _serial,
+           set_config('plan_cache_mode', 'force_custom_plan', true) AS _custom
+    FROM t, last
+    ORDER BY t.pos
+    LIMIT :max_words
+    """
+)
+
+# (:city is cast: psycopg binds a small int as smallint, and btree_gin's integer opclass
+# of the words index has no cross-type operators, so the index would ignore the city.)
+# Candidates from four index scans (names starting with the query; names holding its words as
+# typed; names holding them or their corrections; a route's code), then one score for all:
+# (similarity + word similarity) / 2, plus 1.0 for the exact name (or a route's code), 0.3 for
+# a prefix, 0.15 for a substring: exact > prefix > contains > fuzzy.
 _SEARCH = text(
     """
-    WITH hits AS (
-        SELECT a.level AS kind, a.name, a.code AS detail, a.id AS ref,
-               ST_PointOnSurface(a.geom) AS pt, ST_Envelope(a.geom) AS box, 1 AS rank
-        FROM admin_area a
-        WHERE a.city_id = :city
-          AND a.id IN (SELECT id FROM admin_area WHERE city_id = :city AND name % :q
-                       UNION ALL SELECT id FROM admin_area WHERE city_id = :city AND name %> :q
-                       UNION ALL
-                       SELECT id FROM admin_area WHERE city_id = :city AND name ILIKE :like)
-        UNION ALL
-        SELECT 'school', s.name, s.level || ' ' || s.status, s.id, s.geom, NULL, 2
-        FROM school s
-        WHERE s.city_id = :city
-          AND s.id IN (SELECT id FROM school WHERE city_id = :city AND name % :q
-                       UNION ALL SELECT id FROM school WHERE city_id = :city AND name %> :q
-                       UNION ALL
-                       SELECT id FROM school WHERE city_id = :city AND name ILIKE :like)
-        UNION ALL
-        SELECT 'road', e.name, NULL, min(e.id),
-               ST_ClosestPoint(ST_Collect(e.geom), ST_Centroid(ST_Collect(e.geom))),
-               ST_Envelope(ST_Collect(e.geom)), 3
-        FROM road_edge e
-        WHERE e.city_id = :city
-          AND e.id IN (SELECT id FROM road_edge WHERE city_id = :city AND name % :q
-                       UNION ALL SELECT id FROM road_edge WHERE city_id = :city AND name %> :q
-                       UNION ALL
-                       SELECT id FROM road_edge WHERE city_id = :city AND name ILIKE :like)
-        GROUP BY e.name
-        UNION ALL
-        (SELECT DISTINCT ON (x.name) 'route_endpoint', x.name, x.code, x.id, x.pt, NULL, 4
-        FROM (SELECT r.origin AS name, r.code, r.id, ST_StartPoint(r.geom) AS pt
-              FROM angkot_route r
-              WHERE r.city_id = :city AND (r.origin % :q OR r.origin %> :q OR r.origin ILIKE :like)
-              UNION ALL
-              SELECT r.destination, r.code, r.id, ST_EndPoint(r.geom)
-              FROM angkot_route r
-              WHERE r.city_id = :city
-                AND (r.destination % :q OR r.destination %> :q OR r.destination ILIKE :like)
-             ) x
-        ORDER BY x.name, x.id)
-        UNION ALL
-        SELECT 'route', r.name, r.code, r.id, ST_LineInterpolatePoint(r.geom, 0.5),
-               ST_Envelope(r.geom), 5
-        FROM angkot_route r
-        WHERE r.city_id = :city
-          AND (r.name % :q OR r.name %> :q OR r.name ILIKE :like OR lower(r.code) = lower(:q))
+    WITH cand AS (
+        (SELECT id FROM place
+         WHERE city_id = CAST(:city AS integer) AND name_key LIKE :key_prefix
+         ORDER BY name_key LIMIT :prefix_candidates)
+        UNION
+        (SELECT id FROM (SELECT id, name FROM place
+                         WHERE city_id = CAST(:city AS integer) AND words @@ CAST(:words AS tsquery)
+                         LIMIT :word_matches) w
+         ORDER BY similarity(w.name, :q) DESC LIMIT :word_candidates)
+        UNION
+        (SELECT id FROM (SELECT id, name FROM place
+                         WHERE city_id = CAST(:city AS integer) AND words @@ CAST(:near AS tsquery)
+                         LIMIT :word_matches) n
+         ORDER BY similarity(n.name, :q) DESC LIMIT :near_candidates)
+        UNION
+        (SELECT id FROM place
+         WHERE city_id = CAST(:city AS integer) AND kind = 'route' AND lower(detail) = lower(:q))
     )
-    SELECT kind, name, detail, ref, ST_X(pt) AS lon, ST_Y(pt) AS lat,
-           ST_XMin(box) AS minx, ST_YMin(box) AS miny, ST_XMax(box) AS maxx,
-           ST_YMax(box) AS maxy,
-           (similarity(name, :q) + word_similarity(:q, name)) / 2
-             + CASE WHEN lower(name) = lower(:q) THEN 1.0
-                    WHEN name ILIKE :prefix THEN 0.3
-                    WHEN name ILIKE :like THEN 0.15 ELSE 0 END AS score
-    FROM hits
-    ORDER BY score DESC, rank, name, ref
+    SELECT p.kind, p.name, p.detail, p.ref, p.lon, p.lat, p.minx, p.miny, p.maxx, p.maxy,
+           (similarity(p.name, :q) + word_similarity(:q, p.name)) / 2
+             + CASE WHEN lower(p.name) = lower(:q)
+                         OR (p.kind = 'route' AND lower(p.detail) = lower(:q)) THEN 1.0
+                    WHEN p.name ILIKE :prefix THEN 0.3
+                    WHEN p.name ILIKE :like THEN 0.15 ELSE 0 END AS score
+    FROM place p JOIN cand USING (id)
+    ORDER BY score DESC, p.rank, p.name, p.ref
     LIMIT :limit
     """
 )
@@ -84,13 +97,58 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _lexeme(word: str, *, prefix: bool = False) -> str:
+    """A tsquery operand: the word quoted (as tsquery quotes), ``:*`` for a prefix."""
+    quoted = "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+    return quoted + (":*" if prefix else "")
+
+
+def _word_terms(rows: Sequence[Row[Any]]) -> tuple[list[str], list[str]]:
+    """tsquery terms, one per query word the city knows or has corrections for.
+
+    Strict terms take a known word as typed (corrections only for unknown words); broad terms
+    add the corrections of known words too, so that a near name fills the results up.
+    """
+    strict, broad = [], []
+    for row in rows:
+        typed = [_lexeme(row.word, prefix=row.is_last)] if row.known or row.known_prefix else []
+        fixes = [_lexeme(word) for word in row.corrections if word != row.word]
+        if typed or fixes:
+            strict.append("(" + " | ".join(typed or fixes) + ")")
+            broad.append("(" + " | ".join(typed + fixes) + ")")
+    return strict, broad
+
+
+def _relaxed(terms: list[str]) -> list[str | None]:
+    """tsqueries to try in turn: every word; every word but one; any word (None: no words)."""
+    if not terms:
+        return [None]
+    queries: list[str | None] = [" & ".join(terms)]
+    if len(terms) > 2:
+        queries.append(
+            " | ".join(
+                "(" + " & ".join(terms[:i] + terms[i + 1 :]) + ")" for i in range(len(terms))
+            )
+        )
+    if len(terms) > 1:
+        queries.append(" | ".join(terms))
+    return queries
+
+
 def search_places(session: Session, city: CityInfo, q: str, *, limit: int = 10) -> dict[str, Any]:
     """Search names of a city's kelurahan, kecamatan, schools, roads, route endpoints, routes.
+
+    Reads the ``place`` index (migration 0004), which triggers keep in step with every write,
+    so an edit is found by the next search. Candidates are the names that start with the query
+    and the names that hold all its words, where a word the city does not know stands for the
+    known words nearest to it (trigram similarity: typos) and the last word may be unfinished;
+    when none hold them all, names holding all words but one, then any word. The candidates
+    are ranked exact > prefix > contains > fuzzy.
 
     Args:
         session: Open session.
         city: The city.
-        q: 2-100 characters; typos are tolerated (trigram similarity).
+        q: 2-100 characters; typos are tolerated.
         limit: Most results returned (1-50).
 
     Returns:
@@ -108,11 +166,28 @@ def search_places(session: Session, city: CityInfo, q: str, *, limit: int = 10) 
         )
     if not 1 <= limit <= MAX_RESULTS:
         raise InvalidInputError(f"limit must be between 1 and {MAX_RESULTS}")
-    escaped = _escape_like(q)
-    rows = session.execute(
-        _SEARCH,
-        {"city": city.id, "q": q, "like": f"%{escaped}%", "prefix": f"{escaped}%", "limit": limit},
+    words = session.execute(
+        _WORDS, {"city": city.id, "q": q, "corrections": CORRECTIONS, "max_words": MAX_WORDS}
     ).all()
+    escaped = _escape_like(q)
+    params: dict[str, Any] = {
+        "city": city.id,
+        "q": q,
+        "key_prefix": f"{escaped.lower()}%",
+        "prefix": f"{escaped}%",
+        "like": f"%{escaped}%",
+        "limit": limit,
+        "prefix_candidates": PREFIX_CANDIDATES,
+        "word_matches": WORD_MATCHES,
+        "word_candidates": WORD_CANDIDATES,
+        "near_candidates": NEAR_CANDIDATES,
+    }
+    strict, broad = _word_terms(words)
+    rows: list[Row[Any]] = []
+    for exact, near in zip(_relaxed(strict), _relaxed(broad), strict=True):
+        rows = list(session.execute(_SEARCH, {**params, "words": exact, "near": near}).all())
+        if rows:
+            break
     results = []
     for row in rows:
         bbox = None if row.minx is None else [row.minx, row.miny, row.maxx, row.maxy]

@@ -14,6 +14,8 @@ GeometryType = Literal["Point", "LineString", "Polygon", "MultiPolygon", "MultiL
 # Zoom limits of the WebMercatorQuad tile matrix set.
 MAX_TILE_ZOOM = 22
 POINT_TYPES = ("Point", "MultiPoint")
+# the stored ST_AsGeoJSON(geom, 6) of polygon and line tables (migration 0005)
+STORED_GEOJSON = "geom_geojson"
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class LayerDef:
         aggregate_below_zoom: Point layers: below this zoom tiles hold counts per grid cell.
         id_column: Integer primary key used as feature id.
         geom_column: Geometry column (SRID 4326).
+        geojson_column: Text column holding ``ST_AsGeoJSON(geom, 6)``, kept by PostgreSQL
+            (a stored generated column): items read it instead of building the text.
     """
 
     id: str
@@ -100,6 +104,7 @@ class LayerDef:
     aggregate_below_zoom: int | None = None
     id_column: str = "id"
     geom_column: str = "geom"
+    geojson_column: str | None = None
 
     @property
     def is_point(self) -> bool:
@@ -140,6 +145,7 @@ def _admin(
         max_limit=2_000,
         tile_feature_cap=2_000,
         tile_order="t.id",
+        geojson_column=STORED_GEOJSON,
     )
 
 
@@ -214,6 +220,7 @@ LAYERS: dict[str, LayerDef] = {
             max_limit=1_000,
             tile_feature_cap=1_000,
             tile_order="t.id",
+            geojson_column=STORED_GEOJSON,
         ),
         LayerDef(
             id="schools",
@@ -258,6 +265,7 @@ LAYERS: dict[str, LayerDef] = {
             max_limit=5_000,
             tile_feature_cap=4_000,
             tile_order="t.id DESC",
+            geojson_column=STORED_GEOJSON,
         ),
     )
 }

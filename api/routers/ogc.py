@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-import itertools
+import logging
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
+import psycopg
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import StreamingResponse
 
-from api.deps import CityDep, SessionDep, get_city_dep
+from api.deps import CityDep, SessionDep, get_city_dep, open_layer_read
 from geo.cities import CityInfo
+from geo.errors import DatabaseUnavailableError
 from layers import features, ogc
 from layers.cache import ResponseCache
+from layers.items_async import LayerRead
+from layers.items_sql import ItemsStatement
 from layers.registry import LayerDef, get_layer, public_layers
 from layers.revision import (
-    begin_city_layer_read,
     begin_layer_read,
     document_etag,
     etag_matches,
@@ -26,6 +29,8 @@ from layers.revision import (
 )
 from layers.revision import layer_revisions as read_revisions
 
+log = logging.getLogger("tpo.api")
+DB_DOWN = "the database is not reachable right now; try again soon"
 router = APIRouter(prefix="/cities/{city}", tags=["layers (OGC API Features)"])
 JSON = "application/json"
 GEOJSON = "application/geo+json"
@@ -203,43 +208,79 @@ def get_queryables(city: CityDep, layer: LayerId, request: Request) -> Response:
     responses={200: {"content": {GEOJSON: {}}}},
     openapi_extra={"parameters": _ITEM_PARAMS},
 )
-def get_items(city: CitySlug, layer: LayerId, session: SessionDep, request: Request) -> Response:
+async def get_items(city: CitySlug, layer: LayerId, request: Request) -> Response:
     """A page of features built by PostgreSQL: `bbox`, `limit`, `offset`, `properties`, and
     `?property=value` filters on the queryables. `numberMatched` is exact up to 100,000
     matches, estimated by the query planner above."""
+    # The hot path of the map, kept lean: async, no dependencies, no ORM session; one pooled
+    # connection in autocommit and two statements (city + revision, then the page).
     lyr = public_layer(layer)
     query = features.parse_items_query(lyr, request.query_params.multi_items())
-    # the city and the layer revision in one round trip (the hot path of the map)
-    city_id, revision = begin_city_layer_read(session, city, lyr.id)
-    etag = layer_etag(city_id, lyr.id, revision)
-    headers = {**cache_headers(etag, lyr.public), **CONTENT_CRS}
-    if etag_matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
-    cache = layer_cache(request)
-    key = (city_id, lyr.id, revision, str(request.url))
-    cached = cache.get(key)
-    if cached is not None:
-        return Response(cached, media_type=GEOJSON, headers={**headers, "X-Layer-Cache": "hit"})
-    stream = features.ItemsStream(session, city_id, lyr, query)
-    chunks = cache.filling(
-        key,
-        features.stream_feature_collection(
-            stream, lambda page: _items_links(request, city, lyr, query, page), _now()
-        ),
-    )
-    headers["X-Layer-Cache"] = "miss" if cache.enabled else "off"
-    # small pages are answered in one piece; big ones streamed as PostgreSQL produces them
-    # (never whole in this process), and kept in the cache when they fit
-    head: list[bytes] = []
-    size = 0
-    for chunk in chunks:
-        head.append(chunk)
-        size += len(chunk)
-        if size > INLINE_BYTES:
-            break
-    else:
-        return Response(b"".join(head), media_type=GEOJSON, headers=headers)
-    return StreamingResponse(itertools.chain(head, chunks), media_type=GEOJSON, headers=headers)
+    read = open_layer_read(request)
+    handed_over = False
+    try:
+        city_id, revision = await read.begin(city, lyr.id)
+        etag = layer_etag(city_id, lyr.id, revision)
+        headers = {**cache_headers(etag, lyr.public), **CONTENT_CRS}
+        if etag_matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers=headers)
+        cache = layer_cache(request)
+        key = (city_id, lyr.id, revision, str(request.url))
+        cached = cache.get(key)
+        if cached is not None:
+            headers["X-Layer-Cache"] = "hit"
+            return Response(cached, media_type=GEOJSON, headers=headers)
+        headers["X-Layer-Cache"] = "miss" if cache.enabled else "off"
+        statement = ItemsStatement(city_id, lyr, query)
+        chunks = read.chunks(statement)
+        # small pages are answered in one piece; big ones streamed as PostgreSQL produces
+        # them (never whole in this process), and kept in the cache when they fit
+        timestamp = _now()
+
+        def tail(page: features.FeaturePage) -> bytes:
+            links = _links(request, city, lyr, query, page)
+            return features.collection_tail(page, links, timestamp)
+
+        head = [features.COLLECTION_START]
+        size = 0
+        async for chunk in chunks:
+            head.append(chunk)
+            size += len(chunk)
+            if size > INLINE_BYTES:
+                break
+        else:
+            head.append(tail(await read.page(statement)))
+            body = b"".join(head)
+            cache.put(key, body)
+            return Response(body, media_type=GEOJSON, headers=headers)
+        handed_over = True
+        rest = _rest_of_page(read, statement, chunks, head=head, tail=tail)
+        return StreamingResponse(cache.afilling(key, rest), media_type=GEOJSON, headers=headers)
+    except psycopg.OperationalError as exc:
+        log.warning("layer read failed on %s: %s", request.url.path, exc)
+        raise DatabaseUnavailableError(DB_DOWN) from exc
+    finally:
+        if not handed_over:
+            await read.close()
+
+
+async def _rest_of_page(
+    read: LayerRead,
+    statement: ItemsStatement,
+    chunks: AsyncIterator[bytes],
+    *,
+    head: list[bytes],
+    tail: Callable[[features.FeaturePage], bytes],
+) -> AsyncIterator[bytes]:
+    """A streamed page: what was read so far, the other chunks, then the counts and links."""
+    try:
+        for chunk in head:
+            yield chunk
+        async for chunk in chunks:
+            yield chunk
+        yield tail(await read.page(statement))
+    finally:
+        await read.close()
 
 
 def layer_cache(request: Request) -> ResponseCache:
@@ -286,7 +327,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _items_links(
+def _links(
     request: Request,
     city: str,
     layer: LayerDef,

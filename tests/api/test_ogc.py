@@ -349,10 +349,10 @@ def test_big_pages_are_streamed(
     client: Any, sample: SampleCity, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from api.routers import ogc as ogc_router
-    from layers import features
+    from layers import items_sql
 
     monkeypatch.setattr(ogc_router, "INLINE_BYTES", 1_000)
-    monkeypatch.setattr(features, "STREAM_CHUNK_BYTES", 700)
+    monkeypatch.setattr(items_sql, "STREAM_CHUNK_BYTES", 700)
     url = f"{CITY}/collections/schools/items?limit=20"
     r = _get(client, url, GEOJSON)
     assert "content-length" not in r.headers  # chunked
@@ -369,3 +369,78 @@ def test_items_of_an_unknown_or_malformed_city(client: Any, sample: SampleCity) 
     for city in ("nowhere", "Not_A_Slug", "x" * 64):
         r = client.get(f"/cities/{city}/collections/schools/items")
         assert_problem(r, 404)
+
+
+# -- the lean items path over its own connection pool (no session override) ----------------
+POOL_SLUG = "ogc-pool-test"
+
+
+@pytest.fixture
+def pooled(settings: Any, engine: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A client whose items come from the app's psycopg pool, over a committed sample city."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    with Session(engine) as session:
+        session.execute(text("DELETE FROM city WHERE slug = :s"), {"s": POOL_SLUG})
+        insert_sample_city(session, POOL_SLUG)
+        session.commit()
+    try:
+        with TestClient(create_app(settings)) as pooled_client:
+            yield pooled_client
+    finally:
+        with Session(engine) as session:
+            session.execute(text("DELETE FROM city WHERE slug = :s"), {"s": POOL_SLUG})
+            session.commit()
+
+
+def test_pooled_items_etag_write_and_streaming(
+    pooled: Any, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.routers import ogc as ogc_router
+
+    base = f"/cities/{POOL_SLUG}/collections/schools/items"
+    r = _get(pooled, f"{base}?limit=10", GEOJSON)
+    fc = r.json()
+    assert (fc["numberReturned"], fc["numberMatched"]) == (10, N_SCHOOLS)
+    assert r.headers["content-crs"] == f"<{CRS84}>"
+    assert r.headers["x-layer-cache"] == "miss"
+    assert "offset=10" in _rels(fc)["next"]["href"]
+    assert _get(pooled, f"{base}?limit=10", GEOJSON).content == r.content  # a cache hit
+    etag = r.headers["etag"]
+    assert pooled.get(f"{base}?limit=10", headers={"If-None-Match": etag}).status_code == 304
+    with Session(engine) as session:
+        session.execute(
+            text(
+                "UPDATE school SET name = 'Pool Baru' WHERE npsn = '20670000'"
+                " AND city_id = (SELECT id FROM city WHERE slug = :s)"
+            ),
+            {"s": POOL_SLUG},
+        )
+        session.commit()
+    after = pooled.get(f"{base}?limit=100", headers={"If-None-Match": etag})
+    assert after.status_code == 200
+    assert after.headers["etag"] != etag
+    assert "Pool Baru" in after.text
+    monkeypatch.setattr(ogc_router, "INLINE_BYTES", 1_000)
+    streamed = _get(pooled, f"{base}?limit=20", GEOJSON)
+    assert "content-length" not in streamed.headers  # chunked
+    assert streamed.json()["numberReturned"] == 20
+    assert_problem(pooled.get("/cities/nowhere/collections/schools/items"), 404)
+    assert_problem(pooled.get(f"{base}?limit=0"), 422)
+
+
+def test_items_503_when_database_is_down(tmp_path: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from geo.cluster import free_port
+    from geo.settings import Settings
+
+    url = f"postgresql://nobody@127.0.0.1:{free_port()}/nothing"
+    app = create_app(Settings(database_url=url, var_dir=tmp_path, _env_file=None))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get("/cities/tangerang/collections/schools/items")
+    assert_problem(r, 503)
+    assert "not reachable" in r.json()["detail"]

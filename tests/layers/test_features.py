@@ -337,3 +337,33 @@ def test_items_stream_past_the_end_and_deep_pages(db: Session) -> None:
     assert len(body) == 3
     assert [f["id"] for f in body] == sorted(f["id"] for f in body)
     assert deep.page().number_matched == N_SCHOOLS
+
+
+@pytest.mark.postgis
+def test_stored_geojson_follows_writes_in_the_same_transaction(db: Session) -> None:
+    """Polygon/line layers read geom_geojson (migration 0005) instead of ST_AsGeoJSON: the same
+    text, rewritten by PostgreSQL in the statement that changes geom."""
+    sample = insert_sample_city(db)
+    stored = [lyr for lyr in LAYERS.values() if lyr.geojson_column]
+    assert {lyr.id for lyr in stored} >= {"kelurahan", "angkot_routes", "parcels"}
+    assert not SCHOOLS.geojson_column
+    for layer in stored:
+        assert features.geometry_sql(layer) == "t.geom_geojson"
+        differing = db.execute(
+            text(
+                f"SELECT count(*) FROM {layer.table} t"
+                " WHERE t.geom_geojson IS DISTINCT FROM ST_AsGeoJSON(t.geom, 6)"
+            )
+        ).scalar_one()
+        assert differing == 0, layer.id
+    _, before = _page(db, sample.city.id, "angkot_routes", [("limit", "1")])
+    route = before["features"][0]
+    db.execute(
+        text("UPDATE angkot_route SET geom = ST_Translate(geom, 0.001, 0) WHERE id = :id"),
+        {"id": route["id"]},
+    )
+    _, after = _page(db, sample.city.id, "angkot_routes", [("limit", "1")])
+    moved = after["features"][0]["geometry"]["coordinates"]
+    assert moved == [[round(lon + 0.001, 6), lat] for lon, lat in route["geometry"]["coordinates"]]
+    item = json.loads(fetch_item(db, sample.city.id, LAYERS["angkot_routes"], route["id"], []))
+    assert item["geometry"]["coordinates"] == moved

@@ -1,0 +1,232 @@
+"""The lean async items read: a small pool of psycopg connections, no ORM, two round trips."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, Protocol
+
+import psycopg
+from psycopg.pq import TransactionStatus
+from sqlalchemy import make_url
+from sqlalchemy.orm import Session
+
+from geo.errors import NotFoundError
+from geo.settings import is_valid_slug
+from layers.features import ItemsStream
+from layers.items_query import FeaturePage
+from layers.items_sql import ItemsStatement
+from layers.revision import begin_city_layer_read
+
+# the city and the layer's revision in one statement (the first of the two round trips)
+_CITY_REVISION = (
+    "SELECT c.id, coalesce((SELECT revision FROM layer_revision lr"
+    " WHERE lr.city_id = c.id AND lr.layer = %(layer)s), 0) FROM city c WHERE c.slug = %(slug)s"
+)
+CONNECT_TIMEOUT_S = 10
+
+
+def conninfo(url: str) -> str:
+    """A libpq connection string from our SQLAlchemy URL (``postgresql+psycopg://...``)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class LayerReadPool:
+    """At most ``max_size`` psycopg async connections for layer reads, opened on demand.
+
+    Every connection is in autocommit (a read is one statement: no BEGIN/COMMIT round trips),
+    never prepares statements (``prepare_threshold=None``: each page gets a custom plan for
+    its own bbox and limit) and carries, for its whole life, the planner settings that
+    ``layers.revision.begin_layer_read`` sets per transaction on the ORM path:
+    ``plan_cache_mode = force_custom_plan`` and no parallel workers. There is no pre-ping: a
+    connection that died while idle fails its first statement, and the caller retries once
+    on a fresh one (``PooledRead.begin``).
+    """
+
+    def __init__(self, url: str, max_size: int = 4, *, statement_timeout_ms: int = 15_000):
+        """Create an empty pool (no connection is opened until the first read).
+
+        Args:
+            url: SQLAlchemy or libpq URL of the database.
+            max_size: Most connections open at once; further readers wait for one.
+            statement_timeout_ms: Server-side limit for any single statement.
+        """
+        self.conninfo = conninfo(url) if "://" in url else url
+        self.options = (
+            f"-c statement_timeout={int(statement_timeout_ms)} -c timezone=UTC"
+            " -c plan_cache_mode=force_custom_plan -c max_parallel_workers_per_gather=0"
+        )
+        self.max_size = max_size
+        self._idle: list[psycopg.AsyncConnection[Any]] = []
+        self._slots = asyncio.Semaphore(max_size)
+        self._closed = False
+
+    async def acquire(self) -> tuple[psycopg.AsyncConnection[Any], bool]:
+        """A connection (the most recently used idle one, or a new one) and whether it was
+        idle in the pool (so it may have died meanwhile).
+
+        Raises:
+            psycopg.OperationalError: The server cannot be reached.
+        """
+        await self._slots.acquire()
+        try:
+            while self._idle:
+                conn = self._idle.pop()
+                if not conn.closed:
+                    return conn, True
+            return await self._connect(), False
+        except BaseException:
+            self._slots.release()
+            raise
+
+    async def _connect(self) -> psycopg.AsyncConnection[Any]:
+        return await psycopg.AsyncConnection.connect(
+            self.conninfo,
+            autocommit=True,
+            prepare_threshold=None,
+            options=self.options,
+            application_name="tree-point-o-layers",
+            connect_timeout=CONNECT_TIMEOUT_S,
+        )
+
+    async def release(self, conn: psycopg.AsyncConnection[Any], *, discard: bool = False) -> None:
+        """Give ``conn`` back: kept when idle and healthy, else closed."""
+        try:
+            healthy = not conn.closed and conn.info.transaction_status == TransactionStatus.IDLE
+            if healthy and not discard and not self._closed:
+                self._idle.append(conn)
+            else:
+                await conn.close()
+        finally:
+            self._slots.release()
+
+    async def close_idle(self) -> None:
+        """Close the idle connections."""
+        while self._idle:
+            await self._idle.pop().close()
+
+    async def close(self) -> None:
+        """Close the idle connections; connections in use close when released."""
+        self._closed = True
+        await self.close_idle()
+
+
+class LayerRead(Protocol):
+    """One items read: the city and revision first, then the page (one connection held)."""
+
+    async def begin(self, slug: str, layer: str) -> tuple[int, int]:
+        """The city id of ``slug`` and the layer's revision (NotFoundError: no such city)."""
+
+    def chunks(self, statement: ItemsStatement) -> AsyncIterator[bytes]:
+        """The page's features (``statement.sql``), a chunk at a time."""
+
+    async def page(self, statement: ItemsStatement, features: bytes = b"") -> FeaturePage:
+        """The page's counts, once its chunks were read."""
+
+    async def close(self) -> None:
+        """Give the connection back (always call it, also after an error)."""
+
+
+def _check_slug(slug: str) -> None:
+    if not is_valid_slug(slug):
+        raise NotFoundError(f"no city '{slug[:64]}'")
+
+
+class PooledRead:
+    """``LayerRead`` over one connection of a ``LayerReadPool``."""
+
+    def __init__(self, pool: LayerReadPool) -> None:
+        """Nothing is acquired until ``begin``."""
+        self.pool = pool
+        self.conn: psycopg.AsyncConnection[Any] | None = None
+
+    async def begin(self, slug: str, layer: str) -> tuple[int, int]:
+        """See ``LayerRead.begin``; retries once on a fresh connection when an idle one died.
+
+        Raises:
+            NotFoundError: No city with this slug.
+            psycopg.OperationalError: The server cannot be reached.
+        """
+        _check_slug(slug)
+        for attempt in (1, 2):
+            self.conn, reused = await self.pool.acquire()
+            try:
+                cur = await self.conn.execute(_CITY_REVISION, {"slug": slug, "layer": layer})
+                row = await cur.fetchone()
+                break
+            except psycopg.OperationalError:
+                conn, self.conn = self.conn, None
+                await self.pool.release(conn, discard=True)
+                if not reused or attempt == 2:
+                    raise
+                await self.pool.close_idle()  # a server restart killed them all: start afresh
+        if row is None:
+            raise NotFoundError(f"no city '{slug}'")
+        return int(row[0]), int(row[1])
+
+    def _conn(self) -> psycopg.AsyncConnection[Any]:
+        if self.conn is None:
+            raise RuntimeError("begin() first")
+        return self.conn
+
+    async def chunks(self, statement: ItemsStatement) -> AsyncIterator[bytes]:
+        """See ``LayerRead.chunks`` (binary rows, one at a time)."""
+        async with self._conn().cursor(binary=True) as cur:
+            async for row in cur.stream(statement.sql, statement.params):
+                yield statement.take(row)
+        statement.finish()
+
+    async def page(self, statement: ItemsStatement, features: bytes = b"") -> FeaturePage:
+        """See ``LayerRead.page`` (a count or an ``EXPLAIN`` only for full pages)."""
+        exact = statement.exact_page(features)
+        if exact is not None:
+            return exact
+        conn = self._conn()
+        counted = statement.counted
+        if counted is None:
+            row = await (await conn.execute(statement.count_sql, statement.params)).fetchone()
+            counted = int(row[0]) if row else 0
+        plan = None
+        if statement.needs_estimate(counted):
+            row = await (await conn.execute(statement.explain_sql, statement.params)).fetchone()
+            plan = row[0] if row else None
+        return statement.page(counted, plan, features)
+
+    async def close(self) -> None:
+        """See ``LayerRead.close``."""
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            await self.pool.release(conn)
+
+
+class SessionRead:
+    """``LayerRead`` over an ORM session, each call in a worker thread.
+
+    For apps whose sessions are provided from outside (tests run every request in one
+    rolled-back transaction): the items then see the same data as every other endpoint.
+    """
+
+    def __init__(self, session: Session, done: Callable[[], None] = lambda: None) -> None:
+        """Read through ``session``; ``done`` runs on ``close``."""
+        self.session, self.done = session, done
+        self._stream: ItemsStream | None = None
+
+    async def begin(self, slug: str, layer: str) -> tuple[int, int]:
+        """See ``LayerRead.begin`` (``begin_city_layer_read`` in the session's transaction)."""
+        return await asyncio.to_thread(begin_city_layer_read, self.session, slug, layer)
+
+    async def chunks(self, statement: ItemsStatement) -> AsyncIterator[bytes]:
+        """See ``LayerRead.chunks``."""
+        self._stream = ItemsStream.of(self.session, statement)
+        chunks: Iterator[bytes] = self._stream.chunks()
+        while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
+            yield chunk
+
+    async def page(self, statement: ItemsStatement, features: bytes = b"") -> FeaturePage:
+        """See ``LayerRead.page``."""
+        stream = self._stream or ItemsStream.of(self.session, statement)
+        return await asyncio.to_thread(stream.page, features)
+
+    async def close(self) -> None:
+        """See ``LayerRead.close``."""
+        self.done()

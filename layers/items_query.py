@@ -1,0 +1,182 @@
+"""OGC API Features items: the ``/items`` query string validated, pages and paging rules."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from geo.cities import BBox, validate_bbox
+from geo.errors import InvalidInputError
+from layers.registry import LayerDef, Prop
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+# Query parameters with a meaning in OGC API Features (Parts 1-4) or OGC API Common.
+HANDLED_PARAMS = frozenset({"bbox", "limit", "offset", "properties", "f", "crs", "bbox-crs"})
+UNSUPPORTED_PARAMS = frozenset(
+    {
+        "datetime",
+        "filter",
+        "filter-lang",
+        "filter-crs",
+        "sortby",
+        "q",
+        "ids",
+        "resulttype",
+        "skipgeometry",
+    }
+)
+FORMATS = frozenset({"json", "geojson"})
+INT64 = (-(2**63), 2**63 - 1)
+
+
+@dataclass(frozen=True)
+class ItemsQuery:
+    """A validated ``/items`` request."""
+
+    limit: int
+    offset: int = 0
+    bbox: BBox | None = None
+    properties: tuple[Prop, ...] = ()
+    filters: tuple[tuple[Prop, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class FeaturePage:
+    """One page of features; ``features`` is the comma-joined GeoJSON text from PostgreSQL."""
+
+    features: bytes
+    number_returned: int
+    number_matched: int
+    matched_exact: bool
+
+
+def _parse_value(prop: Prop, raw: str) -> Any:
+    if "\x00" in raw:
+        raise ValueError("no NUL characters")  # PostgreSQL text cannot hold them
+    if prop.type == "integer":
+        value = int(raw)
+        if not INT64[0] <= value <= INT64[1]:
+            raise ValueError("out of range")
+        return value
+    if prop.type == "number":
+        number = float(raw)
+        if not math.isfinite(number):
+            raise ValueError("not finite")
+        return number
+    if prop.type == "boolean":
+        lowered = raw.strip().lower()
+        if lowered not in {"true", "false", "1", "0"}:
+            raise ValueError("not a boolean")
+        return lowered in {"true", "1"}
+    if prop.enum and raw not in prop.enum:
+        raise ValueError(f"one of {', '.join(prop.enum)}")
+    return raw
+
+
+def _parse_int(name: str, raw: str, low: int, high: int, errors: list[dict[str, str]]) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        errors.append({"field": name, "in": "query", "message": "must be an integer"})
+        return low
+    if not low <= value <= high:
+        errors.append({"field": name, "in": "query", "message": f"must be in {low}..{high}"})
+    return value
+
+
+def parse_bbox(raw: str) -> BBox:
+    """Parse ``minx,miny,maxx,maxy`` (lon/lat, CRS84).
+
+    Raises:
+        InvalidInputError: Not 4 finite numbers, min >= max, or outside lon/lat ranges.
+    """
+    parts = raw.split(",")
+    if len(parts) != 4:
+        raise InvalidInputError("bbox must be 4 numbers: minx,miny,maxx,maxy")
+    try:
+        minx, miny, maxx, maxy = (float(p) for p in parts)
+    except ValueError as exc:
+        raise InvalidInputError("bbox must be 4 numbers: minx,miny,maxx,maxy") from exc
+    return validate_bbox((minx, miny, maxx, maxy))
+
+
+def parse_items_query(layer: LayerDef, params: Sequence[tuple[str, str]]) -> ItemsQuery:
+    """Validate the query string of an ``/items`` request.
+
+    Unknown parameters are ignored (OGC API Features Part 1); reserved parameters this server
+    does not implement (``filter``, ``sortby``, ``datetime`` ...) are refused.
+
+    Args:
+        layer: The layer asked for.
+        params: Query parameters as (name, value) pairs, in request order.
+
+    Returns:
+        The validated query.
+
+    Raises:
+        InvalidInputError: With one entry per bad parameter in ``errors``.
+    """
+    errors: list[dict[str, str]] = []
+    seen: dict[str, str] = {}
+    for name, value in params:
+        if name in seen:
+            errors.append({"field": name, "in": "query", "message": "given more than once"})
+        seen[name] = value
+    limit = layer.default_limit
+    if "limit" in seen:
+        limit = _parse_int("limit", seen["limit"], 1, layer.max_limit, errors)
+    offset = _parse_int("offset", seen["offset"], 0, 10**12, errors) if "offset" in seen else 0
+    bbox = None
+    if "bbox" in seen:
+        try:
+            bbox = parse_bbox(seen["bbox"])
+        except InvalidInputError as exc:
+            errors.append({"field": "bbox", "in": "query", "message": exc.detail})
+    for name in ("crs", "bbox-crs"):
+        if name in seen and seen[name].strip("<>") != CRS84:
+            errors.append({"field": name, "in": "query", "message": f"only {CRS84} is supported"})
+    if "f" in seen and seen["f"].lower() not in FORMATS:
+        errors.append({"field": "f", "in": "query", "message": "only f=json is available"})
+    selected = layer.properties
+    if "properties" in seen:
+        names = [n.strip() for n in seen["properties"].split(",") if n.strip()]
+        unknown = [n for n in names if layer.prop(n) is None]
+        if unknown:
+            errors.append(
+                {"field": "properties", "in": "query", "message": f"unknown: {', '.join(unknown)}"}
+            )
+        selected = tuple(p for p in layer.properties if p.name in names)
+    filters: list[tuple[Prop, Any]] = []
+    for name, raw in seen.items():
+        if name.lower() in UNSUPPORTED_PARAMS:
+            errors.append({"field": name, "in": "query", "message": "not supported by this server"})
+            continue
+        prop = layer.prop(name)
+        if prop is None or name in HANDLED_PARAMS:
+            continue  # unknown parameters are ignored (OGC API Features /req/core/query-param)
+        if not prop.filterable:
+            errors.append({"field": name, "in": "query", "message": "cannot filter on this"})
+            continue
+        try:
+            filters.append((prop, _parse_value(prop, raw)))
+        except ValueError as exc:
+            errors.append({"field": name, "in": "query", "message": f"must be {prop.type}: {exc}"})
+    if errors:
+        fields = ", ".join(sorted({e["field"] for e in errors}))
+        raise InvalidInputError(f"invalid value for: {fields}", errors=errors)
+    return ItemsQuery(limit, offset, bbox, selected, tuple(filters))
+
+
+def next_offset(query: ItemsQuery, page: FeaturePage) -> int | None:
+    """Offset of the next page, or None on the last page."""
+    end = query.offset + page.number_returned
+    if page.number_returned < query.limit or (page.matched_exact and end >= page.number_matched):
+        return None
+    return end
+
+
+def prev_offset(query: ItemsQuery) -> int | None:
+    """Offset of the previous page, or None on the first page."""
+    return max(0, query.offset - query.limit) if query.offset > 0 else None
