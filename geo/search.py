@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +24,9 @@ WORD_CANDIDATES = 60
 NEAR_CANDIDATES = 30
 CORRECTIONS = 3  # vocabulary words tried for a query word the city does not know
 MAX_WORDS = 8  # query words looked at (the "all words but one" retry grows with the square)
+# a number typed against a word of 3+ letters ("Negeri15", "47Babakan") is two words; short
+# mixes such as "1A" or "5B" stay one (school and house numbers)
+_GLUED = re.compile(r"(?<=\d)(?=[^\W\d_]{3})|(?<=[^\W\d_]{3})(?=\d)")
 
 # The query's words (the same parser as place.words) with what the city's vocabulary says of
 # each: known as typed, known as a prefix (the last word, still being typed), or the nearest
@@ -91,6 +95,12 @@ _SEARCH = text(
     LIMIT :limit
     """
 )
+
+
+def split_glued(q: str) -> str:
+    """The query with a space between a number and a word of 3+ letters typed against it
+    ("SMK Negeri15" -> "SMK Negeri 15"; "SD 1A" stays), for reading its words."""
+    return _GLUED.sub(" ", q)
 
 
 def _escape_like(value: str) -> str:
@@ -167,7 +177,13 @@ def search_places(session: Session, city: CityInfo, q: str, *, limit: int = 10) 
     if not 1 <= limit <= MAX_RESULTS:
         raise InvalidInputError(f"limit must be between 1 and {MAX_RESULTS}")
     words = session.execute(
-        _WORDS, {"city": city.id, "q": q, "corrections": CORRECTIONS, "max_words": MAX_WORDS}
+        _WORDS,
+        {
+            "city": city.id,
+            "q": split_glued(q),
+            "corrections": CORRECTIONS,
+            "max_words": MAX_WORDS,
+        },
     ).all()
     escaped = _escape_like(q)
     params: dict[str, Any] = {

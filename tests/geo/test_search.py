@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from geo.cities import delete_city
-from geo.search import search_places
+from geo.search import search_places, split_glued
 from geo.settings import Settings
 from tests.geo.synthetic import GridCity, RouteSpec, build_grid_city
 
@@ -153,6 +153,31 @@ def test_short_common_queries(db: Session, grid: GridCity) -> None:
     assert all(kind == "road" for kind, _name in jalan)
     assert _names(db, grid, "sd negeri 7 cipondoh")[0] == ("school", "SD Negeri 7 Cipondoh")
     assert _names(db, grid, "7 Cipondoh")[0] == ("school", "SD Negeri 7 Cipondoh")
+
+
+def test_number_typed_against_a_word(db: Session, grid: GridCity) -> None:
+    for n in (15, 150, 1515):
+        _add_school(db, grid, f"8{n}", f"SMK Negeri {n} Kedaung", level="SMK")
+    _add_school(db, grid, "81a", "SD Negeri 1A Kedaung")
+    # a missing space between a number and a word of 3+ letters is read as two words
+    assert _names(db, grid, "SMK Negeri15 Kedaung")[0] == ("school", "SMK Negeri 15 Kedaung")
+    assert _names(db, grid, "smk negeri 150kedaung")[0] == ("school", "SMK Negeri 150 Kedaung")
+    # a short mix such as "1A" stays one word
+    assert _names(db, grid, "SD Negeri 1A")[0] == ("school", "SD Negeri 1A Kedaung")
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("SMK Negeri15 Kedaung", "SMK Negeri 15 Kedaung"),
+        ("SD Swasta 47Babakan", "SD Swasta 47 Babakan"),
+        ("SD Negeri 1A", "SD Negeri 1A"),
+        ("Jl. Raya 5B", "Jl. Raya 5B"),
+        ("Gg. Mawar", "Gg. Mawar"),
+    ],
+)
+def test_split_glued(typed: str, words: str) -> None:
+    assert split_glued(typed) == words
 
 
 def test_route_code_and_other_cities(db: Session, grid: GridCity) -> None:
