@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 
 # what identifies a response: city id, layer id, layer revision, and the request URL (its
@@ -99,30 +99,12 @@ class ResponseCache:
         for k in stale:
             self._size -= len(self._entries.pop(k))
 
-    def filling(self, key: CacheKey, chunks: Iterable[bytes]) -> Iterator[bytes]:
+    async def filling(self, key: CacheKey, chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
         """Pass ``chunks`` through, and store their concatenation once they all went by.
 
         Nothing is stored when the iteration stops early (client gone, error) or the body
         grows over ``max_entry_bytes`` (then the chunks are no longer kept either).
         """
-        if not self.enabled:
-            yield from chunks
-            return
-        kept: list[bytes] | None = []
-        size = 0
-        for chunk in chunks:
-            if kept is not None:
-                size += len(chunk)
-                if size > self.max_entry_bytes:
-                    kept = None
-                else:
-                    kept.append(chunk)
-            yield chunk
-        if kept is not None:
-            self.put(key, b"".join(kept))
-
-    async def afilling(self, key: CacheKey, chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
-        """``filling`` for an async stream of chunks."""
         kept: list[bytes] | None = [] if self.enabled else None
         size = 0
         async for chunk in chunks:

@@ -7,7 +7,7 @@ re-exported here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -56,7 +56,6 @@ __all__ = [
     "parse_bbox",
     "parse_items_query",
     "prev_offset",
-    "stream_feature_collection",
 ]
 
 
@@ -175,23 +174,6 @@ def feature_collection(page: FeaturePage, links: list[dict[str, str]], timestamp
         }
     )
     return head[:-1] + b',"features":[' + page.features + b"]}"
-
-
-def stream_feature_collection(
-    stream: ItemsStream, links: Callable[[FeaturePage], list[dict[str, str]]], timestamp: str
-) -> Iterator[bytes]:
-    """The GeoJSON FeatureCollection as chunks: features first, then the members that depend
-    on how many there were (``numberReturned``, ``numberMatched``, ``links``).
-
-    Args:
-        stream: The page's features.
-        links: Builds the links from the page's counts (``next`` only when there is more).
-        timestamp: ``timeStamp`` member (RFC 3339).
-    """
-    yield COLLECTION_START
-    yield from stream.chunks()
-    page = stream.page()
-    yield collection_tail(page, links(page), timestamp)
 
 
 def fetch_item(

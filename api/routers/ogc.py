@@ -255,7 +255,7 @@ async def get_items(city: CitySlug, layer: LayerId, request: Request) -> Respons
             return Response(body, media_type=GEOJSON, headers=headers)
         handed_over = True
         rest = _rest_of_page(read, statement, chunks, head=head, tail=tail)
-        return StreamingResponse(cache.afilling(key, rest), media_type=GEOJSON, headers=headers)
+        return StreamingResponse(cache.filling(key, rest), media_type=GEOJSON, headers=headers)
     except psycopg.OperationalError as exc:
         log.warning("layer read failed on %s: %s", request.url.path, exc)
         raise DatabaseUnavailableError(DB_DOWN) from exc

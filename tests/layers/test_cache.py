@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -64,28 +65,44 @@ def test_disabled_at_zero() -> None:
     assert not cache.enabled
     assert not cache.put(_key(), b"abc")
     assert cache.get(_key()) is None
-    assert list(cache.filling(_key(), [b"a", b"b"])) == [b"a", b"b"]
+    assert _drain(cache.filling(_key(), _chunks(b"a", b"b"))) == [b"a", b"b"]
     assert cache.stats().entries == 0
+
+
+async def _chunks(*chunks: bytes) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield chunk
+
+
+def _drain(stream: AsyncIterator[bytes]) -> list[bytes]:
+    async def collect() -> list[bytes]:
+        return [chunk async for chunk in stream]
+
+    return asyncio.run(collect())
 
 
 def test_filling_stores_whole_bodies_only() -> None:
     cache = ResponseCache(1000)
-    assert list(cache.filling(_key(url="whole"), [b"ab", b"cd"])) == [b"ab", b"cd"]
+    assert _drain(cache.filling(_key(url="whole"), _chunks(b"ab", b"cd"))) == [b"ab", b"cd"]
     assert cache.get(_key(url="whole")) == b"abcd"
 
-    def failing() -> Iterator[bytes]:
+    async def failing() -> AsyncIterator[bytes]:
         yield b"ab"
         raise RuntimeError("the database went away")
 
     with pytest.raises(RuntimeError):
-        list(cache.filling(_key(url="failed"), failing()))
+        _drain(cache.filling(_key(url="failed"), failing()))
     assert cache.get(_key(url="failed")) is None
-    stopped = cache.filling(_key(url="stopped"), [b"ab", b"cd"])
-    assert next(stopped) == b"ab"
-    stopped.close()  # the client went away
+
+    async def stop_early() -> None:
+        stopped = cache.filling(_key(url="stopped"), _chunks(b"ab", b"cd"))
+        assert await anext(stopped) == b"ab"
+        await stopped.aclose()  # the client went away
+
+    asyncio.run(stop_early())
     assert cache.get(_key(url="stopped")) is None
     big = [b"x" * 200, b"y" * 200]  # over a quarter of 1000
-    assert list(cache.filling(_key(url="big"), big)) == big
+    assert _drain(cache.filling(_key(url="big"), _chunks(*big))) == big
     assert cache.get(_key(url="big")) is None
 
 
