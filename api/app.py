@@ -15,10 +15,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import PROBLEM_JSON, install_problem_handlers
 from api.routers import cities, citizens, health, ogc, tiles, trips
-from geo.bootstrap import PreparedDatabase, prepare_database
-from geo.db import make_engine, make_sessionmaker
-from geo.planner_cache import PlannerCache
-from geo.settings import Settings
+from api.settings import Settings
+from geo.store.bootstrap import PreparedDatabase, prepare_database
+from geo.store.db import make_engine, make_sessionmaker
+from geo.transit.cache import PlannerCache
 from layers.items_async import LayerReadPool
 
 log = logging.getLogger("tpo.api")

@@ -12,11 +12,11 @@ from rich.console import Console
 from rich.table import Table
 
 from api.cli_import import city_create, city_delete, import_app
-from geo.bootstrap import PreparedDatabase, embedded_cluster, prepare_database
+from api.settings import Settings
 from geo.cities import list_cities
-from geo.db import make_engine, session_scope
 from geo.errors import GeoError
-from geo.settings import Settings
+from geo.store.bootstrap import PreparedDatabase, embedded_cluster, prepare_database
+from geo.store.db import make_engine, session_scope
 
 console = Console(stderr=True)
 out = Console()

@@ -18,11 +18,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from geo.bootstrap import prepare_database
+from api.settings import Settings
 from geo.cities import create_city, delete_city, get_city
-from geo.db import make_engine, session_scope
 from geo.errors import GeoError, InvalidInputError, NotFoundError
-from geo.settings import Settings
+from geo.store.bootstrap import prepare_database
+from geo.store.db import make_engine, session_scope
 
 if TYPE_CHECKING:
     from data.importers import ImportReport, RouteDefaults

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
+from api.settings import Settings
 from geo.cities import CityInfo, get_city
-from geo.db import session_scope
-from geo.settings import Settings
+from geo.store.db import session_scope
 from layers.items_async import LayerRead, PooledRead, SessionRead
 
 

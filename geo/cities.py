@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import String, bindparam, text
@@ -11,9 +12,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from geo.errors import ConflictError, InvalidInputError, NotFoundError
-from geo.settings import is_valid_slug
 
 BBox = tuple[float, float, float, float]
+
+_SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+
+def is_valid_slug(value: str) -> bool:
+    """Tell whether ``value`` is a valid city slug (``tangerang``, ``tangerang-real``)."""
+    return bool(_SLUG_RE.match(value))
+
 
 _SELECT_CITIES = text(
     "SELECT c.id, c.slug, c.name, c.demo, c.default_zoom, c.utm_srid, c.center_lon,"

@@ -11,8 +11,8 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import make_url
 from sqlalchemy.orm import Session
 
+from geo.cities import is_valid_slug
 from geo.errors import NotFoundError
-from geo.settings import is_valid_slug
 from layers.features import ItemsStream
 from layers.items_query import FeaturePage
 from layers.items_sql import ItemsStatement

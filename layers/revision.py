@@ -7,8 +7,8 @@ import hashlib
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo.cities import is_valid_slug
 from geo.errors import NotFoundError
-from geo.settings import is_valid_slug
 
 # One round trip: read the revision and tune the planner for this transaction only.
 # force_custom_plan: psycopg prepares a statement after 5 runs; a generic plan ignores the

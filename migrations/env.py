@@ -6,8 +6,8 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
 
-from geo.migrate import include_object
 from geo.models import Base
+from geo.store.migrate import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -17,7 +17,7 @@ def _url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
         return url
-    from geo.settings import Settings  # only for the plain `alembic` command line
+    from geo.store import StoreSettings as Settings  # only for the plain `alembic` command line
 
     settings = Settings()
     if not settings.database_url:

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session
 
-from geo import migrate
-from geo.cluster import EmbeddedCluster
-from geo.db import drop_database, ensure_database, make_engine
-from geo.settings import PROJECT_ROOT, Settings
+from api.settings import Settings
+from geo.store import PROJECT_ROOT, migrate
+from geo.store.cluster import EmbeddedCluster
+from geo.store.db import drop_database, ensure_database, make_engine
 
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PG_BIN = Path(os.environ.get("TPO_PG_BIN_DIR", "/usr/lib/postgresql/15/bin"))
@@ -140,7 +140,7 @@ def live_server(live_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
     import uvicorn
 
     from api.app import create_app
-    from geo.cluster import free_port
+    from geo.store.cluster import free_port
 
     settings = Settings(
         database_url=live_db_url,

@@ -8,10 +8,11 @@ import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from api.deps import CityDep, SessionDep, SettingsDep
-from geo.nearby import MAX_NEAREST, MAX_RADIUS_M, route_detail, routes_near, schools_nearest
-from geo.nearby import schools_within as find_schools_within
-from geo.planner_cache import PlannerCache
-from geo.search import MAX_QUERY, MAX_RESULTS, MIN_QUERY, search_places
+from geo.places import MAX_NEAREST, MAX_RADIUS_M, schools_nearest
+from geo.places import schools_within as find_schools_within
+from geo.places.search import MAX_QUERY, MAX_RESULTS, MIN_QUERY, search_places
+from geo.transit import route_detail, routes_near
+from geo.transit.cache import PlannerCache
 
 router = APIRouter(prefix="/cities/{city}", tags=["citizens"])
 GEOJSON = "application/geo+json"

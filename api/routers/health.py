@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from api.deps import SessionDep, SettingsDep
 from api.schemas import AppConfig, Health
-from geo.db import postgis_version
+from geo.store.db import postgis_version
 
 router = APIRouter(tags=["service"])
 VERSION = "0.1.0"

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import CityDep, SessionDep, SettingsDep
 from api.routers.citizens import PlannerDep
-from geo.nearby import ensure_in_city, parse_lonlat
-from geo.trips import PlannerOptions, plan
+from geo.points import ensure_in_city, parse_lonlat
+from geo.transit.plan import PlannerOptions, plan
 
 router = APIRouter(prefix="/cities/{city}", tags=["citizens"])
 JSON = "application/json"

@@ -12,10 +12,9 @@ from sqlalchemy.orm import Session
 
 from bench.citizens.city import CitySizes, LoadedCity, ensure_city
 from data.demo import load_demo_city
-from geo import migrate
-from geo.cluster import EmbeddedCluster
-from geo.db import ensure_database
-from geo.settings import PROJECT_ROOT
+from geo.store import PROJECT_ROOT, migrate
+from geo.store.cluster import EmbeddedCluster
+from geo.store.db import ensure_database
 
 Log = Callable[[str], None]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")

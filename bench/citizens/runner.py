@@ -29,8 +29,8 @@ from bench.citizens.city import CitySizes, LoadedCity, route_paths
 from bench.citizens.database import DEMO_SLUG, cluster, ensure_cities
 from bench.layers import report as layers_report
 from bench.layers import servers
-from geo.cluster import free_port
-from geo.settings import PROJECT_ROOT
+from geo.store import PROJECT_ROOT
+from geo.store.cluster import free_port
 
 Log = Callable[[str], None]
 DOCS = PROJECT_ROOT / "docs" / "benchmarks.md"

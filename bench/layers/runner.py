@@ -39,10 +39,9 @@ from bench.layers.synthetic import (
     build_requests_grid,
     ensure_loaded,
 )
-from geo import migrate
-from geo.cluster import EmbeddedCluster
-from geo.db import ensure_database
-from geo.settings import PROJECT_ROOT
+from geo.store import PROJECT_ROOT, migrate
+from geo.store.cluster import EmbeddedCluster
+from geo.store.db import ensure_database
 
 Log = Callable[[str], None]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")

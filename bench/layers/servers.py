@@ -17,8 +17,8 @@ from pathlib import Path
 
 import httpx
 
-from geo.cluster import free_port
-from geo.settings import PROJECT_ROOT
+from geo.store import PROJECT_ROOT
+from geo.store.cluster import free_port
 
 Log = Callable[[str], None]
 VAR_DIR = PROJECT_ROOT / "var" / "bench"

@@ -7,8 +7,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from geo.cluster import free_port
-from geo.settings import Settings
+from api.settings import Settings
+from geo.store.cluster import free_port
 
 
 def test_health_503_when_database_is_down(tmp_path: Path) -> None:

@@ -435,8 +435,8 @@ def test_items_503_when_database_is_down(tmp_path: Any) -> None:
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from geo.cluster import free_port
-    from geo.settings import Settings
+    from api.settings import Settings
+    from geo.store.cluster import free_port
 
     url = f"postgresql://nobody@127.0.0.1:{free_port()}/nothing"
     app = create_app(Settings(database_url=url, var_dir=tmp_path, _env_file=None))

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from geo.cluster import EmbeddedCluster, free_port
+from geo.store.cluster import EmbeddedCluster, free_port
 from tests.conftest import PG_BIN
 
 pytestmark = [pytest.mark.postgis, pytest.mark.slow]

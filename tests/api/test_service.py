@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from geo import migrate
 from geo.cities import create_city
+from geo.store import migrate
 
 pytestmark = pytest.mark.postgis
 PROBLEM = "application/problem+json"

@@ -21,10 +21,9 @@ from typer.testing import CliRunner
 from api.cli import app
 from data.demo import DemoSummary, load_demo_city
 from data.demo.facts import FACTS_DIR, tangerang_facts
-from geo import migrate
-from geo.db import drop_database, ensure_database, make_engine, session_scope
 from geo.errors import ConflictError, InvalidInputError
-from geo.settings import PROJECT_ROOT
+from geo.store import PROJECT_ROOT, migrate
+from geo.store.db import drop_database, ensure_database, make_engine, session_scope
 from tests.conftest import SHARED_DATA, database_url
 
 pytestmark = pytest.mark.postgis

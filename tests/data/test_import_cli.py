@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from data.importers import import_schools
-from geo import migrate
 from geo.cities import create_city
-from geo.db import drop_database, ensure_database, make_engine, session_scope
+from geo.store import migrate
+from geo.store.db import drop_database, ensure_database, make_engine, session_scope
 from tests.conftest import SHARED_DATA, database_url, shared_file
 
 pytestmark = [pytest.mark.postgis, pytest.mark.shared_data]

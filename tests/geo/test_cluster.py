@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from geo.cluster import EmbeddedCluster, free_port
 from geo.errors import ClusterError
+from geo.store.cluster import EmbeddedCluster, free_port
 from tests.conftest import PG_BIN
 
 pytestmark = [pytest.mark.postgis, pytest.mark.slow]

@@ -8,10 +8,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.orm import Session
 
-from geo import migrate
-from geo.db import drop_database, ensure_database
-from geo.migrate import include_object
 from geo.models import Base
+from geo.store import migrate
+from geo.store.db import drop_database, ensure_database
+from geo.store.migrate import include_object
 from tests.conftest import database_url
 
 pytestmark = pytest.mark.postgis

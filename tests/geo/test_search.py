@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from api.settings import Settings
 from geo.cities import delete_city
-from geo.search import search_places, split_glued
-from geo.settings import Settings
+from geo.places.search import search_places, split_glued
 from tests.geo.synthetic import GridCity, RouteSpec, build_grid_city
 
 pytestmark = pytest.mark.postgis

@@ -8,7 +8,8 @@ import sys
 import pytest
 from pydantic import ValidationError
 
-from geo.settings import Settings, is_valid_slug
+from api.settings import Settings
+from geo.cities import is_valid_slug
 
 
 def test_env_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -61,11 +62,11 @@ def test_import_touches_no_database() -> None:
         "    made.append(a)\n"
         "    return orig(*a, **k)\n"
         "sqlalchemy.create_engine = c.create_engine = spy\n"
-        "import geo.settings as gs\n"
+        "import api.settings as gs\n"
         "built = []\n"
         "orig_init = gs.Settings.__init__\n"
         "gs.Settings.__init__ = lambda self, *a, **k: built.append(1) or orig_init(self, *a, **k)\n"
-        "import api.app, api.cli, geo, layers, data, geo.db, geo.models\n"
+        "import api.app, api.cli, geo, layers, data, geo.store.db, geo.models\n"
         "assert not made and not built, (made, built)\n"
         "print('clean')\n"
     )

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.planner_cache import PlannerCache
-from geo.transit import TransitNetwork, build_transit_network
-from geo.trip_search import search, walks_from
-from geo.trips import PlannerOptions, plan
-from geo.walking import WalkingGraph, build_walking_graph
+from geo.transit.build import TransitNetwork, build_transit_network
+from geo.transit.cache import PlannerCache
+from geo.transit.plan import PlannerOptions, plan
+from geo.transit.search import search, walks_from
+from geo.transit.walking import WalkingGraph, build_walking_graph
 from tests.geo.synthetic import (
     GridCity,
     RouteSpec,

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.walking import DETOUR_FACTOR, SNAP_LIMIT_M, build_walking_graph
+from geo.transit.walking import DETOUR_FACTOR, SNAP_LIMIT_M, build_walking_graph
 from tests.geo.synthetic import GridCity, build_grid_city
 
 pytestmark = pytest.mark.postgis

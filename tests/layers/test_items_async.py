@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from geo.cluster import free_port
 from geo.errors import NotFoundError
+from geo.store.cluster import free_port
 from layers import items_sql
 from layers.features import fetch_items, parse_items_query
 from layers.items_async import LayerReadPool, PooledRead

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from geo.cities import list_cities
-from geo.db import make_engine, session_scope
+from geo.store.db import make_engine, session_scope
 from tests.conftest import LiveServer
 
 

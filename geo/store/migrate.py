@@ -10,7 +10,7 @@ from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine
 
 from geo.models import Base
-from geo.settings import PROJECT_ROOT
+from geo.store.settings import PROJECT_ROOT
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from geo import migrate
-from geo.cluster import EmbeddedCluster
-from geo.db import ensure_database
-from geo.settings import Settings
+from geo.store import migrate
+from geo.store.cluster import EmbeddedCluster
+from geo.store.db import ensure_database
+from geo.store.settings import StoreSettings
 
 
 @dataclass
@@ -26,14 +26,17 @@ class PreparedDatabase:
 
 
 def embedded_cluster(
-    settings: Settings, log: Callable[[str], None] | None = None
+    settings: StoreSettings, log: Callable[[str], None] | None = None
 ) -> EmbeddedCluster:
     """The embedded cluster described by ``settings`` (not started)."""
     return EmbeddedCluster(settings.pg_dir, settings.pg_bin_dir, log=log)
 
 
 def prepare_database(
-    settings: Settings, *, migrate_schema: bool = True, log: Callable[[str], None] | None = None
+    settings: StoreSettings,
+    *,
+    migrate_schema: bool = True,
+    log: Callable[[str], None] | None = None,
 ) -> PreparedDatabase:
     """Start (or reuse) the database, create it with its extensions, and migrate it.
 

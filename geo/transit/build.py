@@ -11,7 +11,7 @@ from shapely.geometry import LineString
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.transit_network import (
+from geo.transit.network import (
     DEFAULT_SPACING_M,
     HUGE,
     UTM_SLACK,
@@ -19,7 +19,7 @@ from geo.transit_network import (
     Stops,
     TransitNetwork,
 )
-from geo.walking import DETOUR_FACTOR, FloatArray, IntArray, WalkingGraph
+from geo.transit.walking import DETOUR_FACTOR, FloatArray, IntArray, WalkingGraph
 
 __all__ = [
     "DEFAULT_SPACING_M",

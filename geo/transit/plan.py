@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from geo.itineraries import Choice, LonLat, build_itinerary, pick, summarise
-from geo.transit_network import HUGE, UTM_SLACK, TransitNetwork
-from geo.trip_search import PlannerOptions, chain, search, walks_from
-from geo.trip_text import format_m_id, walk_instead_text
-from geo.walking import FloatArray, WalkingGraph
+from geo.transit.itineraries import Choice, LonLat, build_itinerary, pick, summarise
+from geo.transit.network import HUGE, UTM_SLACK, TransitNetwork
+from geo.transit.search import PlannerOptions, chain, search, walks_from
+from geo.transit.text import format_m_id, walk_instead_text
+from geo.transit.walking import FloatArray, WalkingGraph
 
 __all__ = ["LEAST_WALK_WEIGHT_S_PER_M", "PlannerOptions", "plan"]
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from geo.transfers import relax_transfers
-from geo.transit_network import HUGE, UTM_SLACK, TransitNetwork
-from geo.walking import DETOUR_FACTOR, FloatArray, IntArray, WalkingGraph
+from geo.transit.network import HUGE, UTM_SLACK, TransitNetwork
+from geo.transit.transfers import relax_transfers
+from geo.transit.walking import DETOUR_FACTOR, FloatArray, IntArray, WalkingGraph
 
 _BIG = 1e10  # segment offset for the vectorised per-route prefix minimum (> HUGE + any ride)
 _EPS_S = 1e-6  # ties with the best trip so far are kept
@@ -16,7 +16,7 @@ _EPS_S = 1e-6  # ties with the best trip so far are kept
 
 @dataclass(frozen=True)
 class PlannerOptions:
-    """Planner settings (geo.settings.Settings holds the defaults)."""
+    """Planner options of one search (geo.transit.PlannerSettings holds the defaults)."""
 
     walk_speed_kmh: float = 4.5
     transfer_penalty_s: float = 300.0

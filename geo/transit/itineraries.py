@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from geo.transit_network import TransitNetwork
-from geo.trip_search import PlannerOptions
-from geo.trip_text import ride_text, walk_text
-from geo.walking import WalkingGraph
+from geo.transit.network import TransitNetwork
+from geo.transit.search import PlannerOptions
+from geo.transit.text import ride_text, walk_text
+from geo.transit.walking import WalkingGraph
 
 SAME_WALK_M = 50.0  # two itineraries on the same routes are one unless walks differ more
 

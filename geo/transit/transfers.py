@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from geo.transit_network import HUGE, TransitNetwork
-from geo.walking import BoolArray, FloatArray, IntArray
+from geo.transit.network import HUGE, TransitNetwork
+from geo.transit.walking import BoolArray, FloatArray, IntArray
 
 
 def relax_transfers(

@@ -10,7 +10,7 @@ import shapely
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
-from geo.walking import Coords, FloatArray, IntArray, WalkingGraph
+from geo.transit.walking import Coords, FloatArray, IntArray, WalkingGraph
 
 DEFAULT_SPACING_M = 75.0
 UTM_SLACK = 1.01  # straight UTM distance <= 1.01 x walking distance (UTM scale factor margin)

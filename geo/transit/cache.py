@@ -10,9 +10,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.cities import CityInfo
-from geo.nearby import RouteIndex, build_route_index
-from geo.transit import DEFAULT_SPACING_M, TransitNetwork, build_transit_network
-from geo.walking import WalkingGraph, build_walking_graph
+from geo.transit.build import DEFAULT_SPACING_M, TransitNetwork, build_transit_network
+from geo.transit.route_index import RouteIndex, build_route_index
+from geo.transit.walking import WalkingGraph, build_walking_graph
 
 ROUTES_LAYER = "angkot_routes"
 ROADS_LAYER = "roads"

@@ -1,0 +1,46 @@
+"""Schools (Dapodik NPSN points)."""
+
+from __future__ import annotations
+
+from geoalchemy2 import WKBElement
+from sqlalchemy import (
+    CheckConstraint,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from geo.models.base import (
+    SCHOOL_LEVELS,
+    SCHOOL_STATUSES,
+    Base,
+    city_fk,
+    geom_checks,
+    geom_column,
+    gist_index,
+)
+
+
+class School(Base):
+    """A school (Dapodik NPSN) as a point."""
+
+    __tablename__ = "school"
+    __table_args__ = (
+        UniqueConstraint("city_id", "npsn"),
+        CheckConstraint(f"level IN {SCHOOL_LEVELS!r}", name="level_known"),
+        CheckConstraint(f"status IN {SCHOOL_STATUSES!r}", name="status_known"),
+        *geom_checks(),
+        gist_index("school"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    city_id: Mapped[int] = city_fk()
+    npsn: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(8))
+    address: Mapped[str | None] = mapped_column(Text)
+    kelurahan_code: Mapped[str | None] = mapped_column(String(32))
+    geom: Mapped[WKBElement] = mapped_column(geom_column("POINT"))

@@ -1,0 +1,80 @@
+"""Points people give: parse and check lon,lat, and refuse points outside a city."""
+
+from __future__ import annotations
+
+import math
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from geo.cities import CityInfo
+from geo.errors import InvalidInputError
+
+_M_PER_DEG_LAT = 110_574.0
+_M_PER_DEG_LON_EQ = 111_320.0
+
+
+def parse_lonlat(value: str, field: str) -> tuple[float, float]:
+    """Parse ``"lon,lat"`` into floats.
+
+    Raises:
+        InvalidInputError: Not two finite numbers, or out of the lon/lat range.
+    """
+    parts = value.split(",")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        lon, lat = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise InvalidInputError(
+            f"{field} must be 'lon,lat' in degrees",
+            [{"field": field, "in": "query", "message": "expected 'lon,lat'"}],
+        ) from None
+    check_lonlat(lon, lat, field)
+    return lon, lat
+
+
+def check_lonlat(lon: float, lat: float, field: str = "point") -> None:
+    """Refuse non-finite or out-of-range coordinates.
+
+    Raises:
+        InvalidInputError: lon outside -180..180 or lat outside -90..90.
+    """
+    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InvalidInputError(
+            f"{field}: lon must be in -180..180 and lat in -90..90",
+            [{"field": field, "in": "query", "message": "coordinates out of range"}],
+        )
+
+
+def ensure_in_city(session: Session, city: CityInfo, lon: float, lat: float, field: str) -> None:
+    """Refuse a point outside the city's bbox or (when loaded) its kota boundary.
+
+    Raises:
+        InvalidInputError: The point lies outside the city.
+    """
+    minx, miny, maxx, maxy = city.bbox
+    inside = minx <= lon <= maxx and miny <= lat <= maxy
+    if inside:
+        inside = bool(
+            session.execute(
+                text(
+                    "SELECT NOT EXISTS (SELECT 1 FROM admin_area WHERE city_id = :c"
+                    " AND level = 'kota') OR EXISTS (SELECT 1 FROM admin_area WHERE city_id = :c"
+                    " AND level = 'kota' AND ST_DWithin(geom::geography,"
+                    " ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, 100))"
+                ),
+                {"c": city.id, "lon": lon, "lat": lat},
+            ).scalar_one()
+        )
+    if not inside:
+        raise InvalidInputError(
+            f"{field} ({lon:.5f},{lat:.5f}) lies outside {city.name}",
+            [{"field": field, "in": "query", "message": "outside the city"}],
+        )
+
+
+def margin_deg(lat: float, radius_m: float) -> tuple[float, float]:
+    """Degrees (dx, dy) that surely cover ``radius_m`` around latitude ``lat`` (index prefilter)."""
+    cos = max(math.cos(math.radians(min(abs(lat) + 1, 89.9))), 1e-6)
+    return radius_m * 1.01 / (_M_PER_DEG_LON_EQ * cos), radius_m * 1.01 / _M_PER_DEG_LAT

@@ -1,0 +1,52 @@
+"""Database settings (prefix ``TPO_``): a server URL or the embedded cluster; built on demand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+
+SETTINGS_CONFIG = SettingsConfigDict(
+    env_prefix="TPO_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+)
+
+
+class StoreSettings(BaseSettings):
+    """Where the data lives.
+
+    With ``database_url`` unset the embedded PostGIS cluster under ``var_dir/pg`` is used.
+    """
+
+    model_config = SETTINGS_CONFIG
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of an external PostGIS (postgresql+psycopg://...). "
+        "Unset: the embedded cluster under var/pg is used.",
+    )
+    var_dir: Path = Field(default=PROJECT_ROOT / "var", description="Runtime state folder.")
+    pg_bin_dir: Path = Field(
+        default=Path("/usr/lib/postgresql/15/bin"), description="initdb/pg_ctl location."
+    )
+    db_name: str = Field(default="tpo", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    pool_size: int = Field(default=5, ge=1, le=100)
+    statement_timeout_ms: int = Field(default=15_000, ge=100)
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        if not value.startswith("postgresql+psycopg://"):
+            raise ValueError("must be a PostgreSQL URL (postgresql://user:pass@host:port/db)")
+        return value
+
+    @property
+    def pg_dir(self) -> Path:
+        """Folder of the embedded PostgreSQL cluster."""
+        return self.var_dir / "pg"

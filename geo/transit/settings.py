@@ -1,0 +1,20 @@
+"""Trip planner settings (prefix ``TPO_``): walking speed, penalties and limits."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings
+
+from geo.store import SETTINGS_CONFIG
+
+
+class PlannerSettings(BaseSettings):
+    """Defaults of the angkot trip planner (a request may lower some of them)."""
+
+    model_config = SETTINGS_CONFIG
+
+    walk_speed_kmh: float = Field(default=4.5, gt=0, le=20)
+    transfer_penalty_s: int = Field(default=300, ge=0, le=3600)
+    max_walk_m: int = Field(default=1000, ge=0, le=5000)
+    max_transfer_walk_m: int = Field(default=400, ge=0, le=2000)
+    max_transfers: int = Field(default=3, ge=0, le=5)
