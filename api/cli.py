@@ -130,7 +130,7 @@ def db_up() -> None:
     """Create or reuse the database, add PostGIS, run migrations."""
     settings = _settings()
     prepared = _prepare(settings)
-    where = "external server" if prepared.cluster is None else str(settings.pg_dir)
+    where = "external server" if prepared.cluster is None else str(prepared.cluster.root)
     out.print(f"Database ready ({where}).")
     if prepared.cluster is not None:
         tcp = prepared.cluster.tcp_url(settings.db_name)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from geo.store import migrate
-from geo.store.cluster import EmbeddedCluster
+from geo.store.cluster import EmbeddedCluster, postgres_can_reach
 from geo.store.db import ensure_database
-from geo.store.settings import StoreSettings
+from geo.store.settings import PROJECT_ROOT, StoreSettings
 
 
 @dataclass
@@ -25,11 +27,36 @@ class PreparedDatabase:
             self.cluster.stop()
 
 
+def cluster_dir(settings: StoreSettings) -> tuple[Path, str | None]:
+    """Where the embedded cluster of ``settings`` lives, and why when it is not ``var_dir/pg``.
+
+    Run as root from a folder the ``postgres`` user cannot traverse (a clone in ``/root``,
+    mode 0700), the cluster goes to ``state_dir/<checkout>-<hash of its path>/pg`` instead, one
+    per checkout, reused next time. An explicit ``TPO_VAR_DIR`` is always taken as it is (the
+    cluster then reports the unreachable folder itself).
+    """
+    default = settings.pg_dir
+    if "var_dir" in settings.model_fields_set or (default / "data" / "PG_VERSION").exists():
+        return default, None
+    if postgres_can_reach(default):
+        return default, None
+    checkout = PROJECT_ROOT.resolve()
+    digest = hashlib.sha256(str(checkout).encode()).hexdigest()[:10]
+    moved = settings.state_dir / f"{checkout.name}-{digest}" / "pg"
+    return moved, (
+        f"The postgres user cannot reach {checkout}, so the embedded cluster lives in {moved} "
+        "(set TPO_VAR_DIR to choose another folder)."
+    )
+
+
 def embedded_cluster(
     settings: StoreSettings, log: Callable[[str], None] | None = None
 ) -> EmbeddedCluster:
     """The embedded cluster described by ``settings`` (not started)."""
-    return EmbeddedCluster(settings.pg_dir, settings.pg_bin_dir, log=log)
+    root, why = cluster_dir(settings)
+    if why and log is not None:
+        log(why)
+    return EmbeddedCluster(root, settings.pg_bin_dir, log=log)
 
 
 def prepare_database(

@@ -67,6 +67,27 @@ def _is_postgres(pid: int) -> bool:
     return b"postgres" in cmdline
 
 
+def postgres_can_reach(path: Path) -> bool:
+    """Tell whether the server's user could reach ``path`` (always, unless we run as root).
+
+    As root the cluster runs as ``postgres``, which needs execute permission on every folder
+    above its data; a clone under ``/root`` (mode 0700) or a private ``mktemp -d`` has none.
+    The nearest existing folder of ``path`` is probed: what we create below it is 0755.
+    """
+    if os.geteuid() != 0:
+        return True
+    probe = path.resolve()
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    result = subprocess.run(
+        ["runuser", "-u", "postgres", "--", "test", "-x", str(probe)],
+        capture_output=True,
+        check=False,
+        timeout=30,
+    )
+    return result.returncode == 0
+
+
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     """Tell whether nothing listens on ``host:port``."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

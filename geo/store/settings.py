@@ -28,6 +28,11 @@ class StoreSettings(BaseSettings):
         "Unset: the embedded cluster under var/pg is used.",
     )
     var_dir: Path = Field(default=PROJECT_ROOT / "var", description="Runtime state folder.")
+    state_dir: Path = Field(
+        default=Path("/var/lib/tree-point-o"),
+        description="Where the embedded cluster goes when run as root from a folder the "
+        "postgres user cannot reach (one subfolder per checkout).",
+    )
     pg_bin_dir: Path = Field(
         default=Path("/usr/lib/postgresql/15/bin"), description="initdb/pg_ctl location."
     )
