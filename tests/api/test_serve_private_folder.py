@@ -52,9 +52,9 @@ def test_serve_from_a_private_folder_reaches_health(private_checkout: tuple[Path
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TPO_")}
     env.update(PYTHONPATH=str(checkout), TPO_STATE_DIR=str(state))
+    command = [sys.executable, "-c", "from api.cli import main; main()", "serve", "--no-demo"]
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from api.cli import main; main()", "serve", "--no-demo"]
-        + ["--port", str(port)],
+        [*command, "--port", str(port)],
         cwd=checkout,
         env=env,
         stdout=subprocess.PIPE,
@@ -71,7 +71,8 @@ def test_serve_from_a_private_folder_reaches_health(private_checkout: tuple[Path
     assert proc.returncode == 0, out
     clusters = list(state.glob("clone-*/pg/data/PG_VERSION"))
     assert len(clusters) == 1, out
-    assert "cannot reach" in out and str(state) in out, out
+    assert "cannot reach" in out, out
+    assert str(state) in out, out
     assert not (checkout / "var" / "pg" / "data").exists()
 
 
