@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import LiveServer
-from tests.web.conftest import api, open_map
+from tests.web.conftest import api, csp_violations, open_map
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgis, pytest.mark.slow]
 
@@ -121,4 +121,5 @@ def test_phone_viewport(browser: Any, demo_server: LiveServer, artifacts: Path) 
     page.wait_for_timeout(300)
     assert page.locator("#panel").evaluate("el => el.getBoundingClientRect().left >= 0")
     page.screenshot(path=str(artifacts / "map-phone.png"))
+    assert csp_violations(page) == []
     context.close()
