@@ -3,6 +3,7 @@ pages watched for script errors, dialogs and Content-Security-Policy violations.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -101,6 +102,22 @@ def tap_centre(page: Any) -> None:
 
 
 def go_to(page: Any, lon: float, lat: float, zoom: int = 16) -> None:
-    """Centre the map on lon, lat through the address bar's #zoom/lat/lon."""
-    page.evaluate(f"location.hash = '#{zoom}/{lat:.6f}/{lon:.6f}'")
+    """Centre the map on lon, lat through the address bar's #zoom/lat/lon, and wait until the
+    map has moved there (its moveend writes the view back into the address, 5 decimals)."""
+    wanted = f"#{zoom}/{lat:.6f}/{lon:.6f}"
+    page.evaluate(f"location.hash = '{wanted}'")
+    wait_until(page, f"location.hash !== '{wanted}'")
     page.wait_for_timeout(400)
+
+
+def wait_until(page: Any, expression: str, timeout_s: float = 10.0) -> None:
+    """Poll ``expression`` in the page until it is truthy.
+
+    Playwright's ``wait_for_function`` polls with ``eval`` inside the page, which the page's
+    CSP refuses (no 'unsafe-eval'); ``page.evaluate`` goes through the debugger and is allowed.
+    """
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s} s waiting for {expression}")
+        page.wait_for_timeout(50)

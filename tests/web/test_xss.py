@@ -77,6 +77,7 @@ def click_nearest(page: Any, selector: str) -> None:
     area = page.locator("#map").bounding_box()
     cx, cy = area["x"] + area["width"] / 2, area["y"] + area["height"] / 2
     items = page.locator(selector)
+    items.first.wait_for(timeout=10_000)
 
     def distance(i: int) -> float:
         box = items.nth(i).bounding_box()
