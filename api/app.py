@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import PROBLEM_JSON, install_problem_handlers
 from api.routers import cities, citizens, health, ogc, tiles, trips
+from api.security import SecurityHeadersMiddleware
 from api.settings import Settings
 from geo.store.bootstrap import PreparedDatabase, prepare_database
 from geo.store.db import make_engine, make_sessionmaker
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tiles.router)
     _mount_web(app, settings.web_dir)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)  # outermost: 413s too
     return app
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.security import baseline_headers
 from geo.errors import (
     ConflictError,
     DatabaseUnavailableError,
@@ -115,7 +116,10 @@ async def _on_db(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_any(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(request, 500, "the server failed to answer this request")
+    # Starlette sends this answer from outside every middleware: it brings its own headers
+    return problem(
+        request, 500, "the server failed to answer this request", headers=baseline_headers()
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -8,19 +8,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import LiveServer
-from tests.web.conftest import api, open_map
+from tests.web.conftest import api, go_to, open_map, tap_centre
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgis, pytest.mark.slow]
-
-
-def tap_centre(page: Any) -> None:
-    box = page.locator("#map").bounding_box()
-    page.locator("#map").click(position={"x": box["width"] / 2, "y": box["height"] / 2})
-
-
-def go_to(page: Any, lon: float, lat: float, zoom: int = 16) -> None:
-    page.evaluate(f"location.hash = '#{zoom}/{lat:.6f}/{lon:.6f}'")
-    page.wait_for_timeout(400)
 
 
 def first_route(server: LiveServer) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import LiveServer
-from tests.web.conftest import api, open_map
+from tests.web.conftest import api, csp_violations, open_map, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgis, pytest.mark.slow]
 
@@ -52,7 +52,7 @@ def test_kelurahan_search_and_school_popup(
     open_map(page, demo_server)
     page.fill("#place-search", "cibodas baru")
     page.dispatch_event("#place-search", "change")
-    page.wait_for_function("document.getElementById('search-result').textContent.length > 0")
+    wait_until(page, "document.getElementById('search-result').textContent.length > 0")
     assert "Cibodas Baru" in page.locator("#search-result").inner_text()
     page.keyboard.press("Escape")  # close the kelurahan popup the search opened
     # zoom into clusters until single schools show, then open one
@@ -121,4 +121,5 @@ def test_phone_viewport(browser: Any, demo_server: LiveServer, artifacts: Path) 
     page.wait_for_timeout(300)
     assert page.locator("#panel").evaluate("el => el.getBoundingClientRect().left >= 0")
     page.screenshot(path=str(artifacts / "map-phone.png"))
+    assert csp_violations(page) == []
     context.close()

@@ -1,5 +1,6 @@
-// Pure helpers of the citizen panels (trip planner, nearby routes, schools): formats and labels.
-import { escapeHtml, formatMetres, formatRupiah, validColour } from "./styles.js";
+// Helpers of the citizen panels (trip planner, nearby routes, schools): formats, labels, chips.
+import { el } from "./dom.js";
+import { formatMetres, formatRupiah, validColour } from "./styles.js";
 
 export function formatDuration(seconds, lang = "id") {
   const min = Math.max(1, Math.round(Number(seconds) / 60));
@@ -26,24 +27,25 @@ export function itineraryLabels(itinerary, lang = "id") {
   return kinds.map((k) => table[k] || k);
 }
 
+/** A route's code on its colour (the colour must be #rrggbb, else the default blue). */
 export function routeChip(route) {
   const colour = validColour(route?.colour) || "#1f78b4";
-  return `<span class="chip" style="background:${colour}">${escapeHtml(route?.code ?? "?")}</span>`;
+  return el("span", { class: "chip", style: { background: colour } }, String(route?.code ?? "?"));
 }
 
-/** One list item's HTML for an itinerary: duration, route chips, walking, fare, transfers. */
+/** The contents of an itinerary's list item: labels, duration, route chips, walking, fare. */
 export function itinerarySummary(itinerary, lang = "id") {
   const rides = (itinerary.legs || []).filter((l) => l.mode === "ride");
-  const chips = rides.map((l) => routeChip(l.route)).join("→ ");
-  const tags = itineraryLabels(itinerary, lang).map((l) => `<span class="tag">${escapeHtml(l)}</span>`).join("");
+  const chips = rides.flatMap((l, i) => (i ? ["→ ", routeChip(l.route)] : [routeChip(l.route)]));
+  const tags = itineraryLabels(itinerary, lang).map((l) => el("span", { class: "tag" }, l));
   const walk = lang === "en" ? "walk" : "jalan kaki";
   const transfers = lang === "en" ? "transfers" : "ganti angkot";
   return [
-    `<div>${tags}</div>`,
-    `<div class="big">${formatDuration(itinerary.duration_s, lang)}</div>`,
-    `<div>${chips || (lang === "en" ? "walk only" : "jalan kaki saja")}</div>`,
-    `<div class="hint">${formatMetres(itinerary.walk_distance_m, lang)} ${walk} · ${formatRupiah(itinerary.fare_idr)} · ${itinerary.transfers} ${transfers}</div>`,
-  ].join("");
+    el("div", null, tags),
+    el("div", { class: "big" }, formatDuration(itinerary.duration_s, lang)),
+    el("div", null, chips.length ? chips : lang === "en" ? "walk only" : "jalan kaki saja"),
+    el("div", { class: "hint" }, `${formatMetres(itinerary.walk_distance_m, lang)} ${walk} · ${formatRupiah(itinerary.fare_idr)} · ${itinerary.transfers} ${transfers}`),
+  ];
 }
 
 export function legInstruction(leg, lang = "id") {

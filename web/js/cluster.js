@@ -1,6 +1,7 @@
 // Point layer drawn as clusters (supercluster) that split as you zoom in.
 import * as L from "leaflet";
 import Supercluster from "supercluster";
+import { el } from "./dom.js";
 
 export const ClusterLayer = L.LayerGroup.extend({
   initialize(options) {
@@ -45,7 +46,7 @@ export const ClusterLayer = L.LayerGroup.extend({
         const n = item.properties.point_count;
         const size = n < 10 ? 28 : n < 100 ? 34 : 42;
         const marker = L.marker([lat, lon], {
-          icon: L.divIcon({ html: String(n), className: "cluster", iconSize: [size, size] }),
+          icon: L.divIcon({ html: el("span", null, String(n)), className: "cluster", iconSize: [size, size] }),
           title: String(n),
         });
         marker.on("click", () => {

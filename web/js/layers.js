@@ -3,7 +3,7 @@ import * as L from "leaflet";
 import { getAllFeatures } from "./api.js";
 import { ClusterLayer } from "./cluster.js";
 import { MvtLayer } from "./mvt.js";
-import { featureStyle, layerColour, popupHtml, schoolColour } from "./styles.js";
+import { featureStyle, layerColour, popupContent, schoolColour } from "./styles.js";
 
 export const LAYER_ORDER = ["kota", "kecamatan", "kelurahan", "roads", "parcels", "angkot_routes", "schools"];
 const DEFAULT_ON = new Set(["kota", "kecamatan", "kelurahan", "roads", "angkot_routes", "schools"]);
@@ -93,8 +93,9 @@ export class LayerManager {
   }
 
   _popup(collection) {
+    // an element, not a string: Leaflet reads a string as HTML
     return (feature, layer) =>
-      layer.bindPopup(() => popupHtml(collectionTitle(collection, this.t.lang), feature.properties || {}, this.t), { maxWidth: 320 });
+      layer.bindPopup(() => popupContent(collectionTitle(collection, this.t.lang), feature.properties || {}, this.t), { maxWidth: 320 });
   }
 
   _makeLayer(c, base) {

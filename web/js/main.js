@@ -1,6 +1,7 @@
 // Entry point of the web map: city choice, layers and legend, kelurahan search, language switch.
 import * as L from "leaflet";
 import { getJSON } from "./api.js";
+import { el } from "./dom.js";
 import { applyTranslations, pickLang, translator } from "./i18n.js";
 import { LayerManager, collectionTitle } from "./layers.js";
 import { NearbyRoutes } from "./nearby.js";
@@ -8,7 +9,7 @@ import { formatHash, parseHash } from "./permalink.js";
 import { SchoolsPanel } from "./schools.js";
 import { findPlaces } from "./search.js";
 import { TripPanel } from "./trips.js";
-import { LEVEL_COLOURS, escapeHtml, featureStyle, layerColour, validColour } from "./styles.js";
+import { LEVEL_COLOURS, featureStyle, layerColour, swatch, validColour } from "./styles.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { lang: pickLang(localStorage.getItem("tpo.lang")), city: null, entries: [], tab: "layers" };
@@ -26,10 +27,8 @@ function setBusy(busy) {
 
 function swatchFor(entry) {
   const id = entry.id;
-  if (id === "schools") return `<span class="swatch dot" style="background:${layerColour(id)}"></span>`;
-  const style = featureStyle(id, {});
-  const cls = ["roads", "angkot_routes", "kota"].includes(id) ? "swatch line" : "swatch";
-  return `<span class="${cls}" style="background:${style.color}"></span>`;
+  if (id === "schools") return swatch(layerColour(id), "dot");
+  return swatch(featureStyle(id, {}).color, ["roads", "angkot_routes", "kota"].includes(id) ? "line" : "");
 }
 
 function renderLayerList(manager) {
@@ -43,36 +42,31 @@ function renderLayerList(manager) {
     box.checked = entry.on;
     box.dataset.layer = entry.id;
     box.addEventListener("change", () => manager.toggle(entry.id, box.checked));
-    const label = document.createElement("label");
-    label.htmlFor = box.id;
-    label.style.fontWeight = "normal";
-    label.style.margin = "0";
-    const count = entry.count === null ? "" : ` <span class="hint">(${entry.count})</span>`;
-    label.innerHTML = `${swatchFor(entry)} ${escapeHtml(collectionTitle(entry.collection, state.lang))}${count}`;
+    const count = entry.count === null ? null : [" ", el("span", { class: "hint" }, `(${entry.count})`)];
+    const label = el("label", { for: box.id }, swatchFor(entry), ` ${collectionTitle(entry.collection, state.lang)}`, count);
     li.append(box, label);
     list.append(li);
   }
 }
 
 function renderLegend(manager) {
-  const parts = [`<h3>${escapeHtml(t("schoolLevels"))}</h3><ul>`];
-  for (const [level, colour] of Object.entries(LEVEL_COLOURS)) {
-    parts.push(`<li><span class="swatch dot" style="background:${colour}"></span>${level}</li>`);
-  }
-  parts.push("</ul>");
+  const parts = [
+    el("h3", null, t("schoolLevels")),
+    el("ul", null, Object.entries(LEVEL_COLOURS).map(([level, colour]) => el("li", null, swatch(colour, "dot"), level))),
+  ];
   const routes = new Map();
   for (const f of manager.features("angkot_routes")) {
     const p = f.properties || {};
-    if (p.code && !routes.has(p.code)) routes.set(p.code, validColour(p.colour) || "#1f78b4");
+    if (p.code && !routes.has(p.code)) routes.set(String(p.code), validColour(p.colour) || "#1f78b4");
   }
   if (routes.size) {
-    parts.push(`<h3>${escapeHtml(t("angkotRoutes"))}</h3><ul id="route-legend">`);
-    for (const [code, colour] of [...routes].sort((a, b) => a[0].localeCompare(b[0], undefined, { numeric: true }))) {
-      parts.push(`<li><span class="swatch line" style="background:${colour}"></span>${escapeHtml(code)}</li>`);
-    }
-    parts.push("</ul>");
+    const sorted = [...routes].sort((a, b) => a[0].localeCompare(b[0], undefined, { numeric: true }));
+    parts.push(
+      el("h3", null, t("angkotRoutes")),
+      el("ul", { id: "route-legend" }, sorted.map(([code, colour]) => el("li", null, swatch(colour, "line"), code))),
+    );
   }
-  $("legend").innerHTML = parts.join("");
+  $("legend").replaceChildren(...parts);
 }
 
 function wireSearch(map, manager) {

@@ -2,8 +2,9 @@
 import * as L from "leaflet";
 import { getJSON } from "./api.js";
 import { routeChip } from "./citizen.js";
+import { el } from "./dom.js";
 import { featureAt } from "./search.js";
-import { escapeHtml, formatMetres, validColour } from "./styles.js";
+import { formatMetres, validColour } from "./styles.js";
 
 export class NearbyRoutes {
   constructor(map, { citySlug, lang, t, areas }) {
@@ -20,31 +21,31 @@ export class NearbyRoutes {
     document.getElementById("near-results").replaceChildren();
   }
 
-  /** "Kelurahan X, Kecamatan Y" under the tap, from the loaded boundary layers. */
-  whereText(latlng) {
+  /** "Kel. X, Kec. Y" under the tap (a <p>, or null), from the loaded boundary layers. */
+  where(latlng) {
     const kel = featureAt(this.areas("kelurahan"), latlng.lng, latlng.lat);
-    if (!kel) return "";
+    if (!kel) return null;
     const parent = this.areas("kecamatan").find((f) => f.properties?.code === kel.properties.parent_code);
-    const kec = parent ? `, Kec. ${escapeHtml(parent.properties.name)}` : "";
-    return `<p id="near-place"><strong>Kel. ${escapeHtml(kel.properties.name)}</strong>${kec}</p>`;
+    const kec = parent ? `, Kec. ${parent.properties.name}` : "";
+    return el("p", { id: "near-place" }, el("strong", null, `Kel. ${kel.properties.name}`), kec);
   }
 
   async at(latlng, radius_m = 400) {
     this.clear();
     const box = document.getElementById("near-results");
-    const where = this.whereText(latlng);
+    const where = this.where(latlng);
     L.circle(latlng, { radius: radius_m, color: "#e8731a", weight: 1, fillOpacity: 0.06, interactive: false }).addTo(this.group);
     const url = `/cities/${encodeURIComponent(this.citySlug())}/routes/near?lon=${latlng.lng.toFixed(6)}&lat=${latlng.lat.toFixed(6)}&radius_m=${radius_m}`;
     let fc;
     try {
       fc = await getJSON(url);
     } catch (err) {
-      box.textContent = `${where} ${err.message}`;
+      box.replaceChildren(...[where, el("p", { class: "hint" }, err.message)].filter(Boolean));
       return;
     }
     const features = fc.features || [];
     if (!features.length) {
-      box.innerHTML = `${where}<p class="hint">${escapeHtml(this.t()("noRoutesNear"))}</p>`;
+      box.replaceChildren(...[where, el("p", { class: "hint" }, this.t()("noRoutesNear"))].filter(Boolean));
       return;
     }
     const items = [];
@@ -59,9 +60,15 @@ export class NearbyRoutes {
         const [lon, lat] = near.coordinates;
         L.circleMarker([lat, lon], { radius: 5, color: colour, fillOpacity: 1 }).addTo(this.group);
       }
-      const towards = p.destination ? ` → ${escapeHtml(p.destination)}` : "";
-      items.push(`<li>${routeChip({ code: p.code, colour })} ${escapeHtml(p.name || "")}${towards}<div class="hint">${formatMetres(p.distance_m, this.lang())}</div></li>`);
+      const towards = p.destination ? ` → ${p.destination}` : "";
+      items.push(el(
+        "li", null,
+        routeChip({ code: p.code, colour }), ` ${p.name || ""}${towards}`,
+        el("div", { class: "hint" }, formatMetres(p.distance_m, this.lang())),
+      ));
     }
-    box.innerHTML = `${where}<p class="hint">${escapeHtml(this.t()("routesNear"))}</p><ol class="results" id="near-list">${items.join("")}</ol>`;
+    box.replaceChildren(...[
+      where, el("p", { class: "hint" }, this.t()("routesNear")), el("ol", { class: "results", id: "near-list" }, items),
+    ].filter(Boolean));
   }
 }

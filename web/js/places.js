@@ -1,6 +1,6 @@
 // Place suggestions for an input box, from the city's /search endpoint (typo-tolerant, ranked).
 import { getJSON } from "./api.js";
-import { escapeHtml } from "./styles.js";
+import { el } from "./dom.js";
 
 /** Normalise a /search answer to [{name, kind, lon, lat, bbox}] (results list or FeatureCollection). */
 export function searchHits(body) {
@@ -35,10 +35,8 @@ export function attachPlaceSearch(input, list, { citySlug, lang, onPick }) {
         const body = await getJSON(`/cities/${encodeURIComponent(citySlug())}/search?q=${encodeURIComponent(q)}`, { signal: controller.signal });
         const hits = searchHits(body).slice(0, 8);
         list.replaceChildren(...hits.map((hit) => {
-          const li = document.createElement("li");
-          li.tabIndex = 0;
           const kind = (KINDS[lang()] || KINDS.id)[hit.kind] || hit.kind || "";
-          li.innerHTML = `${escapeHtml(hit.name)}<span class="kind">${escapeHtml(kind)}</span>`;
+          const li = el("li", { tabindex: "0" }, hit.name, el("span", { class: "kind" }, kind));
           const pick = () => {
             input.value = hit.name;
             clear();

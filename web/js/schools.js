@@ -2,7 +2,8 @@
 import * as L from "leaflet";
 import { getJSON } from "./api.js";
 import { distanceText } from "./citizen.js";
-import { escapeHtml, schoolColour } from "./styles.js";
+import { el } from "./dom.js";
+import { schoolColour } from "./styles.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -59,10 +60,14 @@ export class SchoolsPanel {
       const p = f.properties || {};
       const [lon, lat] = f.geometry.coordinates;
       const marker = L.circleMarker([lat, lon], { radius: 8, color: "#fff", weight: 2, fillColor: schoolColour(p.level), fillOpacity: 1 })
-        .bindTooltip(p.name || "")
+        .bindTooltip(el("span", null, p.name || "")) // a string would be read as HTML
         .addTo(this.group);
-      const li = document.createElement("li");
-      li.innerHTML = `<strong>${escapeHtml(p.name || "")}</strong> <span class="tag">${escapeHtml(p.level || "")}</span><span class="tag">${escapeHtml(p.status || "")}</span><div class="hint">${distanceText(p, this.lang())}</div>`;
+      const li = el(
+        "li", null,
+        el("strong", null, p.name || ""), " ",
+        el("span", { class: "tag" }, p.level || ""), el("span", { class: "tag" }, p.status || ""),
+        el("div", { class: "hint" }, distanceText(p, this.lang())),
+      );
       li.addEventListener("click", () => {
         this.map.setView([lat, lon], Math.max(this.map.getZoom(), 16));
         marker.openTooltip();

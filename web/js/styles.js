@@ -1,4 +1,5 @@
-// Pure presentation helpers: colours per layer and class, popup HTML, number formats.
+// Presentation helpers: colours per layer and class, number formats, popup and swatch elements.
+import { el } from "./dom.js";
 
 export const LEVEL_COLOURS = {
   SD: "#e4572e", SMP: "#2e86ab", SMA: "#7b2cbf", SMK: "#17a398", SLB: "#f2a541",
@@ -43,12 +44,6 @@ export function validColour(value) {
   return typeof value === "string" && /^#[0-9a-fA-F]{6}$/.test(value) ? value : null;
 }
 
-export function escapeHtml(value) {
-  return String(value)
-    .replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;").replaceAll("'", "&#39;");
-}
-
 export function formatRupiah(value) {
   const n = Math.round(Number(value));
   return `Rp ${n.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ".")}`;
@@ -60,7 +55,7 @@ export function formatMetres(value, lang = "id") {
   return `${Math.round(m)} m`;
 }
 
-/** A property value as people read it (rupiah, minutes, metres, yes/no). */
+/** A property value as people read it (rupiah, minutes, metres, yes/no): plain text. */
 export function formatValue(prop, value, t) {
   if (value === null || value === undefined || value === "") return "–";
   switch (prop) {
@@ -70,19 +65,26 @@ export function formatValue(prop, value, t) {
     case "speed_kmh": return `${Math.round(Number(value))} km/j`.replace("km/j", t.lang === "en" ? "km/h" : "km/j");
     case "oneway":
     case "active": return value ? (t.lang === "en" ? "yes" : "ya") : (t.lang === "en" ? "no" : "tidak");
-    case "colour": return validColour(value) ? `<span class="swatch" style="background:${value}"></span> ${value}` : escapeHtml(value);
-    default: return escapeHtml(value);
+    default: return String(value);
   }
+}
+
+/** A coloured square (or dot, or line) for legends and popups; `colour` must be #rrggbb. */
+export function swatch(colour, shape = "") {
+  const cls = shape ? `swatch ${shape}` : "swatch";
+  return el("span", { class: cls, style: validColour(colour) ? { background: colour } : null });
 }
 
 const HIDDEN = new Set(["id", "city_id"]);
 
-/** Popup HTML for a feature: its name as a heading, then a table of labelled properties. */
-export function popupHtml(layerTitle, props, t) {
+/** Popup element for a feature: its name as a heading, then a table of labelled properties. */
+export function popupContent(layerTitle, props, t) {
   const title = props.name ?? props.code ?? layerTitle;
   const rows = Object.entries(props)
     .filter(([k]) => !HIDDEN.has(k) && k !== "name")
-    .map(([k, v]) => `<tr><th>${escapeHtml(t.label(k))}</th><td>${formatValue(k, v, t)}</td></tr>`)
-    .join("");
-  return `<div class="popup"><h3>${escapeHtml(title)}</h3><div class="hint">${escapeHtml(layerTitle)}</div><table>${rows}</table></div>`;
+    .map(([k, v]) => {
+      const mark = k === "colour" && validColour(v) ? [swatch(v), " "] : [];
+      return el("tr", null, el("th", null, t.label(k)), el("td", null, mark, formatValue(k, v, t)));
+    });
+  return el("div", { class: "popup" }, el("h3", null, String(title)), el("div", { class: "hint" }, layerTitle), el("table", null, rows));
 }

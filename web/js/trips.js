@@ -2,8 +2,8 @@
 import * as L from "leaflet";
 import { getJSON } from "./api.js";
 import { itinerarySummary, legInstruction, legStyle, lonLatParam } from "./citizen.js";
+import { el } from "./dom.js";
 import { attachPlaceSearch } from "./places.js";
-import { escapeHtml } from "./styles.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -40,7 +40,10 @@ export class TripPanel {
     this.markers[end]?.remove();
     this.markers[end] = L.marker(latlng, {
       title: end === "from" ? this.t()("from") : this.t()("to"),
-      icon: L.divIcon({ className: "", html: `<div class="pin pin-${end}"><span>${end === "from" ? "A" : "B"}</span></div>`, iconSize: [26, 26], iconAnchor: [13, 26] }),
+      icon: L.divIcon({
+        className: "", html: el("div", { class: `pin pin-${end}` }, el("span", null, end === "from" ? "A" : "B")),
+        iconSize: [26, 26], iconAnchor: [13, 26],
+      }),
     }).addTo(this.map);
   }
 
@@ -111,8 +114,7 @@ export class TripPanel {
   renderList() {
     const list = $("trip-results");
     list.replaceChildren(...this.itineraries.map((it, i) => {
-      const li = document.createElement("li");
-      li.innerHTML = itinerarySummary(it, this.lang());
+      const li = el("li", null, itinerarySummary(it, this.lang()));
       li.addEventListener("click", () => this.select(i));
       return li;
     }));
@@ -130,10 +132,6 @@ export class TripPanel {
       bounds.extend(layer.getBounds());
     }
     if (bounds.isValid()) this.map.fitBounds(bounds, { padding: [30, 30] });
-    $("trip-steps").replaceChildren(...it.legs.map((leg) => {
-      const li = document.createElement("li");
-      li.innerHTML = escapeHtml(legInstruction(leg, this.lang()) || "");
-      return li;
-    }));
+    $("trip-steps").replaceChildren(...it.legs.map((leg) => el("li", null, legInstruction(leg, this.lang()) || "")));
   }
 }

@@ -1,6 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { distanceText, formatDuration, itinerarySummary, legInstruction, legStyle, lonLatParam } from "../js/citizen.js";
+import { distanceText, formatDuration, itinerarySummary, legInstruction, legStyle, lonLatParam, routeChip } from "../js/citizen.js";
+import { installFakeDocument, wrap } from "./fakedom.js";
+
+installFakeDocument();
 
 test("durations in Indonesian and English", () => {
   assert.equal(formatDuration(30), "1 menit");
@@ -22,12 +25,26 @@ test("itinerary summary lists route chips in order and totals", () => {
       { mode: "ride", route: { code: "R02<", colour: "bad" } },
     ],
   };
-  const html = itinerarySummary(it, "id");
-  assert.match(html, /Tercepat/);
-  assert.match(html, /30 menit/);
-  assert.match(html, /R01<\/span>→ <span class="chip" style="background:#1f78b4">R02&lt;/);
-  assert.match(html, /Rp 9\.000/);
-  assert.match(html, /1 ganti angkot/);
+  const item = wrap(itinerarySummary(it, "id"));
+  const text = item.textContent;
+  assert.match(text, /Tercepat/);
+  assert.match(text, /30 menit/);
+  assert.match(text, /R01→ R02</);
+  assert.match(text, /Rp 9\.000/);
+  assert.match(text, /1 ganti angkot/);
+  const chips = item.findAll("span").filter((s) => s.className === "chip");
+  assert.deepEqual(chips.map((c) => [c.textContent, c.style.background]), [["R01", "#ff0000"], ["R02<", "#1f78b4"]]);
+  assert.equal(item.findAll("big").length, 0);
+  assert.equal(wrap(itinerarySummary({ ...it, legs: [{ mode: "walk" }] }, "en")).textContent.includes("walk only"), true);
+});
+
+test("route chips hold the code as text, coloured only by a valid colour", () => {
+  const hostile = `<svg onload="window.__xss=1">`;
+  const chip = routeChip({ code: hostile, colour: "red;background:url(x)" });
+  assert.equal(chip.textContent, hostile);
+  assert.equal(chip.children.length, 0);
+  assert.equal(chip.style.background, "#1f78b4");
+  assert.equal(routeChip(null).textContent, "?");
 });
 
 test("legs: language and style", () => {

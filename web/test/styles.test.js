@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { escapeHtml, featureStyle, formatMetres, formatRupiah, formatValue, popupHtml, schoolColour } from "../js/styles.js";
+import { featureStyle, formatMetres, formatRupiah, formatValue, popupContent, schoolColour } from "../js/styles.js";
 import { translator } from "../js/i18n.js";
 import { findPlaces, normalise } from "../js/search.js";
+import { installFakeDocument } from "./fakedom.js";
 
-test("escapeHtml neutralises markup", () => {
-  assert.equal(escapeHtml(`<img src=x onerror="a">&'`), "&lt;img src=x onerror=&quot;a&quot;&gt;&amp;&#39;");
-});
+installFakeDocument();
+const HOSTILE = `<img src=x onerror="document.title='XSS'">&'`;
 
 test("rupiah and metres read like Indonesians write them", () => {
   assert.equal(formatRupiah(5000), "Rp 5.000");
@@ -23,6 +23,7 @@ test("headway in minutes, booleans in words", () => {
   assert.equal(formatValue("headway_s", 600, en), "every 10 min");
   assert.equal(formatValue("active", true, id), "ya");
   assert.equal(formatValue("address", null, id), "–");
+  assert.equal(formatValue("address", HOSTILE, id), HOSTILE); // text, shown as it is
 });
 
 test("route colour comes from the feature, bad colours fall back", () => {
@@ -32,12 +33,34 @@ test("route colour comes from the feature, bad colours fall back", () => {
   assert.equal(schoolColour("XYZ"), "#777");
 });
 
-test("popup shows a heading and Indonesian labels, escaped", () => {
-  const html = popupHtml("Sekolah", { id: 7, name: "SD <Negeri> 1", level: "SD", npsn: "20600001" }, translator("id"));
-  assert.match(html, /<h3>SD &lt;Negeri&gt; 1<\/h3>/);
-  assert.match(html, /<th>Jenjang<\/th><td>SD<\/td>/);
-  assert.doesNotMatch(html, /<th>id<\/th>/);
-  assert.match(popupHtml("Schools", { name: "x", level: "SD" }, translator("en")), /<th>Level<\/th>/);
+test("popup shows a heading and Indonesian labels, data as text", () => {
+  const popup = popupContent("Sekolah", { id: 7, name: "SD <Negeri> 1", level: "SD", npsn: "20600001" }, translator("id"));
+  assert.equal(popup.className, "popup");
+  assert.equal(popup.findAll("h3")[0].textContent, "SD <Negeri> 1");
+  const rows = popup.findAll("tr").map((tr) => [tr.findAll("th")[0].textContent, tr.findAll("td")[0].textContent]);
+  assert.deepEqual(rows, [["Jenjang", "SD"], ["NPSN", "20600001"]]);
+  const en = popupContent("Schools", { name: "x", level: "SD" }, translator("en"));
+  assert.deepEqual(en.findAll("th").map((th) => th.textContent), ["Level"]);
+});
+
+test("popup keeps hostile names, codes and values as literal text", () => {
+  const props = { name: HOSTILE, code: HOSTILE, destination: HOSTILE, colour: HOSTILE };
+  const popup = popupContent(HOSTILE, props, translator("id"));
+  assert.equal(popup.findAll("h3")[0].textContent, HOSTILE);
+  assert.equal(popup.findAll("div")[0].textContent, HOSTILE);
+  assert.deepEqual(popup.findAll("td").map((td) => td.textContent), [HOSTILE, HOSTILE, HOSTILE]);
+  assert.equal(popup.findAll("img").length, 0);
+  assert.equal(popup.findAll("span").length, 0, "no swatch for a colour that is not #rrggbb");
+  assert.equal(popupContent("T", { code: 5 }, translator("id")).findAll("h3")[0].textContent, "5");
+});
+
+test("popup colours get a swatch coloured through element.style", () => {
+  const popup = popupContent("Trayek", { code: "R01", colour: "#ff0000" }, translator("id"));
+  const [mark] = popup.findAll("span");
+  assert.equal(mark.className, "swatch");
+  assert.equal(mark.style.background, "#ff0000");
+  assert.equal(mark.getAttribute("style"), null);
+  assert.equal(popup.findAll("td")[1].textContent, " #ff0000");
 });
 
 test("place search ranks exact, then prefix, then substring, ignoring case and accents", () => {
