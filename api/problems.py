@@ -24,6 +24,8 @@ log = logging.getLogger("tpo.api")
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://treepointo.org/problems/"
+# Retry-After of a 503 when the app carries no settings (TPO_RETRY_AFTER_S otherwise)
+RETRY_AFTER_S = 5
 
 # domain error -> HTTP status (the only place that knows both)
 STATUS_OF: list[tuple[type[GeoError], int]] = [
@@ -42,6 +44,12 @@ def _slug(status: int) -> str:
         return "error"
 
 
+def retry_after(request: Request) -> str:
+    """Seconds a client should wait before retrying after a 503 (``TPO_RETRY_AFTER_S``)."""
+    settings = getattr(request.app.state, "settings", None)
+    return str(getattr(settings, "retry_after_s", RETRY_AFTER_S))
+
+
 def problem(
     request: Request,
     status: int,
@@ -51,7 +59,10 @@ def problem(
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    """Build a problem+json response (type, title, status, detail, instance, errors)."""
+    """Build a problem+json response (type, title, status, detail, instance, errors).
+
+    Every 503 carries ``Retry-After`` (RFC 9110 §10.2.3) unless ``headers`` give one.
+    """
     try:
         default_title = HTTPStatus(status).phrase
     except ValueError:
@@ -65,6 +76,8 @@ def problem(
     }
     if errors:
         body["errors"] = errors
+    if status == 503 and not any(k.lower() == "retry-after" for k in headers or {}):
+        headers = {**(headers or {}), "Retry-After": retry_after(request)}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     )
     pool_size: int = Field(default=5, ge=1, le=100)
     statement_timeout_ms: int = Field(default=15_000, ge=100)
+    retry_after_s: int = Field(
+        default=5,
+        ge=1,
+        le=3600,
+        description="Seconds sent in the Retry-After header of every 503 answer.",
+    )
     max_body_bytes: int = Field(default=5_000_000, ge=1_000)
     layer_cache_mb: int = Field(
         default=32,
