@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.guards import NulGuardMiddleware
 from api.problems import PROBLEM_JSON, install_problem_handlers
 from api.routers import cities, citizens, health, ogc, tiles, trips
 from geo.bootstrap import PreparedDatabase, prepare_database
@@ -146,6 +147,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tiles.router)
     _mount_web(app, settings.web_dir)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # PostgreSQL text cannot hold NUL: one rule for every path and query parameter
+    app.add_middleware(NulGuardMiddleware)
     return app
 
 

@@ -58,8 +58,11 @@ def problem(
     title: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    instance: str | None = None,
 ) -> JSONResponse:
     """Build a problem+json response (type, title, status, detail, instance, errors).
+
+    ``instance`` is the request's path unless given.
 
     Every 503 carries ``Retry-After`` (RFC 9110 §10.2.3) unless ``headers`` give one.
     """
@@ -72,7 +75,7 @@ def problem(
         "title": title or default_title,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": request.url.path if instance is None else instance,
     }
     if errors:
         body["errors"] = errors
