@@ -22,6 +22,10 @@ from geo.walking import WalkingGraph
 ROUTE_SCHOOL_RADIUS_M = 300.0
 MAX_NEAREST = 100
 MAX_RADIUS_M = 20_000.0
+# how far outside its bbox a point may lie and still be asked about a city: beyond, the
+# question makes no sense, and far enough away (90 degrees of longitude from the zone) the
+# city's UTM projection gives infinities
+NEAR_CITY_M = 50_000.0
 _M_PER_DEG_LAT = 110_574.0
 _M_PER_DEG_LON_EQ = 111_320.0
 
@@ -56,6 +60,31 @@ def check_lonlat(lon: float, lat: float, field: str = "point") -> None:
         raise InvalidInputError(
             f"{field}: lon must be in -180..180 and lat in -90..90",
             [{"field": field, "in": "query", "message": "coordinates out of range"}],
+        )
+
+
+def ensure_near_city(
+    city: CityInfo, lon: float, lat: float, fields: tuple[str, str] = ("lon", "lat")
+) -> None:
+    """Refuse bad coordinates, and points more than ``NEAR_CITY_M`` outside the city's bbox.
+
+    Schools and routes near a point just outside the city (a home across the border) are
+    answered; a point far away is an error, as in ``trips``.
+
+    Raises:
+        InvalidInputError: Non-finite or out-of-range coordinates, or a point far away.
+    """
+    check_lonlat(lon, lat, ",".join(fields))
+    minx, miny, maxx, maxy = city.bbox
+    dx, dy = _margin_deg(max(abs(miny), abs(maxy)), NEAR_CITY_M)
+    if not (minx - dx <= lon <= maxx + dx and miny - dy <= lat <= maxy + dy):
+        km = NEAR_CITY_M / 1000
+        raise InvalidInputError(
+            f"({lon:.5f},{lat:.5f}) lies more than {km:.0f} km outside {city.name}",
+            [
+                {"field": field, "in": "query", "message": f"more than {km:.0f} km from the city"}
+                for field in fields
+            ],
         )
 
 
@@ -121,7 +150,9 @@ def build_route_index(session: Session, city: CityInfo) -> RouteIndex:
     )
 
 
-def routes_near(index: RouteIndex, lon: float, lat: float, radius_m: float) -> bytes:
+def routes_near(
+    index: RouteIndex, city: CityInfo, lon: float, lat: float, radius_m: float
+) -> bytes:
     """Active routes within ``radius_m`` of a point, nearest first, as a GeoJSON FeatureCollection.
 
     Each feature is the route line (as stored) with ``distance_m`` and ``nearest_point`` (a
@@ -129,9 +160,9 @@ def routes_near(index: RouteIndex, lon: float, lat: float, radius_m: float) -> b
     rebuilt when the routes' revision changes), so no geometry is read or encoded per request.
 
     Raises:
-        InvalidInputError: Bad coordinates.
+        InvalidInputError: Bad coordinates, or a point far outside the city.
     """
-    check_lonlat(lon, lat)
+    ensure_near_city(city, lon, lat)
     x, y = index.to_utm.transform(lon, lat)
     point = shapely.Point(x, y)
     hits = index.tree.query(point, predicate="dwithin", distance=radius_m)
@@ -323,9 +354,10 @@ def schools_nearest(
     feature carries ``distance_m`` plus ``walk_distance_m``/``walk_duration_s`` over the roads.
 
     Raises:
-        InvalidInputError: Bad coordinates, limit, level or status.
+        InvalidInputError: Bad coordinates or a point far outside the city, bad limit, level
+            or status.
     """
-    check_lonlat(lon, lat)
+    ensure_near_city(city, lon, lat)
     if not 1 <= limit <= MAX_NEAREST:
         raise InvalidInputError(f"limit must be between 1 and {MAX_NEAREST}")
     _check_school_filters(level, status)
@@ -359,9 +391,10 @@ def schools_within(
     """Schools within ``radius_m`` (geodesic) of a point, nearest first, same fields.
 
     Raises:
-        InvalidInputError: Bad coordinates, radius, level or status.
+        InvalidInputError: Bad coordinates or a point far outside the city, bad radius, level
+            or status.
     """
-    check_lonlat(lon, lat)
+    ensure_near_city(city, lon, lat)
     if not 1 <= radius_m <= MAX_RADIUS_M:
         raise InvalidInputError(f"radius_m must be between 1 and {MAX_RADIUS_M:.0f}")
     _check_school_filters(level, status)
