@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.guards import NulGuardMiddleware
+from api.guards import DeadlineMiddleware, NulGuardMiddleware
 from api.problems import PROBLEM_JSON, install_problem_handlers
 from api.routers import cities, citizens, health, ogc, tiles, trips
 from geo.bootstrap import PreparedDatabase, prepare_database
@@ -114,13 +114,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             prepared = prepare_database(settings, log=log.info)
             url = prepared.url
         engine = make_engine(
-            url, pool_size=settings.pool_size, statement_timeout_ms=settings.statement_timeout_ms
+            url,
+            pool_size=settings.pool_size,
+            statement_timeout_ms=settings.statement_timeout_ms,
+            connect_timeout_s=settings.connect_timeout_s,
+            pool_timeout_s=settings.pool_timeout_s,
+            tcp_user_timeout_ms=settings.tcp_user_timeout_ms,
         )
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         # the lean items path (api/routers/ogc.py): async psycopg, opened on demand
         app.state.layer_pool = LayerReadPool(
-            url, settings.pool_size, statement_timeout_ms=settings.statement_timeout_ms
+            url,
+            settings.pool_size,
+            statement_timeout_ms=settings.statement_timeout_ms,
+            connect_timeout_s=settings.connect_timeout_s,
+            acquire_timeout_s=settings.pool_timeout_s,
+            op_timeout_s=settings.request_timeout_s,
+            tcp_user_timeout_ms=settings.tcp_user_timeout_ms,
         )
         try:
             yield
@@ -149,6 +160,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # PostgreSQL text cannot hold NUL: one rule for every path and query parameter
     app.add_middleware(NulGuardMiddleware)
+    # outermost: no request waits longer than TPO_REQUEST_TIMEOUT_S for its answer
+    app.add_middleware(DeadlineMiddleware, timeout_s=settings.request_timeout_s)
     return app
 
 

@@ -1,16 +1,19 @@
-"""Request guards in front of every endpoint: no NUL characters in the URL."""
+"""Request guards in front of every endpoint: no NUL characters in the URL, a deadline."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import urllib.parse
 from typing import Any
 
 from starlette.requests import Request
 from starlette.routing import compile_path
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import problem
 
+log = logging.getLogger("tpo.api")
 NUL = "\x00"
 NUL_MESSAGE = "must not contain NUL characters"
 
@@ -73,3 +76,82 @@ class NulGuardMiddleware:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+class DeadlineMiddleware:
+    """Answer 503 problem+json (with Retry-After) to a request not answered in ``timeout_s``.
+
+    The endpoint runs in its own task. When the deadline passes before its response has
+    started, the client gets the 503 at once and the task goes on in the background, its
+    response dropped, so that it closes its session and connection as usual (a cancelled
+    sync dependency would not): the lean items path gives up by itself after its own bounded
+    waits (``op_timeout_s``); a sync endpoint blocked in a worker thread on a frozen database
+    finishes when the database answers. Those threads are bounded by the pool size: further
+    requests fail fast on the pool or connect timeout. A response already started (a long
+    stream to a slow client) is let run.
+    """
+
+    def __init__(self, app: ASGIApp, timeout_s: float) -> None:
+        self.app = app
+        self.timeout_s = timeout_s
+        self._abandoned: set[asyncio.Task[None]] = set()  # kept referenced until done
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+        late = False
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if late:
+                return  # the client got the 503 already
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        async def answer() -> None:
+            await self.app(scope, receive, guarded_send)
+
+        loop = asyncio.get_running_loop()
+        task = loop.create_task(answer())
+        woken = loop.create_future()
+
+        def wake(_: object = None) -> None:
+            if not woken.done():
+                woken.set_result(None)
+
+        task.add_done_callback(wake)
+        timer = loop.call_later(self.timeout_s, wake)
+        try:
+            await woken
+        except BaseException:
+            task.cancel()
+            raise
+        finally:
+            timer.cancel()
+        if task.done() or started:
+            await task
+            return
+        late = True
+        self._abandoned.add(task)
+        task.add_done_callback(self._forget)
+        log.warning(
+            "no answer within %g s to %s %s: 503 sent",
+            self.timeout_s,
+            scope.get("method", ""),
+            urllib.parse.quote(scope.get("path", "")),
+        )
+        response = problem(
+            Request(scope),
+            503,
+            f"no answer within {self.timeout_s:g} s (the database may be unavailable); "
+            "try again soon",
+        )
+        await response(scope, receive, send)
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._abandoned.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a request answered at its deadline failed later", exc_info=task.exception())

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo.errors import (
@@ -46,7 +47,8 @@ def _slug(status: int) -> str:
 
 def retry_after(request: Request) -> str:
     """Seconds a client should wait before retrying after a 503 (``TPO_RETRY_AFTER_S``)."""
-    settings = getattr(request.app.state, "settings", None)
+    state = getattr(request.scope.get("app"), "state", None)
+    settings = getattr(state, "settings", None)
     return str(getattr(settings, "retry_after_s", RETRY_AFTER_S))
 
 
@@ -129,6 +131,14 @@ async def _on_db(request: Request, exc: Exception) -> JSONResponse:
     return problem(request, 500, "the server failed to answer this request")
 
 
+async def _on_pool_timeout(request: Request, exc: Exception) -> JSONResponse:
+    # sqlalchemy.exc.TimeoutError: every pooled connection stayed busy for pool_timeout_s
+    # (not a DBAPIError, so it fell through to the 500 of _on_any)
+    assert isinstance(exc, PoolTimeoutError)
+    log.warning("no free database connection for %s %s", request.method, request.url.path)
+    return problem(request, 503, "every database connection is busy; try again soon")
+
+
 async def _on_any(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(request, 500, "the server failed to answer this request")
@@ -140,4 +150,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(GeoError, _on_geo)
     app.add_exception_handler(DBAPIError, _on_db)
+    app.add_exception_handler(PoolTimeoutError, _on_pool_timeout)
     app.add_exception_handler(Exception, _on_any)
