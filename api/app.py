@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import event
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -122,6 +123,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tcp_user_timeout_ms=settings.tcp_user_timeout_ms,
         )
         app.state.engine = engine
+        # a connection handed out (after its pre-ping) ends a database outage in the log
+        event.listen(engine, "checkout", lambda *_: app.state.outage.recovered())
         app.state.sessionmaker = make_sessionmaker(engine)
         # the lean items path (api/routers/ogc.py): async psycopg, opened on demand
         app.state.layer_pool = LayerReadPool(
@@ -132,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             acquire_timeout_s=settings.pool_timeout_s,
             op_timeout_s=settings.request_timeout_s,
             tcp_user_timeout_ms=settings.tcp_user_timeout_ms,
+            on_answer=app.state.outage.recovered,
         )
         try:
             yield

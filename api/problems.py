@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.outage import OutageLog, outage_log
 from geo.errors import (
     ConflictError,
     DatabaseUnavailableError,
@@ -121,13 +122,17 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
 async def _on_geo(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GeoError)
     status = next(code for cls, code in STATUS_OF if isinstance(exc, cls))
+    if isinstance(exc, DatabaseUnavailableError):
+        outage_log(request).failed(request, exc)
     return problem(request, status, exc.detail, title=exc.title, errors=exc.errors or None)
 
 
 async def _on_db(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("database error on %s %s", request.method, request.url.path)
     if isinstance(exc, OperationalError):
+        # one traceback per outage, then a line per request (not 4.5 MB of log in 10 s)
+        outage_log(request).failed(request, exc)
         return problem(request, 503, "the database is not reachable right now; try again soon")
+    log.exception("database error on %s %s", request.method, request.url.path)
     return problem(request, 500, "the server failed to answer this request")
 
 
@@ -135,7 +140,7 @@ async def _on_pool_timeout(request: Request, exc: Exception) -> JSONResponse:
     # sqlalchemy.exc.TimeoutError: every pooled connection stayed busy for pool_timeout_s
     # (not a DBAPIError, so it fell through to the 500 of _on_any)
     assert isinstance(exc, PoolTimeoutError)
-    log.warning("no free database connection for %s %s", request.method, request.url.path)
+    outage_log(request).failed(request, exc)
     return problem(request, 503, "every database connection is busy; try again soon")
 
 
@@ -145,7 +150,9 @@ async def _on_any(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Route every error of ``app`` through problem+json."""
+    """Route every error of ``app`` through problem+json; database outages are logged by
+    ``app.state.outage`` (an ``OutageLog``)."""
+    app.state.outage = OutageLog(log)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(GeoError, _on_geo)

@@ -60,6 +60,7 @@ class LayerReadPool:
         acquire_timeout_s: float = 30.0,
         op_timeout_s: float = 30.0,
         tcp_user_timeout_ms: int = 30_000,
+        on_answer: Callable[[], None] = lambda: None,
     ):
         """Create an empty pool (no connection is opened until the first read).
 
@@ -72,6 +73,8 @@ class LayerReadPool:
             op_timeout_s: Seconds to wait for any one answer of the server (a statement's
                 first row, each further chunk, the counts).
             tcp_user_timeout_ms: See ``geo.db.connection_params``.
+            on_answer: Called whenever the server answered a read's first statement (the
+                app ends a database outage in its log there).
         """
         self.conninfo = make_conninfo(
             conninfo(url) if "://" in url else url,
@@ -85,6 +88,7 @@ class LayerReadPool:
         )
         self.acquire_timeout_s = acquire_timeout_s
         self.op_timeout_s = op_timeout_s
+        self.on_answer = on_answer
         self.max_size = max_size
         self._idle: list[psycopg.AsyncConnection[Any]] = []
         self._slots = asyncio.Semaphore(max_size)
@@ -206,6 +210,7 @@ class PooledRead:
                     self.conn.execute(_CITY_REVISION, {"slug": slug, "layer": layer})
                 )
                 row = await cur.fetchone()
+                self.pool.on_answer()
                 break
             except psycopg.OperationalError:
                 conn, self.conn = self.conn, None
