@@ -10,9 +10,11 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import event
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.guards import DeadlineMiddleware, NulGuardMiddleware
 from api.problems import PROBLEM_JSON, install_problem_handlers
 from api.routers import cities, citizens, health, ogc, tiles, trips
 from api.security import SecurityHeadersMiddleware
@@ -114,13 +116,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             prepared = prepare_database(settings, log=log.info)
             url = prepared.url
         engine = make_engine(
-            url, pool_size=settings.pool_size, statement_timeout_ms=settings.statement_timeout_ms
+            url,
+            pool_size=settings.pool_size,
+            statement_timeout_ms=settings.statement_timeout_ms,
+            connect_timeout_s=settings.connect_timeout_s,
+            pool_timeout_s=settings.pool_timeout_s,
+            tcp_user_timeout_ms=settings.tcp_user_timeout_ms,
         )
         app.state.engine = engine
+        # a connection handed out (after its pre-ping) ends a database outage in the log
+        event.listen(engine, "checkout", lambda *_: app.state.outage.recovered())
         app.state.sessionmaker = make_sessionmaker(engine)
         # the lean items path (api/routers/ogc.py): async psycopg, opened on demand
         app.state.layer_pool = LayerReadPool(
-            url, settings.pool_size, statement_timeout_ms=settings.statement_timeout_ms
+            url,
+            settings.pool_size,
+            statement_timeout_ms=settings.statement_timeout_ms,
+            connect_timeout_s=settings.connect_timeout_s,
+            acquire_timeout_s=settings.pool_timeout_s,
+            op_timeout_s=settings.request_timeout_s,
+            tcp_user_timeout_ms=settings.tcp_user_timeout_ms,
+            on_answer=app.state.outage.recovered,
         )
         try:
             yield
@@ -147,6 +163,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tiles.router)
     _mount_web(app, settings.web_dir)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # PostgreSQL text cannot hold NUL: one rule for every path and query parameter
+    app.add_middleware(NulGuardMiddleware)
+    # no request waits longer than TPO_REQUEST_TIMEOUT_S for its answer
+    app.add_middleware(DeadlineMiddleware, timeout_s=settings.request_timeout_s)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)  # outermost: 413s too
     return app
 

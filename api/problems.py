@@ -10,8 +10,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.outage import OutageLog, outage_log
 from api.security import baseline_headers
 from geo.errors import (
     ConflictError,
@@ -25,6 +27,8 @@ log = logging.getLogger("tpo.api")
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://treepointo.org/problems/"
+# Retry-After of a 503 when the app carries no settings (TPO_RETRY_AFTER_S otherwise)
+RETRY_AFTER_S = 5
 
 # domain error -> HTTP status (the only place that knows both)
 STATUS_OF: list[tuple[type[GeoError], int]] = [
@@ -43,6 +47,13 @@ def _slug(status: int) -> str:
         return "error"
 
 
+def retry_after(request: Request) -> str:
+    """Seconds a client should wait before retrying after a 503 (``TPO_RETRY_AFTER_S``)."""
+    state = getattr(request.scope.get("app"), "state", None)
+    settings = getattr(state, "settings", None)
+    return str(getattr(settings, "retry_after_s", RETRY_AFTER_S))
+
+
 def problem(
     request: Request,
     status: int,
@@ -51,8 +62,14 @@ def problem(
     title: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    instance: str | None = None,
 ) -> JSONResponse:
-    """Build a problem+json response (type, title, status, detail, instance, errors)."""
+    """Build a problem+json response (type, title, status, detail, instance, errors).
+
+    ``instance`` is the request's path unless given.
+
+    Every 503 carries ``Retry-After`` (RFC 9110 §10.2.3) unless ``headers`` give one.
+    """
     try:
         default_title = HTTPStatus(status).phrase
     except ValueError:
@@ -62,10 +79,12 @@ def problem(
         "title": title or default_title,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": request.url.path if instance is None else instance,
     }
     if errors:
         body["errors"] = errors
+    if status == 503 and not any(k.lower() == "retry-after" for k in headers or {}):
+        headers = {**(headers or {}), "Retry-After": retry_after(request)}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -104,14 +123,26 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
 async def _on_geo(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GeoError)
     status = next(code for cls, code in STATUS_OF if isinstance(exc, cls))
+    if isinstance(exc, DatabaseUnavailableError):
+        outage_log(request).failed(request, exc)
     return problem(request, status, exc.detail, title=exc.title, errors=exc.errors or None)
 
 
 async def _on_db(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("database error on %s %s", request.method, request.url.path)
     if isinstance(exc, OperationalError):
+        # one traceback per outage, then a line per request (not 4.5 MB of log in 10 s)
+        outage_log(request).failed(request, exc)
         return problem(request, 503, "the database is not reachable right now; try again soon")
+    log.exception("database error on %s %s", request.method, request.url.path)
     return problem(request, 500, "the server failed to answer this request")
+
+
+async def _on_pool_timeout(request: Request, exc: Exception) -> JSONResponse:
+    # sqlalchemy.exc.TimeoutError: every pooled connection stayed busy for pool_timeout_s
+    # (not a DBAPIError, so it fell through to the 500 of _on_any)
+    assert isinstance(exc, PoolTimeoutError)
+    outage_log(request).failed(request, exc)
+    return problem(request, 503, "every database connection is busy; try again soon")
 
 
 async def _on_any(request: Request, exc: Exception) -> JSONResponse:
@@ -123,9 +154,12 @@ async def _on_any(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Route every error of ``app`` through problem+json."""
+    """Route every error of ``app`` through problem+json; database outages are logged by
+    ``app.state.outage`` (an ``OutageLog``)."""
+    app.state.outage = OutageLog(log)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(GeoError, _on_geo)
     app.add_exception_handler(DBAPIError, _on_db)
+    app.add_exception_handler(PoolTimeoutError, _on_pool_timeout)
     app.add_exception_handler(Exception, _on_any)

@@ -12,6 +12,10 @@ from geo.errors import InvalidInputError
 
 _M_PER_DEG_LAT = 110_574.0
 _M_PER_DEG_LON_EQ = 111_320.0
+# how far outside its bbox a point may lie and still be asked about a city: beyond, the
+# question makes no sense, and far enough away (90 degrees of longitude from the zone) the
+# city's UTM projection gives infinities
+NEAR_CITY_M = 50_000.0
 
 
 def parse_lonlat(value: str, field: str) -> tuple[float, float]:
@@ -78,3 +82,28 @@ def margin_deg(lat: float, radius_m: float) -> tuple[float, float]:
     """Degrees (dx, dy) that surely cover ``radius_m`` around latitude ``lat`` (index prefilter)."""
     cos = max(math.cos(math.radians(min(abs(lat) + 1, 89.9))), 1e-6)
     return radius_m * 1.01 / (_M_PER_DEG_LON_EQ * cos), radius_m * 1.01 / _M_PER_DEG_LAT
+
+
+def ensure_near_city(
+    city: CityInfo, lon: float, lat: float, fields: tuple[str, str] = ("lon", "lat")
+) -> None:
+    """Refuse bad coordinates, and points more than ``NEAR_CITY_M`` outside the city's bbox.
+
+    Schools and routes near a point just outside the city (a home across the border) are
+    answered; a point far away is an error, as in ``trips``.
+
+    Raises:
+        InvalidInputError: Non-finite or out-of-range coordinates, or a point far away.
+    """
+    check_lonlat(lon, lat, ",".join(fields))
+    minx, miny, maxx, maxy = city.bbox
+    dx, dy = margin_deg(max(abs(miny), abs(maxy)), NEAR_CITY_M)
+    if not (minx - dx <= lon <= maxx + dx and miny - dy <= lat <= maxy + dy):
+        km = NEAR_CITY_M / 1000
+        raise InvalidInputError(
+            f"({lon:.5f},{lat:.5f}) lies more than {km:.0f} km outside {city.name}",
+            [
+                {"field": field, "in": "query", "message": f"more than {km:.0f} km from the city"}
+                for field in fields
+            ],
+        )

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any, Protocol
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, Protocol, TypeVar, cast
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 from psycopg.pq import TransactionStatus
 from sqlalchemy import make_url
 from sqlalchemy.orm import Session
 
 from geo.cities import is_valid_slug
-from geo.errors import NotFoundError
+from geo.errors import DatabaseUnavailableError, NotFoundError
+from geo.store import connection_params
 from layers.features import ItemsStream
 from layers.items_query import FeaturePage
 from layers.items_sql import ItemsStatement
@@ -23,7 +25,8 @@ _CITY_REVISION = (
     "SELECT c.id, coalesce((SELECT revision FROM layer_revision lr"
     " WHERE lr.city_id = c.id AND lr.layer = %(layer)s), 0) FROM city c WHERE c.slug = %(slug)s"
 )
-CONNECT_TIMEOUT_S = 10
+DB_SLOW = "the database did not answer in time; try again soon"
+T = TypeVar("T")
 
 
 def conninfo(url: str) -> str:
@@ -41,21 +44,51 @@ class LayerReadPool:
     ``plan_cache_mode = force_custom_plan`` and no parallel workers. There is no pre-ping: a
     connection that died while idle fails its first statement, and the caller retries once
     on a fresh one (``PooledRead.begin``).
+
+    Every wait is bounded: for a free connection (``acquire_timeout_s``), to open one
+    (``connect_timeout_s``, TCP keepalives) and for each answer of the server
+    (``op_timeout_s``, also when the server is frozen and its statement timeout cannot fire).
     """
 
-    def __init__(self, url: str, max_size: int = 4, *, statement_timeout_ms: int = 15_000):
+    def __init__(
+        self,
+        url: str,
+        max_size: int = 4,
+        *,
+        statement_timeout_ms: int = 15_000,
+        connect_timeout_s: int = 10,
+        acquire_timeout_s: float = 30.0,
+        op_timeout_s: float = 30.0,
+        tcp_user_timeout_ms: int = 30_000,
+        on_answer: Callable[[], None] = lambda: None,
+    ):
         """Create an empty pool (no connection is opened until the first read).
 
         Args:
             url: SQLAlchemy or libpq URL of the database.
             max_size: Most connections open at once; further readers wait for one.
             statement_timeout_ms: Server-side limit for any single statement.
+            connect_timeout_s: Seconds to open a connection.
+            acquire_timeout_s: Seconds to wait for a free connection when all are in use.
+            op_timeout_s: Seconds to wait for any one answer of the server (a statement's
+                first row, each further chunk, the counts).
+            tcp_user_timeout_ms: See ``geo.store.connection_params``.
+            on_answer: Called whenever the server answered a read's first statement (the
+                app ends a database outage in its log there).
         """
-        self.conninfo = conninfo(url) if "://" in url else url
+        self.conninfo = make_conninfo(
+            conninfo(url) if "://" in url else url,
+            **connection_params(
+                connect_timeout_s=connect_timeout_s, tcp_user_timeout_ms=tcp_user_timeout_ms
+            ),
+        )
         self.options = (
             f"-c statement_timeout={int(statement_timeout_ms)} -c timezone=UTC"
             " -c plan_cache_mode=force_custom_plan -c max_parallel_workers_per_gather=0"
         )
+        self.acquire_timeout_s = acquire_timeout_s
+        self.op_timeout_s = op_timeout_s
+        self.on_answer = on_answer
         self.max_size = max_size
         self._idle: list[psycopg.AsyncConnection[Any]] = []
         self._slots = asyncio.Semaphore(max_size)
@@ -66,9 +99,17 @@ class LayerReadPool:
         idle in the pool (so it may have died meanwhile).
 
         Raises:
+            DatabaseUnavailableError: No connection came free within ``acquire_timeout_s``.
             psycopg.OperationalError: The server cannot be reached.
         """
-        await self._slots.acquire()
+        try:
+            async with asyncio.timeout(self.acquire_timeout_s):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise DatabaseUnavailableError(
+                f"all {self.max_size} database connections stayed busy for "
+                f"{self.acquire_timeout_s:g} s; try again soon"
+            ) from None
         try:
             while self._idle:
                 conn = self._idle.pop()
@@ -86,7 +127,6 @@ class LayerReadPool:
             prepare_threshold=None,
             options=self.options,
             application_name="tree-point-o-layers",
-            connect_timeout=CONNECT_TIMEOUT_S,
         )
 
     async def release(self, conn: psycopg.AsyncConnection[Any], *, discard: bool = False) -> None:
@@ -133,26 +173,44 @@ def _check_slug(slug: str) -> None:
 
 
 class PooledRead:
-    """``LayerRead`` over one connection of a ``LayerReadPool``."""
+    """``LayerRead`` over one connection of a ``LayerReadPool``; every wait for the server is
+    bounded by the pool's ``op_timeout_s`` (``DatabaseUnavailableError`` past it)."""
 
     def __init__(self, pool: LayerReadPool) -> None:
         """Nothing is acquired until ``begin``."""
         self.pool = pool
         self.conn: psycopg.AsyncConnection[Any] | None = None
+        self._broken = False
+
+    async def _answer(self, awaitable: Awaitable[T]) -> T:
+        """``awaitable``, or ``DatabaseUnavailableError`` when the server takes longer than
+        ``op_timeout_s`` (a frozen server never fires its own statement timeout). psycopg
+        cancels the query on the way out, or closes the connection when it cannot."""
+        try:
+            async with asyncio.timeout(self.pool.op_timeout_s):
+                return await awaitable
+        except TimeoutError:
+            self._broken = True
+            raise DatabaseUnavailableError(DB_SLOW) from None
 
     async def begin(self, slug: str, layer: str) -> tuple[int, int]:
         """See ``LayerRead.begin``; retries once on a fresh connection when an idle one died.
 
         Raises:
             NotFoundError: No city with this slug.
+            DatabaseUnavailableError: No connection came free, or the server did not answer
+                in time.
             psycopg.OperationalError: The server cannot be reached.
         """
         _check_slug(slug)
         for attempt in (1, 2):
             self.conn, reused = await self.pool.acquire()
             try:
-                cur = await self.conn.execute(_CITY_REVISION, {"slug": slug, "layer": layer})
+                cur = await self._answer(
+                    self.conn.execute(_CITY_REVISION, {"slug": slug, "layer": layer})
+                )
                 row = await cur.fetchone()
+                self.pool.on_answer()
                 break
             except psycopg.OperationalError:
                 conn, self.conn = self.conn, None
@@ -170,10 +228,19 @@ class PooledRead:
         return self.conn
 
     async def chunks(self, statement: ItemsStatement) -> AsyncIterator[bytes]:
-        """See ``LayerRead.chunks`` (binary rows, one at a time)."""
+        """See ``LayerRead.chunks`` (binary rows, one at a time, each wait bounded)."""
         async with self._conn().cursor(binary=True) as cur:
-            async for row in cur.stream(statement.sql, statement.params):
-                yield statement.take(row)
+            rows = cast(AsyncGenerator[Any, None], cur.stream(statement.sql, statement.params))
+            try:
+                while True:
+                    try:
+                        row = await self._answer(anext(rows))
+                    except StopAsyncIteration:
+                        break
+                    yield statement.take(row)
+            finally:
+                # a stream left early cancels its query and drains it: bounded too
+                await self._answer(rows.aclose())
         statement.finish()
 
     async def page(self, statement: ItemsStatement, features: bytes = b"") -> FeaturePage:
@@ -184,19 +251,21 @@ class PooledRead:
         conn = self._conn()
         counted = statement.counted
         if counted is None:
-            row = await (await conn.execute(statement.count_sql, statement.params)).fetchone()
+            cur = await self._answer(conn.execute(statement.count_sql, statement.params))
+            row = await cur.fetchone()
             counted = int(row[0]) if row else 0
         plan = None
         if statement.needs_estimate(counted):
-            row = await (await conn.execute(statement.explain_sql, statement.params)).fetchone()
+            cur = await self._answer(conn.execute(statement.explain_sql, statement.params))
+            row = await cur.fetchone()
             plan = row[0] if row else None
         return statement.page(counted, plan, features)
 
     async def close(self) -> None:
-        """See ``LayerRead.close``."""
+        """See ``LayerRead.close`` (a connection that timed out is closed, not kept)."""
         conn, self.conn = self.conn, None
         if conn is not None:
-            await self.pool.release(conn)
+            await self.pool.release(conn, discard=self._broken)
 
 
 class SessionRead:

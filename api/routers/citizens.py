@@ -48,9 +48,11 @@ def get_routes_near(
     lat: Lat,
     radius_m: Annotated[float, Query(ge=1, le=5000)] = 400,
 ) -> Response:
-    """Routes within `radius_m`, nearest first, each with `distance_m` and `nearest_point`."""
+    """Routes within `radius_m`, nearest first, each with `distance_m` and `nearest_point`.
+
+    A point more than 50 km outside the city gives 422."""
     index = planner.route_index(session, city)
-    return Response(routes_near(index, lon, lat, radius_m), media_type=GEOJSON)
+    return Response(routes_near(index, city, lon, lat, radius_m), media_type=GEOJSON)
 
 
 @router.get(
@@ -84,7 +86,9 @@ def get_schools_nearest(
     level: Level | None = None,
     status: Status | None = None,
 ) -> Response:
-    """Ordered by geodesic distance (PPDB zonasi), with walking distance and time by road."""
+    """Ordered by geodesic distance (PPDB zonasi), with walking distance and time by road.
+
+    A point more than 50 km outside the city gives 422."""
     graph = planner.walking_graph(session, city)
     body = schools_nearest(
         session,
@@ -118,7 +122,9 @@ def get_schools_within(
     level: Level | None = None,
     status: Status | None = None,
 ) -> Response:
-    """Every school within `radius_m` (geodesic), nearest first, same fields as nearest."""
+    """Every school within `radius_m` (geodesic), nearest first, same fields as nearest.
+
+    A point more than 50 km outside the city gives 422."""
     graph = planner.walking_graph(session, city)
     body = find_schools_within(
         session,

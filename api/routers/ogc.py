@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -29,7 +28,6 @@ from layers.revision import (
 )
 from layers.revision import layer_revisions as read_revisions
 
-log = logging.getLogger("tpo.api")
 DB_DOWN = "the database is not reachable right now; try again soon"
 router = APIRouter(prefix="/cities/{city}", tags=["layers (OGC API Features)"])
 JSON = "application/json"
@@ -257,8 +255,7 @@ async def get_items(city: CitySlug, layer: LayerId, request: Request) -> Respons
         rest = _rest_of_page(read, statement, chunks, head=head, tail=tail)
         return StreamingResponse(cache.filling(key, rest), media_type=GEOJSON, headers=headers)
     except psycopg.OperationalError as exc:
-        log.warning("layer read failed on %s: %s", request.url.path, exc)
-        raise DatabaseUnavailableError(DB_DOWN) from exc
+        raise DatabaseUnavailableError(DB_DOWN) from exc  # logged by the app's OutageLog
     finally:
         if not handed_over:
             await read.close()

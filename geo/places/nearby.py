@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from geo.cities import CityInfo
 from geo.errors import InvalidInputError
 from geo.models import SCHOOL_LEVELS, SCHOOL_STATUSES
-from geo.points import check_lonlat, margin_deg
+from geo.points import ensure_near_city, margin_deg
 from geo.transit import WalkingGraph
 
 MAX_NEAREST = 100
@@ -113,9 +113,10 @@ def schools_nearest(
     feature carries ``distance_m`` plus ``walk_distance_m``/``walk_duration_s`` over the roads.
 
     Raises:
-        InvalidInputError: Bad coordinates, limit, level or status.
+        InvalidInputError: Bad coordinates or a point far outside the city, bad limit, level
+            or status.
     """
-    check_lonlat(lon, lat)
+    ensure_near_city(city, lon, lat)
     if not 1 <= limit <= MAX_NEAREST:
         raise InvalidInputError(f"limit must be between 1 and {MAX_NEAREST}")
     _check_school_filters(level, status)
@@ -149,9 +150,10 @@ def schools_within(
     """Schools within ``radius_m`` (geodesic) of a point, nearest first, same fields.
 
     Raises:
-        InvalidInputError: Bad coordinates, radius, level or status.
+        InvalidInputError: Bad coordinates or a point far outside the city, bad radius, level
+            or status.
     """
-    check_lonlat(lon, lat)
+    ensure_near_city(city, lon, lat)
     if not 1 <= radius_m <= MAX_RADIUS_M:
         raise InvalidInputError(f"radius_m must be between 1 and {MAX_RADIUS_M:.0f}")
     _check_school_filters(level, status)

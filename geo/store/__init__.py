@@ -4,6 +4,7 @@ from geo.store import migrate
 from geo.store.bootstrap import PreparedDatabase, embedded_cluster, prepare_database
 from geo.store.cluster import ClusterStatus, EmbeddedCluster, free_port, port_is_free
 from geo.store.db import (
+    connection_params,
     drop_database,
     ensure_database,
     make_engine,
@@ -20,6 +21,7 @@ __all__ = [
     "EmbeddedCluster",
     "PreparedDatabase",
     "StoreSettings",
+    "connection_params",
     "drop_database",
     "embedded_cluster",
     "ensure_database",

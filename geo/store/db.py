@@ -16,13 +16,55 @@ EXTENSIONS = ("postgis", "pg_trgm")
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
-def make_engine(url: str, *, pool_size: int = 5, statement_timeout_ms: int = 15_000) -> Engine:
+# TCP keepalives: an idle connection to a host that vanished is noticed within ~1 min
+KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
+
+
+def connection_params(
+    *, connect_timeout_s: int = 10, tcp_user_timeout_ms: int = 30_000
+) -> dict[str, int]:
+    """libpq parameters that bound the waits on an unreachable or vanished server.
+
+    ``connect_timeout`` bounds opening a connection (libpq rounds 1 up to 2); TCP keepalives
+    and ``tcp_user_timeout`` make a connection to a host that stopped answering fail instead
+    of waiting forever. (The last two apply to TCP only, and cannot notice a server whose
+    processes are frozen while its kernel still acknowledges: the request deadline covers
+    that.)
+
+    Args:
+        connect_timeout_s: Seconds to open a connection.
+        tcp_user_timeout_ms: Milliseconds sent data may stay unacknowledged (0: system default).
+    """
+    params = {"connect_timeout": int(connect_timeout_s), **KEEPALIVES}
+    if tcp_user_timeout_ms:
+        params["tcp_user_timeout"] = int(tcp_user_timeout_ms)
+    return params
+
+
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 5,
+    statement_timeout_ms: int = 15_000,
+    connect_timeout_s: int = 10,
+    pool_timeout_s: float = 30.0,
+    tcp_user_timeout_ms: int = 30_000,
+) -> Engine:
     """Build the one engine of a process.
 
     Args:
         url: SQLAlchemy URL (``postgresql+psycopg://...``).
-        pool_size: Connections kept open.
+        pool_size: Connections kept open (as many again may be opened under load).
         statement_timeout_ms: Server-side limit for any single statement.
+        connect_timeout_s: Seconds to open a connection (see ``connection_params``).
+        pool_timeout_s: Seconds to wait for a free connection when all are in use; then
+            ``sqlalchemy.exc.TimeoutError``.
+        tcp_user_timeout_ms: See ``connection_params``.
 
     Returns:
         An engine whose connections use UTC and the given statement timeout.
@@ -31,10 +73,14 @@ def make_engine(url: str, *, pool_size: int = 5, statement_timeout_ms: int = 15_
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
+        pool_timeout=pool_timeout_s,
         pool_pre_ping=True,
         connect_args={
             "options": f"-c statement_timeout={int(statement_timeout_ms)} -c timezone=UTC",
             "application_name": "tree-point-o",
+            **connection_params(
+                connect_timeout_s=connect_timeout_s, tcp_user_timeout_ms=tcp_user_timeout_ms
+            ),
         },
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -39,6 +39,41 @@ class StoreSettings(BaseSettings):
     db_name: str = Field(default="tpo", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     pool_size: int = Field(default=5, ge=1, le=100)
     statement_timeout_ms: int = Field(default=15_000, ge=100)
+    # a slow, frozen or unreachable database: bounded waits, then 503 with Retry-After
+    connect_timeout_s: int = Field(
+        default=5,
+        ge=2,
+        le=300,
+        description="Give up opening a database connection after this many seconds "
+        "(libpq connect_timeout; libpq's minimum is 2).",
+    )
+    pool_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Wait at most this long for a free pooled connection, then answer 503.",
+    )
+    request_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Deadline of a request: without an answer by then it gets a 503 (work "
+        "blocked on a frozen database finishes in the background once it answers).",
+    )
+    tcp_user_timeout_ms: int = Field(
+        default=30_000,
+        ge=0,
+        le=3_600_000,
+        description="libpq tcp_user_timeout for TCP connections: a server that stops "
+        "acknowledging data for this long is given up (0: the system default). TCP "
+        "keepalives are always on.",
+    )
+    retry_after_s: int = Field(
+        default=5,
+        ge=1,
+        le=3600,
+        description="Seconds sent in the Retry-After header of every 503 answer.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -50,6 +85,16 @@ class StoreSettings(BaseSettings):
         if not value.startswith("postgresql+psycopg://"):
             raise ValueError("must be a PostgreSQL URL (postgresql://user:pass@host:port/db)")
         return value
+
+    @model_validator(mode="after")
+    def _check_timeouts(self) -> StoreSettings:
+        for name in ("pool_timeout_s", "connect_timeout_s"):
+            if getattr(self, name) >= self.request_timeout_s:
+                raise ValueError(
+                    f"{name} ({getattr(self, name)}) must be shorter than request_timeout_s "
+                    f"({self.request_timeout_s}): the request deadline would always come first"
+                )
+        return self
 
     @property
     def pg_dir(self) -> Path:

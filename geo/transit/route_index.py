@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from geo.cities import CityInfo
 from geo.errors import NotFoundError
-from geo.points import check_lonlat, margin_deg
+from geo.points import ensure_near_city, margin_deg
 from geo.transit.build import Route, load_routes
 
 ROUTE_SCHOOL_RADIUS_M = 300.0
@@ -47,7 +47,9 @@ def build_route_index(session: Session, city: CityInfo) -> RouteIndex:
     )
 
 
-def routes_near(index: RouteIndex, lon: float, lat: float, radius_m: float) -> bytes:
+def routes_near(
+    index: RouteIndex, city: CityInfo, lon: float, lat: float, radius_m: float
+) -> bytes:
     """Active routes within ``radius_m`` of a point, nearest first, as a GeoJSON FeatureCollection.
 
     Each feature is the route line (as stored) with ``distance_m`` and ``nearest_point`` (a
@@ -55,9 +57,9 @@ def routes_near(index: RouteIndex, lon: float, lat: float, radius_m: float) -> b
     rebuilt when the routes' revision changes), so no geometry is read or encoded per request.
 
     Raises:
-        InvalidInputError: Bad coordinates.
+        InvalidInputError: Bad coordinates, or a point far outside the city.
     """
-    check_lonlat(lon, lat)
+    ensure_near_city(city, lon, lat)
     x, y = index.to_utm.transform(lon, lat)
     point = shapely.Point(x, y)
     hits = index.tree.query(point, predicate="dwithin", distance=radius_m)

@@ -35,6 +35,7 @@ ODD = [
     "180,90,-180,-90",
     "'; DROP TABLE city;--",
     "%00",
+    "ab\x00",
     "../../etc/passwd",
     "é中",
     "x" * 300,
@@ -44,8 +45,8 @@ ODD = [
     "10",
 ]
 PATH_VALUES = {
-    "city": ["robust", "nope", "ROBUST", "x" * 80, "..", "%2e%2e"],
-    "layer": ["schools", "roads", "kelurahan", "angkot_routes", "nope", "city"],
+    "city": ["robust", "nope", "ROBUST", "x" * 80, "..", "%2e%2e", "rob\x00ust"],
+    "layer": ["schools", "roads", "kelurahan", "angkot_routes", "nope", "city", "sch\x00ools"],
     "id": ["1", "abc", "-5", "99999999999999999999", "1.5"],
     "route_id": ["1", "x", "0", "-1"],
     "z": ["0", "12", "40", "-1", "a"],

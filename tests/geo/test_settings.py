@@ -36,12 +36,32 @@ def test_plain_postgres_url_gets_psycopg_driver() -> None:
         ("default_city", "Not A Slug"),
         ("db_name", "tpo; drop"),
         ("pool_size", "0"),
+        ("connect_timeout_s", "1"),
+        ("connect_timeout_s", "soon"),
+        ("pool_timeout_s", "0"),
+        ("pool_timeout_s", "-1"),
+        ("request_timeout_s", "0"),
+        ("request_timeout_s", "nan"),
+        ("tcp_user_timeout_ms", "-1"),
+        ("retry_after_s", "0"),
     ],
 )
 def test_bad_settings_are_refused(monkeypatch: pytest.MonkeyPatch, field: str, value: str) -> None:
     monkeypatch.setenv(f"TPO_{field.upper()}", value)
     with pytest.raises(ValidationError):
         Settings(_env_file=None)
+
+
+def test_timeouts_must_fit_the_request_deadline() -> None:
+    s = Settings(_env_file=None)
+    assert (s.connect_timeout_s, s.pool_timeout_s, s.request_timeout_s) == (5, 10.0, 30.0)
+    assert s.retry_after_s == 5
+    with pytest.raises(ValidationError, match="pool_timeout_s"):
+        Settings(request_timeout_s=5, pool_timeout_s=5, _env_file=None)
+    with pytest.raises(ValidationError, match="connect_timeout_s"):
+        Settings(request_timeout_s=3, pool_timeout_s=1, connect_timeout_s=3, _env_file=None)
+    ok = Settings(request_timeout_s=2.5, pool_timeout_s=0.5, connect_timeout_s=2, _env_file=None)
+    assert ok.request_timeout_s == 2.5
 
 
 def test_slugs() -> None:
