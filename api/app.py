@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import PROBLEM_JSON, install_problem_handlers
+from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
 from api.routers import cities, citizens, health, ogc, tiles, trips
 from api.settings import Settings
 from geo.store.bootstrap import PreparedDatabase, prepare_database
@@ -71,13 +71,12 @@ class BodyLimitMiddleware:
         import json
 
         body = json.dumps(
-            {
-                "type": "https://treepointo.org/problems/content-too-large",
-                "title": "Content Too Large",
-                "status": 413,
-                "detail": f"request bodies are limited to {self.max_bytes} bytes",
-                "instance": scope.get("path", ""),
-            }
+            problem_body(
+                413,
+                f"request bodies are limited to {self.max_bytes} bytes",
+                scope.get("path", ""),
+                title="Content Too Large",
+            )
         ).encode()
         await send(
             {
