@@ -18,6 +18,7 @@ from geo.errors import (
     DatabaseUnavailableError,
     GeoError,
     InvalidInputError,
+    InvalidSettingError,
     NotFoundError,
 )
 
@@ -34,6 +35,7 @@ STATUS_OF: list[tuple[type[GeoError], int]] = [
     (InvalidInputError, 422),
     (DatabaseUnavailableError, 503),
     (ClusterError, 503),
+    (InvalidSettingError, 500),
     (GeoError, 400),
 ]
 # the code (problem type) of errors that are not a GeoError, by status

@@ -113,6 +113,13 @@ class CityExistsError(ConflictError):
     title = "City exists"
 
 
+class InvalidSettingError(GeoError):
+    """A setting (a ``TPO_*`` variable or ``.env``) has a value the program cannot run with."""
+
+    code = "invalid-setting"
+    title = "Invalid setting"
+
+
 class ClusterError(GeoError):
     """The embedded PostgreSQL cluster could not be created, started or stopped."""
 
