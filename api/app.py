@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.deps import pooled_layer_read
 from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
 from api.routers import cities, citizens, health, ogc, tiles, trips
 from api.settings import Settings
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.layer_read_factory = pooled_layer_read  # tests swap it (tests/conftest.py)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(cities.router)

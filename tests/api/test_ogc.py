@@ -337,11 +337,10 @@ def test_items_cache_disabled_by_the_setting(
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from api.deps import get_session
+    from tests.conftest import use_session
 
     app = create_app(settings.model_copy(update={"layer_cache_mb": 0}))
-    app.dependency_overrides[get_session] = lambda: db
-    with TestClient(app) as no_cache:
+    with TestClient(use_session(app, db)) as no_cache:
         url = f"{CITY}/collections/schools/items?limit=5"
         bodies = [_get(no_cache, url, GEOJSON) for _ in range(3)]
     assert {r.headers["x-layer-cache"] for r in bodies} == {"off"}
