@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.deps import pooled_layer_read
 from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
 from api.routers import cities, citizens, health, ogc, tiles, trips
-from api.settings import Settings
+from api.settings import Settings, startup_settings
 from geo.store.bootstrap import PreparedDatabase, prepare_database
 from geo.store.db import make_engine, make_sessionmaker
 from geo.transit.cache import PlannerCache
@@ -102,8 +102,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     Args:
         settings: Configuration; read from the environment when omitted. Without
             ``database_url`` the lifespan brings up the embedded cluster.
+
+    Raises:
+        InsecureSettingError: ``env`` is production and a secret or URL is not fit for it.
     """
-    settings = settings or Settings()
+    settings = startup_settings(settings or Settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -63,6 +63,7 @@ def serve(
     import uvicorn
 
     settings = load_settings()
+    settings.validate_for_production()  # before the database is brought up; create_app checks too
     host = host or settings.host
     port = port or settings.port
     prepared = _prepare(settings)

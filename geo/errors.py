@@ -120,6 +120,13 @@ class InvalidSettingError(GeoError):
     title = "Invalid setting"
 
 
+class InsecureSettingError(InvalidSettingError):
+    """A production deployment has a missing, default or weak secret, or an insecure URL."""
+
+    code = "insecure-setting"
+    title = "Insecure setting"
+
+
 class ClusterError(GeoError):
     """The embedded PostgreSQL cluster could not be created, started or stopped."""
 

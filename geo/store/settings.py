@@ -24,6 +24,7 @@ class StoreSettings(BaseSettings):
 
     database_url: str | None = Field(
         default=None,
+        repr=False,  # it may hold a password
         description="SQLAlchemy URL of an external PostGIS (postgresql+psycopg://...). "
         "Unset: the embedded cluster under var/pg is used.",
     )

@@ -51,6 +51,7 @@ def tpo(cli_url: str) -> Tpo:
         ("point-outside-city", 2),
         ("invalid-file", 2),
         ("invalid-setting", 2),
+        ("insecure-setting", 2),
         ("not-found", 3),
         ("city-not-found", 3),
         ("layer-not-found", 3),
