@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from sqlalchemy import make_url
 
 from api.cli_errors import ErrorPathGroup, load_settings
 from api.cli_import import city_create, city_delete, import_app
@@ -46,6 +48,11 @@ def _say(message: str) -> None:
 
 def _prepare(settings: Settings) -> PreparedDatabase:
     return prepare_database(settings, log=_say)
+
+
+def shown_url(url: str) -> str:
+    """``url`` fit to print: its password, if any, as ``***`` (and rich markup escaped)."""
+    return escape(make_url(url).render_as_string(hide_password=True))
 
 
 @app.command()
@@ -117,11 +124,14 @@ def db_up() -> None:
     prepared = _prepare(settings)
     where = "external server" if prepared.cluster is None else str(settings.pg_dir)
     out.print(f"Database ready ({where}).")
-    if prepared.cluster is not None:
+    if prepared.cluster is None:
+        out.print(f"URL: {shown_url(prepared.url)}")
+    else:
         tcp = prepared.cluster.tcp_url(settings.db_name)
-        out.print(f"Socket URL: {prepared.url}")
+        out.print(f"Socket URL: {shown_url(prepared.url)}")
         if tcp:
-            out.print(f"TCP URL (QGIS, psql): {tcp}")
+            out.print(f"TCP URL (QGIS, psql): {shown_url(tcp)}")
+            out.print(f"  the password (***) is in {escape(str(prepared.cluster.password_file))}")
 
 
 @db_app.command("down")
@@ -140,14 +150,14 @@ def db_status() -> None:
     """Tell whether the database exists and runs, and where (exit status 3: not running)."""
     settings = load_settings()
     if settings.database_url:
-        out.print("external server (TPO_DATABASE_URL)")
+        out.print(f"external server (TPO_DATABASE_URL): {shown_url(settings.database_url)}")
         return
     status = embedded_cluster(settings).status()
     out.print(f"state: {status.state}")
     out.print(f"data:  {status.data_dir}")
     if status.state == "running":
         out.print(f"port:  {status.port} (127.0.0.1), socket in {status.socket_dir}")
-        out.print(f"url:   {status.url(settings.db_name)}")
+        out.print(f"url:   {shown_url(status.url(settings.db_name))}")
     if status.state != "running":
         raise typer.Exit(3)
 
