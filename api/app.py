@@ -14,11 +14,12 @@ from sqlalchemy import event
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.deps import pooled_layer_read
 from api.guards import DeadlineMiddleware, NulGuardMiddleware
-from api.problems import PROBLEM_JSON, install_problem_handlers
+from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
 from api.routers import cities, citizens, health, ogc, tiles, trips
 from api.security import SecurityHeadersMiddleware
-from api.settings import Settings
+from api.settings import Settings, startup_settings
 from geo.store.bootstrap import PreparedDatabase, prepare_database
 from geo.store.db import make_engine, make_sessionmaker
 from geo.transit.cache import PlannerCache
@@ -74,13 +75,12 @@ class BodyLimitMiddleware:
         import json
 
         body = json.dumps(
-            {
-                "type": "https://treepointo.org/problems/content-too-large",
-                "title": "Content Too Large",
-                "status": 413,
-                "detail": f"request bodies are limited to {self.max_bytes} bytes",
-                "instance": scope.get("path", ""),
-            }
+            problem_body(
+                413,
+                f"request bodies are limited to {self.max_bytes} bytes",
+                scope.get("path", ""),
+                title="Content Too Large",
+            )
         ).encode()
         await send(
             {
@@ -105,8 +105,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     Args:
         settings: Configuration; read from the environment when omitted. Without
             ``database_url`` the lifespan brings up the embedded cluster.
+
+    Raises:
+        InsecureSettingError: ``env`` is production and a secret or URL is not fit for it.
     """
-    settings = settings or Settings()
+    settings = startup_settings(settings or Settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -153,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.layer_read_factory = pooled_layer_read  # tests swap it (tests/conftest.py)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(cities.router)

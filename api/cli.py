@@ -7,14 +7,16 @@ import sys
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from sqlalchemy import make_url
 
+from api.cli_errors import ErrorPathGroup, load_settings
 from api.cli_import import city_create, city_delete, import_app
 from api.settings import Settings
 from geo.cities import list_cities
-from geo.errors import GeoError
+from geo.errors import CityExistsError, InvalidInputError
 from geo.store.bootstrap import PreparedDatabase, embedded_cluster, prepare_database
 from geo.store.db import make_engine, session_scope
 
@@ -22,7 +24,10 @@ console = Console(stderr=True)
 out = Console()
 
 app = typer.Typer(
-    help="Tree Point O: a map-first city service platform on PostGIS.",
+    cls=ErrorPathGroup,
+    help="Tree Point O: a map-first city service platform on PostGIS."
+    " Exit status: 0 ok, 1 unexpected error, 2 bad input, file or setting, 3 not found,"
+    " 4 conflict, 5 database unavailable.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -37,31 +42,17 @@ city_app.command("create")(city_create)
 city_app.command("delete")(city_delete)
 
 
-def _settings(**overrides: object) -> Settings:
-    try:
-        settings = Settings()
-        return settings.model_copy(update=overrides) if overrides else settings
-    except ValidationError as exc:
-        for err in exc.errors():
-            field = "TPO_" + ".".join(str(p) for p in err["loc"]).upper()
-            console.print(f"[red]Bad setting {field}:[/red] {err['msg']}")
-        raise typer.Exit(2) from exc
-
-
 def _say(message: str) -> None:
     console.print(f"[dim]{message}[/dim]")
 
 
 def _prepare(settings: Settings) -> PreparedDatabase:
-    try:
-        return prepare_database(settings, log=_say)
-    except GeoError as exc:
-        raise _fail(exc) from exc
+    return prepare_database(settings, log=_say)
 
 
-def _fail(exc: GeoError) -> typer.Exit:
-    console.print(f"[red]Error:[/red] {exc.detail}")
-    return typer.Exit(1)
+def shown_url(url: str) -> str:
+    """``url`` fit to print: its password, if any, as ``***`` (and rich markup escaped)."""
+    return escape(make_url(url).render_as_string(hide_password=True))
 
 
 @app.command()
@@ -78,7 +69,8 @@ def serve(
     """Serve the map and the API; bring the embedded database up when needed."""
     import uvicorn
 
-    settings = _settings()
+    settings = load_settings()
+    settings.validate_for_production()  # before the database is brought up; create_app checks too
     host = host or settings.host
     port = port or settings.port
     prepared = _prepare(settings)
@@ -128,44 +120,44 @@ def _load_demo_if_empty(url: str, settings: Settings) -> None:
 @db_app.command("up")
 def db_up() -> None:
     """Create or reuse the database, add PostGIS, run migrations."""
-    settings = _settings()
+    settings = load_settings()
     prepared = _prepare(settings)
     where = "external server" if prepared.cluster is None else str(prepared.cluster.root)
     out.print(f"Database ready ({where}).")
-    if prepared.cluster is not None:
+    if prepared.cluster is None:
+        out.print(f"URL: {shown_url(prepared.url)}")
+    else:
         tcp = prepared.cluster.tcp_url(settings.db_name)
-        out.print(f"Socket URL: {prepared.url}")
+        out.print(f"Socket URL: {shown_url(prepared.url)}")
         if tcp:
-            out.print(f"TCP URL (QGIS, psql): {tcp}")
+            out.print(f"TCP URL (QGIS, psql): {shown_url(tcp)}")
+            out.print(f"  the password (***) is in {escape(str(prepared.cluster.password_file))}")
 
 
 @db_app.command("down")
 def db_down() -> None:
     """Stop the embedded cluster (data stays in var/pg)."""
-    settings = _settings()
+    settings = load_settings()
     if settings.database_url:
         out.print("TPO_DATABASE_URL is set: the external server is not ours to stop.")
         return
-    try:
-        stopped = embedded_cluster(settings, _say).stop()
-    except GeoError as exc:
-        raise _fail(exc) from exc
+    stopped = embedded_cluster(settings, _say).stop()
     out.print("Stopped." if stopped else "Not running.")
 
 
 @db_app.command("status")
 def db_status() -> None:
-    """Tell whether the database exists and runs, and where."""
-    settings = _settings()
+    """Tell whether the database exists and runs, and where (exit status 3: not running)."""
+    settings = load_settings()
     if settings.database_url:
-        out.print("external server (TPO_DATABASE_URL)")
+        out.print(f"external server (TPO_DATABASE_URL): {shown_url(settings.database_url)}")
         return
     status = embedded_cluster(settings).status()
     out.print(f"state: {status.state}")
     out.print(f"data:  {status.data_dir}")
     if status.state == "running":
         out.print(f"port:  {status.port} (127.0.0.1), socket in {status.socket_dir}")
-        out.print(f"url:   {status.url(settings.db_name)}")
+        out.print(f"url:   {shown_url(status.url(settings.db_name))}")
     if status.state != "running":
         raise typer.Exit(3)
 
@@ -173,7 +165,7 @@ def db_status() -> None:
 @city_app.command("list")
 def city_list() -> None:
     """List the cities in the database."""
-    settings = _settings()
+    settings = load_settings()
     prepared = _prepare(settings)
     engine = make_engine(prepared.url, pool_size=1)
     try:
@@ -200,17 +192,14 @@ def city_demo(
     """Generate the demo city (deterministic, offline) and load it into the database."""
     import time
 
-    from rich.markup import escape
     from rich.progress import Progress
 
     from data.demo import KNOWN_DEMO_CITIES, load_demo_city
-    from geo.errors import ConflictError
 
-    if slug not in KNOWN_DEMO_CITIES:
+    if slug not in KNOWN_DEMO_CITIES:  # before the database is brought up
         known = ", ".join(KNOWN_DEMO_CITIES)
-        console.print(f"[red]Error:[/red] no demo city '{escape(slug[:64])}'; known: {known}.")
-        raise typer.Exit(2)
-    settings = _settings()
+        raise InvalidInputError(f"no demo city '{slug[:64]}'; known: {known}.")
+    settings = load_settings()
     prepared = _prepare(settings)
     engine = make_engine(prepared.url, pool_size=1)
     started = time.perf_counter()
@@ -222,14 +211,10 @@ def city_demo(
                 bar.update(task, description=name, completed=index - 1, total=total)
 
             summary = load_demo_city(session, slug, replace=replace, progress=step)
-    except ConflictError as exc:
-        console.print(
-            f"[red]Error:[/red] a city '{slug}' exists already; "
-            f"'tpo city demo {slug} --replace' reloads it."
-        )
-        raise typer.Exit(1) from exc
-    except GeoError as exc:
-        raise _fail(exc) from exc
+    except CityExistsError as exc:
+        raise CityExistsError(
+            f"a city '{slug}' exists already; 'tpo city demo {slug} --replace' reloads it."
+        ) from exc
     finally:
         engine.dispose()
         prepared.release()

@@ -11,16 +11,15 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from api.settings import Settings
+from api.cli_errors import load_settings
 from geo.cities import create_city, delete_city, get_city
-from geo.errors import GeoError, InvalidInputError, NotFoundError
+from geo.errors import GeoError, InvalidInputError
 from geo.store.bootstrap import prepare_database
 from geo.store.db import make_engine, session_scope
 
@@ -35,7 +34,8 @@ SHOWN_REJECTIONS = 10
 import_app = typer.Typer(
     help="Load a real city from files: boundaries, schools, OSM roads, angkot routes, GTFS."
     " Each import runs in one transaction and can be re-run (rows are updated by their"
-    " natural key). Bad files exit with status 2 and write nothing.",
+    " natural key). Bad files exit with status 2, an unknown city with 3; a failed import"
+    " writes nothing.",
     no_args_is_help=True,
 )
 
@@ -60,27 +60,11 @@ def _importers() -> ModuleType:
     return data.importers
 
 
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        for err in exc.errors():
-            field = "TPO_" + ".".join(str(p) for p in err["loc"]).upper()
-            console.print(f"[red]Bad setting {field}:[/red] {escape(str(err['msg']))}")
-        raise typer.Exit(2) from exc
-
-
 @contextmanager
 def _session() -> Iterator[Session]:
     """One committed unit of work on the configured database (rolled back on any error)."""
-    settings = _settings()
-    try:
-        prepared = prepare_database(
-            settings, log=lambda m: console.print(f"[dim]{escape(m)}[/dim]")
-        )
-    except GeoError as exc:
-        console.print(f"[red]Error:[/red] {escape(exc.detail)}")
-        raise typer.Exit(1) from exc
+    settings = load_settings()
+    prepared = prepare_database(settings, log=lambda m: console.print(f"[dim]{escape(m)}[/dim]"))
     engine = make_engine(
         prepared.url,
         pool_size=1,
@@ -95,7 +79,11 @@ def _session() -> Iterator[Session]:
 
 
 def _run(action: Action) -> list[ImportReport]:
-    """Run an import with a progress bar, commit it, print its summary."""
+    """Run an import with a progress bar, commit it, print its summary.
+
+    Errors go up to the command line's one error path (api/cli_errors.py) with the note that
+    nothing was written: the import is one transaction, rolled back.
+    """
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -112,13 +100,9 @@ def _run(action: Action) -> list[ImportReport]:
                 bar.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
 
             reports = action(session, progress)
-    except (InvalidInputError, NotFoundError) as exc:
-        console.print(f"[red]Error:[/red] {escape(exc.detail)}")
-        console.print("Nothing was written.")
-        raise typer.Exit(2) from exc
     except GeoError as exc:
-        console.print(f"[red]Error:[/red] {escape(exc.detail)}")
-        raise typer.Exit(1) from exc
+        exc.add_note("Nothing was written.")
+        raise
     for report in reports:
         print_report(report)
     return reports
@@ -243,8 +227,7 @@ def osm_cmd(
 ) -> None:
     """Import the walking network (roads) and amenity=school from OpenStreetMap via osmnx."""
     if (file is None) == (place is None):
-        console.print("[red]Error:[/red] give either an OSM FILE or --place, not both or neither")
-        raise typer.Exit(2)
+        raise InvalidInputError("give either an OSM FILE or --place, not both or neither")
     if place is not None:
         _run(lambda s, p: list(_importers().import_osm_place(s, city, place, progress=p)))
     elif file is not None:
@@ -342,10 +325,7 @@ def city_create(
 ) -> None:
     """Create a city from a boundary file (--boundary) or an extent (--bbox)."""
     if (bbox is None) == (boundary is None):
-        console.print(
-            "[red]Error:[/red] give either --boundary FILE or --bbox, not both or neither"
-        )
-        raise typer.Exit(2)
+        raise InvalidInputError("give either --boundary FILE or --bbox, not both or neither")
 
     def action(session: Session, progress: Callable[[str, int, int], None]) -> list[ImportReport]:
         if boundary is None:

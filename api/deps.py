@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from types import GeneratorType
-from typing import Annotated, Any
+from collections.abc import Callable, Iterator
+from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
@@ -12,7 +11,11 @@ from sqlalchemy.orm import Session
 from api.settings import Settings
 from geo.cities import CityInfo, get_city
 from geo.store.db import session_scope
-from layers.items_async import LayerRead, PooledRead, SessionRead
+from layers.items_async import LayerRead, PooledRead
+
+# how the items endpoint reads: ``app.state.layer_read_factory`` (set by ``create_app`` to
+# ``pooled_layer_read``; tests set one that reads through their rolled-back session)
+LayerReadFactory = Callable[[Request], LayerRead]
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -42,17 +45,13 @@ def get_city_dep(
 CityDep = Annotated[CityInfo, Depends(get_city_dep)]
 
 
-def open_layer_read(request: Request) -> LayerRead:
-    """The items read of a request (the lean path: no FastAPI dependency, no ORM session).
+def pooled_layer_read(request: Request) -> LayerRead:
+    """A read over one connection of the app's ``LayerReadPool`` (the default factory)."""
+    return PooledRead(request.app.state.layer_pool)
 
-    A connection of the app's ``LayerReadPool``; but when the app's session dependency is
-    overridden (tests run each request in one rolled-back transaction), that session, so the
-    items see the same data as every other endpoint.
-    """
-    override: Any = request.app.dependency_overrides.get(get_session)
-    if override is None:
-        return PooledRead(request.app.state.layer_pool)
-    made = override()
-    if isinstance(made, GeneratorType):
-        return SessionRead(next(made), done=made.close)
-    return SessionRead(made)
+
+def open_layer_read(request: Request) -> LayerRead:
+    """The items read of a request (the lean path: no FastAPI dependency, no ORM session),
+    made by the app's ``layer_read_factory``."""
+    factory: LayerReadFactory = request.app.state.layer_read_factory
+    return factory(request)

@@ -16,10 +16,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.outage import OutageLog, outage_log
 from api.security import baseline_headers
 from geo.errors import (
+    ClusterError,
     ConflictError,
     DatabaseUnavailableError,
     GeoError,
     InvalidInputError,
+    InvalidSettingError,
     NotFoundError,
 )
 
@@ -30,17 +32,40 @@ TYPE_BASE = "https://treepointo.org/problems/"
 # Retry-After of a 503 when the app carries no settings (TPO_RETRY_AFTER_S otherwise)
 RETRY_AFTER_S = 5
 
-# domain error -> HTTP status (the only place that knows both)
+# domain error -> HTTP status (the only place that knows both), by base class: the first
+# entry the error is an instance of wins, so a new subclass inherits its base's status
 STATUS_OF: list[tuple[type[GeoError], int]] = [
     (NotFoundError, 404),
     (ConflictError, 409),
     (InvalidInputError, 422),
     (DatabaseUnavailableError, 503),
+    (ClusterError, 503),
+    (InvalidSettingError, 500),
     (GeoError, 400),
 ]
+# the code (problem type) of errors that are not a GeoError, by status
+CODE_OF_STATUS = {
+    400: "bad-request",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    413: "content-too-large",
+    415: "unsupported-media-type",
+    422: "validation-error",
+    500: "internal-error",
+    503: "service-unavailable",
+}
 
 
-def _slug(status: int) -> str:
+def status_of(error: type[GeoError]) -> int:
+    """The HTTP status of a ``GeoError`` class (by the first base class in ``STATUS_OF``)."""
+    return next(status for cls, status in STATUS_OF if issubclass(error, cls))
+
+
+def code_of_status(status: int) -> str:
+    """The problem code of an HTTP error without a ``GeoError`` (``not-found`` for 404)."""
+    if status in CODE_OF_STATUS:
+        return CODE_OF_STATUS[status]
     try:
         return HTTPStatus(status).phrase.lower().replace(" ", "-").replace("'", "")
     except ValueError:
@@ -60,32 +85,44 @@ def problem(
     detail: str,
     *,
     title: str | None = None,
+    code: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
     instance: str | None = None,
 ) -> JSONResponse:
-    """Build a problem+json response (type, title, status, detail, instance, errors).
+    """Build a problem+json response (type, title, status, detail, instance, code, errors).
 
-    ``instance`` is the request's path unless given.
-
-    Every 503 carries ``Retry-After`` (RFC 9110 §10.2.3) unless ``headers`` give one.
+    ``code`` (default: from the status) names the problem: the ``type`` is
+    ``TYPE_BASE + code`` and the body repeats it as the ``code`` extension member.
+    ``instance`` is the request's path unless given. Every 503 carries ``Retry-After``
+    (RFC 9110 §10.2.3) unless ``headers`` give one.
     """
-    try:
-        default_title = HTTPStatus(status).phrase
-    except ValueError:
-        default_title = "Error"
-    body: dict[str, Any] = {
-        "type": TYPE_BASE + _slug(status),
-        "title": title or default_title,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path if instance is None else instance,
-    }
+    where = request.url.path if instance is None else instance
+    body = problem_body(status, detail, where, title=title, code=code)
     if errors:
         body["errors"] = errors
     if status == 503 and not any(k.lower() == "retry-after" for k in headers or {}):
         headers = {**(headers or {}), "Retry-After": retry_after(request)}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def problem_body(
+    status: int, detail: str, instance: str, *, title: str | None = None, code: str | None = None
+) -> dict[str, Any]:
+    """The members of a problem+json body (for responses built outside FastAPI's handlers)."""
+    try:
+        default_title = HTTPStatus(status).phrase
+    except ValueError:
+        default_title = "Error"
+    code = code or code_of_status(status)
+    return {
+        "type": TYPE_BASE + code,
+        "title": title or default_title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "code": code,
+    }
 
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -117,22 +154,35 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = _validation_errors(exc)
     fields = ", ".join(sorted({e["field"] for e in errors if e["field"]})) or "request"
-    return problem(request, 422, f"invalid value for: {fields}", errors=errors)
+    return problem(
+        request, 422, f"invalid value for: {fields}", code="validation-error", errors=errors
+    )
 
 
 async def _on_geo(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GeoError)
-    status = next(code for cls, code in STATUS_OF if isinstance(exc, cls))
     if isinstance(exc, DatabaseUnavailableError):
         outage_log(request).failed(request, exc)
-    return problem(request, status, exc.detail, title=exc.title, errors=exc.errors or None)
+    return problem(
+        request,
+        status_of(type(exc)),
+        exc.detail,
+        title=exc.title,
+        code=exc.code,
+        errors=exc.errors or None,
+    )
 
 
 async def _on_db(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, OperationalError):
         # one traceback per outage, then a line per request (not 4.5 MB of log in 10 s)
         outage_log(request).failed(request, exc)
-        return problem(request, 503, "the database is not reachable right now; try again soon")
+        return problem(
+            request,
+            503,
+            "the database is not reachable right now; try again soon",
+            code=DatabaseUnavailableError.code,
+        )
     log.exception("database error on %s %s", request.method, request.url.path)
     return problem(request, 500, "the server failed to answer this request")
 
@@ -142,7 +192,12 @@ async def _on_pool_timeout(request: Request, exc: Exception) -> JSONResponse:
     # (not a DBAPIError, so it fell through to the 500 of _on_any)
     assert isinstance(exc, PoolTimeoutError)
     outage_log(request).failed(request, exc)
-    return problem(request, 503, "every database connection is busy; try again soon")
+    return problem(
+        request,
+        503,
+        "every database connection is busy; try again soon",
+        code=DatabaseUnavailableError.code,
+    )
 
 
 async def _on_any(request: Request, exc: Exception) -> JSONResponse:

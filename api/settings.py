@@ -2,18 +2,52 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
+import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
 
 from geo.cities import is_valid_slug
+from geo.errors import InsecureSettingError
 from geo.store import PROJECT_ROOT, SETTINGS_CONFIG, StoreSettings
 from geo.transit import PlannerSettings
 
+log = logging.getLogger("tpo.settings")
 _HOST_RE = re.compile(r"^[A-Za-z0-9.:\[\]-]{1,255}$")
+MIN_SECRET_CHARS = 32
+# secrets and database passwords that production refuses (compared in lower case)
+KNOWN_SECRETS = frozenset(
+    {
+        "changeme",
+        "change-me",
+        "change_me",
+        "secret",
+        "secret-key",
+        "secret_key",
+        "secretkey",
+        "default",
+        "dev",
+        "development",
+        "test",
+        "insecure",
+        "password",
+        "tpo",
+        "treepointo",
+        "tree-point-o",
+    }
+)
+KNOWN_SECRET_WORDS = ("changeme", "change-me", "change_me", "example", "insecure", "replace-me")
+WEAK_DB_PASSWORDS = frozenset(
+    {"", "postgres", "postgresql", "password", "tpo", "secret", "changeme", "admin", "root"}
+    | {"pass", "test", "1234", "12345", "123456", "qwerty"}
+)
 
 
 class HttpSettings(BaseSettings):
@@ -56,7 +90,26 @@ class HttpSettings(BaseSettings):
         return value
 
 
-class Settings(HttpSettings, PlannerSettings, StoreSettings):
+class SecretSettings(BaseSettings):
+    """Secrets of the deployment; ``SecretStr``, so they never show in a repr or a log."""
+
+    model_config = SETTINGS_CONFIG
+
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key for signing (32+ random characters). Unset in development: a random "
+        "key per process; production refuses to start without one.",
+    )
+
+    @field_validator("secret_key", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        if value == "" or (isinstance(value, SecretStr) and not value.get_secret_value()):
+            return None
+        return value
+
+
+class Settings(SecretSettings, HttpSettings, PlannerSettings, StoreSettings):
     """Everything configurable in Tree Point O, from ``TPO_*`` variables or a ``.env`` file.
 
     Each part is its own class, so the core receives only the part it needs
@@ -64,3 +117,81 @@ class Settings(HttpSettings, PlannerSettings, StoreSettings):
     """
 
     model_config = SETTINGS_CONFIG
+
+    def validate_for_production(self) -> None:
+        """With ``env=production``, refuse default or weak secrets and insecure URLs.
+
+        Raises:
+            InsecureSettingError: Names every offending ``TPO_*`` variable (never its value).
+        """
+        if self.env != "production":
+            return
+        errors = [
+            {"field": field, "message": message}
+            for field, message in (
+                ("TPO_SECRET_KEY", _secret_problem(self.secret_key)),
+                ("TPO_DATABASE_URL", _database_url_problem(self.database_url)),
+                ("TPO_BASEMAP_URL", _basemap_problem(self.basemap_url)),
+            )
+            if message
+        ]
+        if errors:
+            listed = "; ".join(f"{e['field']} {e['message']}" for e in errors)
+            raise InsecureSettingError(f"TPO_ENV=production refuses to start: {listed}", errors)
+
+
+def startup_settings(settings: Settings) -> Settings:
+    """``settings`` checked for production and with a secret key.
+
+    In development an unset ``secret_key`` becomes a random key of this process (a warning
+    is logged once): nothing signed survives a restart or is shared between workers.
+
+    Raises:
+        InsecureSettingError: See ``Settings.validate_for_production``.
+    """
+    settings.validate_for_production()
+    if settings.secret_key is None:
+        return settings.model_copy(update={"secret_key": _process_secret_key()})
+    return settings
+
+
+@functools.cache
+def _process_secret_key() -> SecretStr:
+    log.warning(
+        "TPO_SECRET_KEY is unset: using a random key for this process (development only; "
+        "set TPO_SECRET_KEY to keep signed values valid across restarts and workers)"
+    )
+    return SecretStr(secrets.token_urlsafe(MIN_SECRET_CHARS))
+
+
+def _secret_problem(secret: SecretStr | None) -> str | None:
+    hint = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+    if secret is None:
+        return f"is unset; set it to {MIN_SECRET_CHARS}+ random characters ({hint})"
+    value = secret.get_secret_value().strip().lower()
+    if value in KNOWN_SECRETS or any(word in value for word in KNOWN_SECRET_WORDS):
+        return f"is a known default value; generate one ({hint})"
+    if len(value) < MIN_SECRET_CHARS or len(set(value)) < 10:
+        return f"is too weak: use {MIN_SECRET_CHARS}+ random characters ({hint})"
+    return None
+
+
+def _database_url_problem(url: str | None) -> str | None:
+    if url is None:  # the embedded cluster, with a random password of its own
+        return None
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "cannot be parsed as a database URL"
+    password = parsed.password
+    if password is None:  # peer, certificate or .pgpass authentication
+        return None
+    if str(password).lower() in WEAK_DB_PASSWORDS or password == parsed.username:
+        return "has a well-known or empty password; give the database user a strong one"
+    return None
+
+
+def _basemap_problem(url: str | None) -> str | None:
+    if url is not None and not url.lower().startswith("https://"):
+        return "must be an https:// URL (pages served over https do not load http tiles)"
+    return None

@@ -11,7 +11,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from geo.errors import ConflictError, InvalidInputError, NotFoundError
+from geo.errors import CityExistsError, CityNotFoundError, InvalidInputError
 
 BBox = tuple[float, float, float, float]
 
@@ -96,13 +96,13 @@ def get_city(session: Session, slug: str) -> CityInfo:
     """The city with this slug.
 
     Raises:
-        NotFoundError: No such city.
+        CityNotFoundError: No such city.
     """
     if not is_valid_slug(slug):
-        raise NotFoundError(f"no city '{slug[:64]}'")
+        raise CityNotFoundError(f"no city '{slug[:64]}'")
     row = session.execute(_SELECT_CITIES, {"slug": slug}).mappings().first()
     if row is None:
-        raise NotFoundError(f"no city '{slug}'")
+        raise CityNotFoundError(f"no city '{slug}'")
     return _to_info(row)
 
 
@@ -129,7 +129,7 @@ def create_city(
 
     Raises:
         InvalidInputError: Bad slug, name, bbox or zoom.
-        ConflictError: The slug is taken.
+        CityExistsError: The slug is taken.
     """
     if not is_valid_slug(slug):
         raise InvalidInputError(
@@ -167,7 +167,7 @@ def create_city(
                 },
             )
     except IntegrityError as exc:
-        raise ConflictError(f"a city '{slug}' exists already") from exc
+        raise CityExistsError(f"a city '{slug}' exists already") from exc
     return get_city(session, slug)
 
 
@@ -175,7 +175,7 @@ def delete_city(session: Session, slug: str) -> None:
     """Delete a city and (by cascade) all of its rows.
 
     Raises:
-        NotFoundError: No such city.
+        CityNotFoundError: No such city.
     """
     city = get_city(session, slug)
     session.execute(text("DELETE FROM city WHERE id = :id"), {"id": city.id})

@@ -1,19 +1,27 @@
-"""Domain errors: one base ``GeoError``; api/ maps each subclass to an HTTP status."""
+"""Domain errors: one ``GeoError`` tree, each class with a stable code; api/ maps statuses."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 
 class GeoError(Exception):
     """Base of every error the spatial core raises on purpose.
 
+    Every subclass sets its own ``code``: a stable kebab-case name that clients and scripts
+    may rely on (the problem+json ``type`` and ``code``, the CLI's exit status). A code is
+    never reused or renamed; a more specific error is a new subclass with a new code, so a
+    client that knows only the base code (``not-found``) still understands it.
+
     Attributes:
+        code: The stable name of this kind of error, e.g. ``"city-not-found"``.
+        title: A short English summary of the kind of error.
         detail: A human-readable sentence safe to show to users (no SQL, no paths).
         errors: Optional field errors, each ``{"field": ..., "message": ...}``.
     """
 
-    title = "Error"
+    code: ClassVar[str] = "error"
+    title: ClassVar[str] = "Error"
 
     def __init__(self, detail: str, errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(detail)
@@ -24,40 +32,110 @@ class GeoError(Exception):
 class NotFoundError(GeoError):
     """A city, layer or feature does not exist."""
 
+    code = "not-found"
     title = "Not found"
+
+
+class CityNotFoundError(NotFoundError):
+    """No city with this slug."""
+
+    code = "city-not-found"
+    title = "City not found"
+
+
+class LayerNotFoundError(NotFoundError):
+    """No public layer with this id."""
+
+    code = "layer-not-found"
+    title = "Layer not found"
+
+
+class FeatureNotFoundError(NotFoundError):
+    """No feature with this id in the layer of this city."""
+
+    code = "feature-not-found"
+    title = "Feature not found"
+
+
+class RouteNotFoundError(NotFoundError):
+    """No angkot route with this id in this city."""
+
+    code = "route-not-found"
+    title = "Route not found"
+
+
+class TileOutOfRangeError(NotFoundError):
+    """A tile address outside the tile matrix set or the layer's zoom range."""
+
+    code = "tile-out-of-range"
+    title = "Tile out of range"
 
 
 class InvalidInputError(GeoError):
     """Input is well-formed but not acceptable (bad bbox, out-of-range value)."""
 
+    code = "invalid-input"
     title = "Invalid input"
 
 
 class InvalidGeometryError(InvalidInputError):
     """A geometry is empty, of the wrong type, invalid, or outside the city."""
 
+    code = "invalid-geometry"
     title = "Invalid geometry"
+
+
+class PointOutsideCityError(InvalidGeometryError):
+    """A point (a trip's start, a home) lies outside the city's area."""
+
+    code = "point-outside-city"
+    title = "Point outside the city"
 
 
 class InvalidFileError(InvalidInputError):
     """An import file is unreadable, empty, not geospatial, or lacks what the import needs."""
 
+    code = "invalid-file"
     title = "Invalid file"
 
 
 class ConflictError(GeoError):
     """The write clashes with existing data (duplicate natural key)."""
 
+    code = "conflict"
     title = "Conflict"
+
+
+class CityExistsError(ConflictError):
+    """A city with this slug exists already."""
+
+    code = "city-exists"
+    title = "City exists"
+
+
+class InvalidSettingError(GeoError):
+    """A setting (a ``TPO_*`` variable or ``.env``) has a value the program cannot run with."""
+
+    code = "invalid-setting"
+    title = "Invalid setting"
+
+
+class InsecureSettingError(InvalidSettingError):
+    """A production deployment has a missing, default or weak secret, or an insecure URL."""
+
+    code = "insecure-setting"
+    title = "Insecure setting"
 
 
 class ClusterError(GeoError):
     """The embedded PostgreSQL cluster could not be created, started or stopped."""
 
+    code = "cluster-error"
     title = "Database cluster error"
 
 
 class DatabaseUnavailableError(GeoError):
     """The database cannot be reached."""
 
+    code = "database-unavailable"
     title = "Database unavailable"

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.cities import CityInfo
-from geo.errors import InvalidInputError
+from geo.errors import InvalidInputError, PointOutsideCityError
 
 _M_PER_DEG_LAT = 110_574.0
 _M_PER_DEG_LON_EQ = 111_320.0
@@ -55,7 +55,7 @@ def ensure_in_city(session: Session, city: CityInfo, lon: float, lat: float, fie
     """Refuse a point outside the city's bbox or (when loaded) its kota boundary.
 
     Raises:
-        InvalidInputError: The point lies outside the city.
+        PointOutsideCityError: The point lies outside the city.
     """
     minx, miny, maxx, maxy = city.bbox
     inside = minx <= lon <= maxx and miny <= lat <= maxy
@@ -72,7 +72,7 @@ def ensure_in_city(session: Session, city: CityInfo, lon: float, lat: float, fie
             ).scalar_one()
         )
     if not inside:
-        raise InvalidInputError(
+        raise PointOutsideCityError(
             f"{field} ({lon:.5f},{lat:.5f}) lies outside {city.name}",
             [{"field": field, "in": "query", "message": "outside the city"}],
         )

@@ -14,7 +14,7 @@ import orjson
 import psycopg
 from sqlalchemy.orm import Session
 
-from geo.errors import NotFoundError
+from geo.errors import FeatureNotFoundError
 from layers.items_query import (
     CRS84,
     FORMATS,
@@ -182,7 +182,7 @@ def fetch_item(
     """One Feature as GeoJSON bytes (built in SQL) with ``links`` appended.
 
     Raises:
-        NotFoundError: No feature ``fid`` in this layer of this city.
+        FeatureNotFoundError: No feature ``fid`` in this layer of this city.
     """
     statement = item_statement(layer, city_id, fid)
     row = None
@@ -190,5 +190,5 @@ def fetch_item(
         with _driver(session).cursor(binary=True) as cur:
             row = cur.execute(*statement).fetchone()
     if row is None or row[0] is None:
-        raise NotFoundError(f"no feature {fid} in layer '{layer.id}'")
+        raise FeatureNotFoundError(f"no feature {fid} in layer '{layer.id}'")
     return bytes(row[0])[:-1] + b',"links":' + orjson.dumps(links) + b"}"

@@ -13,7 +13,7 @@ from sqlalchemy import make_url
 from sqlalchemy.orm import Session
 
 from geo.cities import is_valid_slug
-from geo.errors import DatabaseUnavailableError, NotFoundError
+from geo.errors import CityNotFoundError, DatabaseUnavailableError
 from geo.store import connection_params
 from layers.features import ItemsStream
 from layers.items_query import FeaturePage
@@ -155,7 +155,7 @@ class LayerRead(Protocol):
     """One items read: the city and revision first, then the page (one connection held)."""
 
     async def begin(self, slug: str, layer: str) -> tuple[int, int]:
-        """The city id of ``slug`` and the layer's revision (NotFoundError: no such city)."""
+        """The city id of ``slug`` and the layer's revision (CityNotFoundError: no such city)."""
 
     def chunks(self, statement: ItemsStatement) -> AsyncIterator[bytes]:
         """The page's features (``statement.sql``), a chunk at a time."""
@@ -169,7 +169,7 @@ class LayerRead(Protocol):
 
 def _check_slug(slug: str) -> None:
     if not is_valid_slug(slug):
-        raise NotFoundError(f"no city '{slug[:64]}'")
+        raise CityNotFoundError(f"no city '{slug[:64]}'")
 
 
 class PooledRead:
@@ -197,7 +197,7 @@ class PooledRead:
         """See ``LayerRead.begin``; retries once on a fresh connection when an idle one died.
 
         Raises:
-            NotFoundError: No city with this slug.
+            CityNotFoundError: No city with this slug.
             DatabaseUnavailableError: No connection came free, or the server did not answer
                 in time.
             psycopg.OperationalError: The server cannot be reached.
@@ -219,7 +219,7 @@ class PooledRead:
                     raise
                 await self.pool.close_idle()  # a server restart killed them all: start afresh
         if row is None:
-            raise NotFoundError(f"no city '{slug}'")
+            raise CityNotFoundError(f"no city '{slug}'")
         return int(row[0]), int(row[1])
 
     def _conn(self) -> psycopg.AsyncConnection[Any]:

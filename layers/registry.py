@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from geo.errors import NotFoundError
+from geo.errors import LayerNotFoundError
 from geo.models import SCHOOL_LEVELS, SCHOOL_STATUSES
 
 PropType = Literal["string", "integer", "number", "boolean", "datetime"]
@@ -282,11 +282,11 @@ def get_layer(layer_id: str, *, include_private: bool = False) -> LayerDef:
         Its definition.
 
     Raises:
-        NotFoundError: No such layer, or it is not public.
+        LayerNotFoundError: No such layer, or it is not public.
     """
     layer = LAYERS.get(layer_id)
     if layer is None or not (layer.public or include_private):
-        raise NotFoundError(f"no layer '{layer_id[:64]}'")
+        raise LayerNotFoundError(f"no layer '{layer_id[:64]}'")
     return layer
 
 

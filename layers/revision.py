@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.cities import is_valid_slug
-from geo.errors import NotFoundError
+from geo.errors import CityNotFoundError
 
 # One round trip: read the revision and tune the planner for this transaction only.
 # force_custom_plan: psycopg prepares a statement after 5 runs; a generic plan ignores the
@@ -69,16 +69,16 @@ def begin_city_layer_read(
         The city id and the layer's revision (0 when never written).
 
     Raises:
-        NotFoundError: No city with this slug.
+        CityNotFoundError: No city with this slug.
     """
     if not is_valid_slug(slug):
-        raise NotFoundError(f"no city '{slug[:64]}'")
+        raise CityNotFoundError(f"no city '{slug[:64]}'")
     workers = "2" if parallel else "0"
     row = session.execute(
         _BEGIN_CITY_READ, {"workers": workers, "slug": slug, "layer": layer}
     ).first()
     if row is None:
-        raise NotFoundError(f"no city '{slug}'")
+        raise CityNotFoundError(f"no city '{slug}'")
     return int(row[0]), int(row[3])
 
 

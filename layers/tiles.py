@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.errors import NotFoundError
+from geo.errors import TileOutOfRangeError
 from layers.grid import (
     CELLS,
     EARTH_RADIUS_M,
@@ -48,17 +48,17 @@ def check_tile(layer: LayerDef, z: int, x: int, y: int) -> None:
     """Check a tile address against WebMercatorQuad and the layer's zoom range.
 
     Raises:
-        NotFoundError: z outside 0..22 or the layer's min/max zoom, x or y outside 0..2^z-1.
+        TileOutOfRangeError: z outside 0..22 or the layer's min/max zoom, x or y outside 0..2^z-1.
     """
     if not 0 <= z <= MAX_TILE_ZOOM:
-        raise NotFoundError(f"WebMercatorQuad has zoom levels 0..{MAX_TILE_ZOOM}, not {z}")
+        raise TileOutOfRangeError(f"WebMercatorQuad has zoom levels 0..{MAX_TILE_ZOOM}, not {z}")
     if not layer.min_zoom <= z <= layer.max_zoom:
-        raise NotFoundError(
+        raise TileOutOfRangeError(
             f"layer '{layer.id}' has tiles at zoom {layer.min_zoom}..{layer.max_zoom}, not {z}"
         )
     side = 1 << z
     if not (0 <= x < side and 0 <= y < side):
-        raise NotFoundError(f"tile {z}/{x}/{y} is outside 0..{side - 1} at zoom {z}")
+        raise TileOutOfRangeError(f"tile {z}/{x}/{y} is outside 0..{side - 1} at zoom {z}")
 
 
 def tile_size_m(z: int) -> float:
@@ -272,7 +272,7 @@ def fetch_tile(
         The MVT bytes (possibly empty).
 
     Raises:
-        NotFoundError: The tile address is out of range.
+        TileOutOfRangeError: The tile address is out of range.
     """
     check_tile(layer, z, x, y)
     if is_aggregated(layer, z):

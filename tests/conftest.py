@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, make_url
@@ -18,6 +19,9 @@ from api.settings import Settings
 from geo.store import PROJECT_ROOT, migrate
 from geo.store.cluster import EmbeddedCluster
 from geo.store.db import drop_database, ensure_database, make_engine
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PG_BIN = Path(os.environ.get("TPO_PG_BIN_DIR", "/usr/lib/postgresql/15/bin"))
@@ -104,17 +108,24 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=db_url, var_dir=tmp_path / "var", _env_file=None)
 
 
+def use_session(app: FastAPI, db: Session) -> FastAPI:
+    """Make every request of ``app`` use ``db``: the session dependency and the items read."""
+    from api.deps import get_session
+    from layers.items_async import SessionRead
+
+    app.dependency_overrides[get_session] = lambda: db
+    app.state.layer_read_factory = lambda _request: SessionRead(db)
+    return app
+
+
 @pytest.fixture
 def client(settings: Settings, db: Session) -> Iterator[object]:
     """TestClient on create_app(settings) whose sessions are the test's rolled-back session."""
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from api.deps import get_session
 
-    app = create_app(settings)
-    app.dependency_overrides[get_session] = lambda: db
-    with TestClient(app) as test_client:
+    with TestClient(use_session(create_app(settings), db)) as test_client:
         yield test_client
 
 

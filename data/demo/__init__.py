@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from data.demo.generate import STEPS, DemoCity, generate_demo_city
 from data.demo.load import insert_demo_city
 from geo.cities import create_city, delete_city, get_city
-from geo.errors import ConflictError, InvalidInputError, NotFoundError
+from geo.errors import CityExistsError, CityNotFoundError, InvalidInputError
 
 KNOWN_DEMO_CITIES = ("tangerang",)
 
@@ -56,7 +56,7 @@ def load_demo_city(
 
     Raises:
         InvalidInputError: Unknown demo city.
-        ConflictError: The city exists and ``replace`` is false.
+        CityExistsError: The city exists and ``replace`` is false.
     """
     if slug not in KNOWN_DEMO_CITIES:
         known = ", ".join(KNOWN_DEMO_CITIES)
@@ -64,10 +64,10 @@ def load_demo_city(
     started = time.perf_counter()
     report = progress or (lambda _step, _i, _n: None)
     if replace:
-        with contextlib.suppress(NotFoundError):
+        with contextlib.suppress(CityNotFoundError):
             delete_city(session, slug)
     elif _exists(session, slug):
-        raise ConflictError(f"a city '{slug}' exists already (use replace to reload it)")
+        raise CityExistsError(f"a city '{slug}' exists already (use replace to reload it)")
     city = generate_demo_city(slug, report)
     minx, miny, maxx, maxy = city.outline.bounds
     info = create_city(
@@ -94,6 +94,6 @@ def load_demo_city(
 def _exists(session: Session, slug: str) -> bool:
     try:
         get_city(session, slug)
-    except NotFoundError:
+    except CityNotFoundError:
         return False
     return True

@@ -92,7 +92,7 @@ def import_boundaries(
         The import report.
 
     Raises:
-        NotFoundError: No such city.
+        CityNotFoundError: No such city.
         InvalidInputError: Unknown level.
         InvalidFileError: The file is unreadable, has no polygons, lacks a field or a CRS.
     """

@@ -244,7 +244,7 @@ def import_gtfs(
         The import report.
 
     Raises:
-        NotFoundError: No such city.
+        CityNotFoundError: No such city.
         InvalidFileError: Not a zip, or a required file or column missing.
     """
     defaults = (defaults or RouteDefaults()).checked()

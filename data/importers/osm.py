@@ -313,7 +313,7 @@ def import_osm(
         The reports for roads and for schools.
 
     Raises:
-        NotFoundError: No such city.
+        CityNotFoundError: No such city.
         InvalidFileError: Not (valid) OSM XML.
     """
     city = get_city(session, city_slug)

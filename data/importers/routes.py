@@ -224,7 +224,7 @@ def import_routes(
         The import report.
 
     Raises:
-        NotFoundError: No such city.
+        CityNotFoundError: No such city.
         InvalidInputError: Bad defaults.
         InvalidFileError: Unreadable file, no lines, missing field, unknown CRS.
     """

@@ -222,7 +222,7 @@ def import_schools(
         The import report.
 
     Raises:
-        NotFoundError: No such city.
+        CityNotFoundError: No such city.
         InvalidFileError: Unreadable file, no coordinates, missing fields, wrong geometry type.
     """
     city = get_city(session, city_slug)

@@ -24,6 +24,7 @@ class TransitionFieldsError(InvalidInputError):
     """A transition lacks a field it requires (HTTP 422)."""
 
     code = "transition-fields-missing"
+    title = "Missing fields for this step"
 
 
 class WorkflowDefinitionError(ValueError):

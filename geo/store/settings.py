@@ -6,11 +6,18 @@ from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 
+# hide_input_in_errors: a bad value (a database URL with its password) is never echoed
 SETTINGS_CONFIG = SettingsConfigDict(
-    env_prefix="TPO_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    env_prefix="TPO_",
+    env_file=".env",
+    env_file_encoding="utf-8",
+    extra="ignore",
+    hide_input_in_errors=True,
 )
 
 
@@ -24,6 +31,7 @@ class StoreSettings(BaseSettings):
 
     database_url: str | None = Field(
         default=None,
+        repr=False,  # it may hold a password
         description="SQLAlchemy URL of an external PostGIS (postgresql+psycopg://...). "
         "Unset: the embedded cluster under var/pg is used.",
     )
@@ -84,6 +92,12 @@ class StoreSettings(BaseSettings):
             value = "postgresql+psycopg://" + value.split("://", 1)[1]
         if not value.startswith("postgresql+psycopg://"):
             raise ValueError("must be a PostgreSQL URL (postgresql://user:pass@host:port/db)")
+        try:
+            make_url(value)
+        except (ArgumentError, ValueError):  # their messages may quote the URL: not chained
+            raise ValueError(
+                "cannot be read as a URL (postgresql://user:pass@host:port/db)"
+            ) from None
         return value
 
     @model_validator(mode="after")

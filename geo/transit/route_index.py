@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.cities import CityInfo
-from geo.errors import NotFoundError
+from geo.errors import RouteNotFoundError
 from geo.points import ensure_near_city, margin_deg
 from geo.transit.build import Route, load_routes
 
@@ -146,7 +146,7 @@ def route_detail(session: Session, city: CityInfo, route_id: int) -> bytes:
     """One route as a GeoJSON Feature with length, kelurahan passed (in order) and schools.
 
     Raises:
-        NotFoundError: No such route in this city.
+        RouteNotFoundError: No such route in this city.
     """
     dx, dy = margin_deg(city.center[1], ROUTE_SCHOOL_RADIUS_M)
     row = session.execute(
@@ -154,5 +154,5 @@ def route_detail(session: Session, city: CityInfo, route_id: int) -> bytes:
         {"city": city.id, "id": route_id, "dx": dx, "dy": dy, "radius": ROUTE_SCHOOL_RADIUS_M},
     ).scalar_one_or_none()
     if row is None:
-        raise NotFoundError(f"no angkot route {route_id} in {city.name}")
+        raise RouteNotFoundError(f"no angkot route {route_id} in {city.name}")
     return str(row).encode()

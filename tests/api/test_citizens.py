@@ -94,12 +94,12 @@ def test_route_detail(client: Any, grid: GridCity) -> None:
 
 
 def test_route_detail_unknown(client: Any, grid: GridCity, db: Session) -> None:
-    assert_problem(client.get("/cities/ujicoba/routes/999999"), 404)
+    assert_problem(client.get("/cities/ujicoba/routes/999999"), 404, "route-not-found")
     other = build_grid_city(db, "lainnya", cols=3, rows=3, routes=[EAST])
     foreign = other.route_ids[("E1", 0)]
     assert_problem(client.get(f"/cities/ujicoba/routes/{foreign}"), 404)
     assert_problem(client.get("/cities/ujicoba/routes/abc"), 422)
-    assert_problem(client.get("/cities/nowhere/routes/1"), 404)
+    assert_problem(client.get("/cities/nowhere/routes/1"), 404, "city-not-found")
 
 
 # -- trips ----------------------------------------------------------------------------------------
@@ -184,12 +184,15 @@ def test_trip_bad_input(client: Any, grid: GridCity, query: str, field: str) -> 
 
 def test_trip_outside_city(client: Any, grid: GridCity) -> None:
     inside = _pt(grid, 2, 2)
-    body = assert_problem(client.get(f"/cities/ujicoba/trips?from=110.4,-7.0&to={inside}"), 422)
+    outside = client.get(f"/cities/ujicoba/trips?from=110.4,-7.0&to={inside}")
+    body = assert_problem(outside, 422, "point-outside-city")
     assert "outside" in body["detail"]
     # inside the bbox but outside the kota polygon is outside too
     lo = grid.lonlat(-10, -10)
     body = assert_problem(
-        client.get(f"/cities/ujicoba/trips?from={inside}&to={lo[0]},{lo[1]}"), 422
+        client.get(f"/cities/ujicoba/trips?from={inside}&to={lo[0]},{lo[1]}"),
+        422,
+        "point-outside-city",
     )
     assert body["errors"][0]["field"] == "to"
     assert_problem(client.get(f"/cities/nowhere/trips?from={inside}&to={inside}"), 404)

@@ -192,7 +192,9 @@ def test_one_item(client: Any, sample: SampleCity) -> None:
     ],
 )
 def test_bad_items_queries(client: Any, sample: SampleCity, query: str) -> None:
-    body = assert_problem(client.get(f"{CITY}/collections/schools/items?{query}"), 422)
+    body = assert_problem(
+        client.get(f"{CITY}/collections/schools/items?{query}"), 422, "invalid-input"
+    )
     assert body["errors"]
     assert body["errors"][0]["field"] == query.split("=", maxsplit=1)[0]
 
@@ -204,13 +206,14 @@ def test_bad_filter_value_types(client: Any, sample: SampleCity) -> None:
 
 
 def test_not_found(client: Any, sample: SampleCity) -> None:
-    assert_problem(client.get(f"{CITY}/collections/nope"), 404)
-    assert_problem(client.get(f"{CITY}/collections/nope/items"), 404)
-    assert_problem(client.get(f"{CITY}/collections/nope/queryables"), 404)
-    assert_problem(client.get(f"{CITY}/collections/schools/items/999999"), 404)
-    assert_problem(client.get(f"{CITY}/collections/schools/items/-1"), 404)
+    assert_problem(client.get(f"{CITY}/collections/nope"), 404, "layer-not-found")
+    assert_problem(client.get(f"{CITY}/collections/nope/items"), 404, "layer-not-found")
+    assert_problem(client.get(f"{CITY}/collections/nope/queryables"), 404, "layer-not-found")
+    item = f"{CITY}/collections/schools/items"
+    assert_problem(client.get(f"{item}/999999"), 404, "feature-not-found")
+    assert_problem(client.get(f"{item}/-1"), 404, "feature-not-found")
     for path in ("/conformance", "/collections", "/collections/schools/items"):
-        body = assert_problem(client.get(f"/cities/unknown{path}"), 404)
+        body = assert_problem(client.get(f"/cities/unknown{path}"), 404, "city-not-found")
         assert "unknown" in body["detail"]
 
 
@@ -334,11 +337,10 @@ def test_items_cache_disabled_by_the_setting(
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from api.deps import get_session
+    from tests.conftest import use_session
 
     app = create_app(settings.model_copy(update={"layer_cache_mb": 0}))
-    app.dependency_overrides[get_session] = lambda: db
-    with TestClient(app) as no_cache:
+    with TestClient(use_session(app, db)) as no_cache:
         url = f"{CITY}/collections/schools/items?limit=5"
         bodies = [_get(no_cache, url, GEOJSON) for _ in range(3)]
     assert {r.headers["x-layer-cache"] for r in bodies} == {"off"}
@@ -427,7 +429,7 @@ def test_pooled_items_etag_write_and_streaming(
     streamed = _get(pooled, f"{base}?limit=20", GEOJSON)
     assert "content-length" not in streamed.headers  # chunked
     assert streamed.json()["numberReturned"] == 20
-    assert_problem(pooled.get("/cities/nowhere/collections/schools/items"), 404)
+    assert_problem(pooled.get("/cities/nowhere/collections/schools/items"), 404, "city-not-found")
     assert_problem(pooled.get(f"{base}?limit=0"), 422)
 
 
@@ -442,5 +444,5 @@ def test_items_503_when_database_is_down(tmp_path: Any) -> None:
     app = create_app(Settings(database_url=url, var_dir=tmp_path, _env_file=None))
     with TestClient(app, raise_server_exceptions=False) as client:
         r = client.get("/cities/tangerang/collections/schools/items")
-    assert_problem(r, 503)
+    assert_problem(r, 503, "database-unavailable")
     assert "not reachable" in r.json()["detail"]

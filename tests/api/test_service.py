@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -13,15 +14,22 @@ from geo.store import migrate
 pytestmark = pytest.mark.postgis
 PROBLEM = "application/problem+json"
 BBOX = (106.55, -6.26, 106.75, -6.09)
+TYPE_BASE = "https://treepointo.org/problems/"
+KEBAB = re.compile(r"^[a-z]+(-[a-z]+)*$")
 
 
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
+def assert_problem(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    """A problem+json response of ``status``: members, ``type`` = base + ``code``, no leaks."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM
     body = response.json()
-    assert set(body) >= {"type", "title", "status", "detail", "instance"}
+    assert set(body) >= {"type", "title", "status", "detail", "instance", "code"}
     assert body["status"] == status
     assert body["type"].startswith("https://")
+    assert KEBAB.match(body["code"]), body["code"]
+    assert body["type"] == TYPE_BASE + body["code"]
+    if code is not None:
+        assert body["code"] == code, body
     text = response.text
     assert "Traceback" not in text
     assert "SELECT" not in text
@@ -79,22 +87,23 @@ def test_outline_falls_back_to_bbox(client: Any, db: Session) -> None:
 
 
 def test_unknown_route_is_problem(client: Any) -> None:
-    body = assert_problem(client.get("/nope"), 404)
+    body = assert_problem(client.get("/nope"), 404, "not-found")
     assert body["instance"] == "/nope"
 
 
 def test_unknown_city_is_problem(client: Any) -> None:
-    body = assert_problem(client.get("/cities/unknown"), 404)
+    body = assert_problem(client.get("/cities/unknown"), 404, "city-not-found")
     assert "unknown" in body["detail"]
-    assert_problem(client.get("/cities/unknown/outline"), 404)
+    assert body["title"] == "City not found"
+    assert_problem(client.get("/cities/unknown/outline"), 404, "city-not-found")
 
 
 def test_bad_slug_is_problem(client: Any) -> None:
-    assert_problem(client.get("/cities/" + "x" * 70), 422)
+    assert_problem(client.get("/cities/" + "x" * 70), 422, "validation-error")
 
 
 def test_method_not_allowed_is_problem(client: Any) -> None:
-    assert_problem(client.delete("/health"), 405)
+    assert_problem(client.delete("/health"), 405, "method-not-allowed")
 
 
 def test_malformed_query_is_problem(client: Any) -> None:
@@ -109,7 +118,7 @@ def test_malformed_query_is_problem(client: Any) -> None:
 
     # the catch-all routes were added before; move the probe first
     app.router.routes.insert(0, app.router.routes.pop())
-    body = assert_problem(client.get("/_probe?n=abc"), 422)
+    body = assert_problem(client.get("/_probe?n=abc"), 422, "validation-error")
     assert body["errors"][0]["field"] == "n"
     assert body["errors"][0]["in"] == "query"
     assert_problem(client.get("/_probe?n=0"), 422)
@@ -117,7 +126,7 @@ def test_malformed_query_is_problem(client: Any) -> None:
 
 def test_body_too_large_is_413(client: Any) -> None:
     r = client.post("/cities", content=b"x" * 6_000_000)
-    assert_problem(r, 413)
+    assert_problem(r, 413, "content-too-large")
 
 
 def test_server_error_hides_details(client: Any) -> None:
@@ -131,7 +140,7 @@ def test_server_error_hides_details(client: Any) -> None:
     from fastapi.testclient import TestClient
 
     with TestClient(app, raise_server_exceptions=False) as c:
-        body = assert_problem(c.get("/_boom"), 500)
+        body = assert_problem(c.get("/_boom"), 500, "internal-error")
     assert "hunter2" not in str(body)
 
 

@@ -100,7 +100,9 @@ def test_empty_tile_is_204(client: Any, sample: SampleCity) -> None:
 )
 def test_out_of_range_tiles_are_404(client: Any, sample: SampleCity, tail: str) -> None:
     body = assert_problem(
-        client.get(f"{CITY}/collections/schools/tiles/WebMercatorQuad/{tail}"), 404
+        client.get(f"{CITY}/collections/schools/tiles/WebMercatorQuad/{tail}"),
+        404,
+        "tile-out-of-range",
     )
     assert "zoom" in body["detail"] or "outside" in body["detail"]
 
@@ -111,7 +113,9 @@ def test_non_integer_tile_index_is_422(client: Any, sample: SampleCity, tail: st
 
 
 def test_unknown_layer_city_or_matrix_set(client: Any, sample: SampleCity) -> None:
-    assert_problem(client.get(f"{CITY}/collections/nope/tiles/WebMercatorQuad/3/0/0"), 404)
+    assert_problem(
+        client.get(f"{CITY}/collections/nope/tiles/WebMercatorQuad/3/0/0"), 404, "layer-not-found"
+    )
     assert_problem(client.get(f"{CITY}/collections/nope/tiles/WebMercatorQuad"), 404)
     assert_problem(
         client.get("/cities/unknown/collections/schools/tiles/WebMercatorQuad/9/0/0"), 404

@@ -356,7 +356,8 @@ def test_cli_demo(demo_db: tuple[str, Engine, DemoSummary]) -> None:
     url, engine, _ = demo_db
     before = table_counts(engine)
     refused = run_tpo(url, "city", "demo", "tangerang")
-    assert refused.exit_code == 1, refused.output
+    assert refused.exit_code == 4, refused.output  # conflict (api/cli_errors.py)
+    assert "error[city-exists]" in refused.output
     assert "exists already" in refused.output
     assert "--replace" in refused.output
     old_id = city_id(engine)
@@ -375,6 +376,7 @@ def test_cli_demo_unknown_slug(demo_db: tuple[str, Engine, DemoSummary]) -> None
     before = table_counts(engine)
     result = run_tpo(url, "city", "demo", "atlantis")
     assert result.exit_code == 2
+    assert "error[invalid-input]" in result.output
     assert "no demo city 'atlantis'" in result.output
     assert table_counts(engine) == before
 

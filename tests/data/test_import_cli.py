@@ -1,5 +1,5 @@
 """``tpo city create/delete`` and ``tpo import ...`` against a database of their own (the CLI
-commits), including bad files: exit status 2, a clear message, nothing written."""
+commits), including bad files: exit status 2, a clear message, nothing written (3: no such city)."""
 
 from __future__ import annotations
 
@@ -148,8 +148,9 @@ def test_gtfs_and_unknown_city(tpo: Tpo, cli_db: CliDb) -> None:
     assert "Import: GTFS routes" in result.output
     assert city_rows(engine, "bogor")["angkot_route"] == 24
     missing = tpo("import", "gtfs", "no-such-city", str(FEED))
-    assert missing.exit_code == 2
-    assert "no city 'no-such-city'" in missing.text
+    assert missing.exit_code == 3  # not found (api/cli_errors.py)
+    assert "error[city-not-found]: no city 'no-such-city'" in missing.text
+    assert "Nothing was written." in missing.output
 
 
 def test_bad_files_exit_2_and_write_nothing(tpo: Tpo, cli_db: CliDb, tmp_path: Path) -> None:
@@ -227,6 +228,7 @@ def test_bad_files_exit_2_and_write_nothing(tpo: Tpo, cli_db: CliDb, tmp_path: P
     for (command, *rest), message in cases:
         result = tpo("import", command, "tangerang-real", *rest)
         assert result.exit_code == 2, (command, result.output)
+        assert "error[invalid-file]" in result.output, (command, result.output)
         assert message in result.text, (command, result.output)
         assert "Nothing was written." in result.output
         assert "Traceback" not in result.output
