@@ -12,6 +12,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import problem
+from geo.errors import InvalidInputError
 
 log = logging.getLogger("tpo.api")
 NUL = "\x00"
@@ -70,6 +71,7 @@ class NulGuardMiddleware:
                     Request(scope),
                     422,
                     f"invalid value for: {fields} (NUL characters are not allowed)",
+                    code=InvalidInputError.code,
                     errors=errors,
                     instance=instance,
                 )
