@@ -13,11 +13,14 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo.errors import (
+    AuthenticationRequiredError,
     ConflictError,
     DatabaseUnavailableError,
     GeoError,
     InvalidInputError,
+    LoginThrottledError,
     NotFoundError,
+    PermissionDeniedError,
 )
 
 log = logging.getLogger("tpo.api")
@@ -27,6 +30,9 @@ TYPE_BASE = "https://treepointo.org/problems/"
 
 # domain error -> HTTP status (the only place that knows both)
 STATUS_OF: list[tuple[type[GeoError], int]] = [
+    (AuthenticationRequiredError, 401),
+    (PermissionDeniedError, 403),
+    (LoginThrottledError, 429),
     (NotFoundError, 404),
     (ConflictError, 409),
     (InvalidInputError, 422),
@@ -50,18 +56,25 @@ def problem(
     title: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    code: str | None = None,
 ) -> JSONResponse:
-    """Build a problem+json response (type, title, status, detail, instance, errors)."""
+    """Build a problem+json response (type, title, status, detail, instance, errors).
+
+    ``code`` (default: from the status) names the problem: the ``type`` is
+    ``TYPE_BASE + code`` and the body repeats it as the ``code`` extension member.
+    """
     try:
         default_title = HTTPStatus(status).phrase
     except ValueError:
         default_title = "Error"
+    code = code or _slug(status)
     body: dict[str, Any] = {
-        "type": TYPE_BASE + _slug(status),
+        "type": TYPE_BASE + code,
         "title": title or default_title,
         "status": status,
         "detail": detail,
         "instance": request.url.path,
+        "code": code,
     }
     if errors:
         body["errors"] = errors
@@ -103,7 +116,21 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
 async def _on_geo(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GeoError)
     status = next(code for cls, code in STATUS_OF if isinstance(exc, cls))
-    return problem(request, status, exc.detail, title=exc.title, errors=exc.errors or None)
+    headers = None
+    if isinstance(exc, AuthenticationRequiredError):
+        headers = {"WWW-Authenticate": 'Bearer realm="tpo"'}
+    elif isinstance(exc, LoginThrottledError):
+        headers = {"Retry-After": str(max(1, exc.retry_after_s))}
+    code = getattr(exc, "code", None)
+    return problem(
+        request,
+        status,
+        exc.detail,
+        title=exc.title,
+        errors=exc.errors or None,
+        headers=headers,
+        code=code if isinstance(code, str) else None,
+    )
 
 
 async def _on_db(request: Request, exc: Exception) -> JSONResponse:

@@ -13,6 +13,7 @@ import psycopg
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import StreamingResponse
 
+from api.auth import requires
 from api.deps import CityDep, SessionDep, get_city_dep, open_layer_read
 from geo.cities import CityInfo
 from geo.errors import DatabaseUnavailableError
@@ -136,10 +137,10 @@ def json_bytes(doc: Any) -> bytes:
 
 @router.get(
     "/conformance",
+    **requires("layers.read", dependencies=[Depends(get_city_dep)]),
     summary="Conformance classes",
     response_class=Response,
     responses={200: {"content": {JSON: {}}}},
-    dependencies=[Depends(get_city_dep)],
 )
 def get_conformance() -> Response:
     """OGC API Features Part 1 core, GeoJSON and OpenAPI 3.0, Part 3 queryables."""
@@ -148,6 +149,7 @@ def get_conformance() -> Response:
 
 @router.get(
     "/collections",
+    **requires("layers.read"),
     summary="Layers of a city",
     response_class=Response,
     responses={200: {"content": {JSON: {}}}},
@@ -170,6 +172,7 @@ def get_collections(city: CityDep, session: SessionDep, request: Request) -> Res
 
 @router.get(
     "/collections/{layer}",
+    **requires("layers.read"),
     summary="One layer",
     response_class=Response,
     responses={200: {"content": {JSON: {}}}},
@@ -191,6 +194,7 @@ def get_collection(
 
 @router.get(
     "/collections/{layer}/queryables",
+    **requires("layers.read"),
     summary="Queryable properties of a layer",
     response_class=Response,
     responses={200: {"content": {JSON: {}}}},
@@ -203,10 +207,10 @@ def get_queryables(city: CityDep, layer: LayerId, request: Request) -> Response:
 
 @router.get(
     "/collections/{layer}/items",
+    **requires("layers.read", openapi_extra={"parameters": _ITEM_PARAMS}),
     summary="Features of a layer (GeoJSON)",
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}}}},
-    openapi_extra={"parameters": _ITEM_PARAMS},
 )
 async def get_items(city: CitySlug, layer: LayerId, request: Request) -> Response:
     """A page of features built by PostgreSQL: `bbox`, `limit`, `offset`, `properties`, and
@@ -298,6 +302,7 @@ def layer_cache(request: Request) -> ResponseCache:
 
 @router.get(
     "/collections/{layer}/items/{fid}",
+    **requires("layers.read"),
     summary="One feature (GeoJSON)",
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}}}},
