@@ -34,6 +34,7 @@ function signedIn(me, t) {
   });
   for (const code of opdCodes(me.user)) roles.append(span("account-opd", ` · ${code}`));
   who.append(roles);
+  who.title = `${me.user.display_name} — ${roles.textContent}`; // the whole text where it is cut
   const button = document.createElement("button");
   button.type = "button";
   button.className = "account-logout";
