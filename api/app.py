@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.deps import pooled_layer_read
 from api.guards import DeadlineMiddleware, NulGuardMiddleware
 from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
-from api.routers import cities, citizens, health, ogc, tiles, trips
+from api.routers import admin, auth, cities, citizens, health, ogc, tiles, trips
 from api.security import SecurityHeadersMiddleware
 from api.settings import Settings, startup_settings
 from geo.store.bootstrap import PreparedDatabase, prepare_database
@@ -165,6 +165,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(trips.router)
     app.include_router(ogc.router)
     app.include_router(tiles.router)
+    app.include_router(auth.router)
+    app.include_router(admin.router)
     _mount_web(app, settings.web_dir)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # PostgreSQL text cannot hold NUL: one rule for every path and query parameter
@@ -187,9 +189,16 @@ def _mount_web(app: FastAPI, web_dir: Path) -> None:
         if (web_dir / sub).is_dir():
             app.mount(f"/{sub}", StaticFiles(directory=web_dir / sub), name=f"web-{sub}")
     index = web_dir / "index.html"
+    login = web_dir / "masuk.html"
 
     @app.get("/", include_in_schema=False)
     def index_page() -> FileResponse:
         if not index.is_file():
             raise StarletteHTTPException(404, "the web map is not installed (web/index.html)")
         return FileResponse(index, media_type="text/html")
+
+    @app.get("/masuk", include_in_schema=False)
+    def login_page() -> FileResponse:
+        if not login.is_file():
+            raise StarletteHTTPException(404, "the login page is not installed (web/masuk.html)")
+        return FileResponse(login, media_type="text/html")

@@ -29,6 +29,9 @@ EXIT_CODES: dict[str, int] = {
     "conflict": 4,
     "database-unavailable": 5,
     "cluster-error": 5,
+    "authentication-required": 6,
+    "permission-denied": 6,
+    "login-throttled": 6,
 }
 # what the command line reports for errors that are not a GeoError
 UNEXPECTED_CODE = "internal-error"

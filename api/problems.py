@@ -16,13 +16,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.outage import OutageLog, outage_log
 from api.security import baseline_headers
 from geo.errors import (
+    AuthenticationRequiredError,
     ClusterError,
     ConflictError,
     DatabaseUnavailableError,
     GeoError,
     InvalidInputError,
     InvalidSettingError,
+    LoginThrottledError,
     NotFoundError,
+    PermissionDeniedError,
 )
 
 log = logging.getLogger("tpo.api")
@@ -35,6 +38,9 @@ RETRY_AFTER_S = 5
 # domain error -> HTTP status (the only place that knows both), by base class: the first
 # entry the error is an instance of wins, so a new subclass inherits its base's status
 STATUS_OF: list[tuple[type[GeoError], int]] = [
+    (AuthenticationRequiredError, 401),
+    (PermissionDeniedError, 403),
+    (LoginThrottledError, 429),
     (NotFoundError, 404),
     (ConflictError, 409),
     (InvalidInputError, 422),
@@ -163,6 +169,11 @@ async def _on_geo(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GeoError)
     if isinstance(exc, DatabaseUnavailableError):
         outage_log(request).failed(request, exc)
+    headers = None
+    if isinstance(exc, AuthenticationRequiredError):
+        headers = {"WWW-Authenticate": 'Bearer realm="tpo"'}
+    elif isinstance(exc, LoginThrottledError):
+        headers = {"Retry-After": str(max(1, exc.retry_after_s))}
     return problem(
         request,
         status_of(type(exc)),
@@ -170,6 +181,7 @@ async def _on_geo(request: Request, exc: Exception) -> JSONResponse:
         title=exc.title,
         code=exc.code,
         errors=exc.errors or None,
+        headers=headers,
     )
 
 

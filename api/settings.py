@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import logging
 import re
 import secrets
@@ -109,11 +110,52 @@ class SecretSettings(BaseSettings):
         return value
 
 
-class Settings(SecretSettings, HttpSettings, PlannerSettings, StoreSettings):
+class AuthSettings(BaseSettings):
+    """Sessions and cookies of logged-in users, and whose ``X-Forwarded-For`` to believe."""
+
+    model_config = SETTINGS_CONFIG
+
+    session_ttl_s: int = Field(
+        default=8 * 3600,
+        ge=60,
+        le=30 * 86400,
+        description="Life of a login session and of its cookie (seconds).",
+    )
+    cookie_secure: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description="`Secure` flag of the session cookie: `auto` sets it on https requests.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated IP addresses or networks of reverse proxies whose "
+        "`X-Forwarded-For` names the client; empty: the peer address is the client.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        for part in _split(value):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not an IP address or network: {part!r}") from exc
+        return value
+
+    def proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """The trusted proxies as networks."""
+        return [ipaddress.ip_network(part, strict=False) for part in _split(self.trusted_proxies)]
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+class Settings(SecretSettings, HttpSettings, AuthSettings, PlannerSettings, StoreSettings):
     """Everything configurable in Tree Point O, from ``TPO_*`` variables or a ``.env`` file.
 
     Each part is its own class, so the core receives only the part it needs
-    (``StoreSettings`` for the database, ``PlannerSettings`` for trips).
+    (``StoreSettings`` for the database, ``PlannerSettings`` for trips); ``AuthSettings``
+    holds the sessions and cookies of the HTTP door.
     """
 
     model_config = SETTINGS_CONFIG

@@ -139,3 +139,46 @@ class DatabaseUnavailableError(GeoError):
 
     code = "database-unavailable"
     title = "Database unavailable"
+
+
+class AuthenticationRequiredError(GeoError):
+    """The operation needs a logged-in user and the caller is anonymous."""
+
+    code = "authentication-required"
+    title = "Authentication required"
+
+
+class InvalidCredentialsError(AuthenticationRequiredError):
+    """Unknown user, wrong password or inactive account (one message for all three)."""
+
+    code = "invalid-credentials"
+    title = "Invalid credentials"
+
+
+class PermissionDeniedError(GeoError):
+    """The caller is known but their roles or scope do not allow the operation."""
+
+    code = "permission-denied"
+    title = "Permission denied"
+
+
+class LoginThrottledError(GeoError):
+    """Too many failed logins for one account or one address; try again later.
+
+    Attributes:
+        retry_after_s: Seconds until the next attempt can succeed (at least 1).
+    """
+
+    code = "login-throttled"
+    title = "Too many login attempts"
+
+    def __init__(self, detail: str, retry_after_s: int = 60) -> None:
+        super().__init__(detail)
+        self.retry_after_s = max(1, int(retry_after_s))
+
+
+class PasswordPolicyError(InvalidInputError):
+    """A new password is too short, too long or too common."""
+
+    code = "weak-password"
+    title = "Weak password"

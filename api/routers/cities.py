@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from api.auth import requires
 from api.deps import CityDep, SessionDep
 from api.schemas import CityList, CityPublic
 from geo.cities import city_outline_geojson, list_cities
@@ -16,14 +17,14 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-@router.get("", response_model=CityList, summary="List cities")
+@router.get("", response_model=CityList, **requires("cities.read"), summary="List cities")
 def get_cities(session: SessionDep, request: Request) -> CityList:
     """Every city of this deployment, by name."""
     base = _base(request)
     return CityList(cities=[CityPublic.of(c, base) for c in list_cities(session)])
 
 
-@router.get("/{city}", response_model=CityPublic, summary="One city")
+@router.get("/{city}", response_model=CityPublic, **requires("cities.read"), summary="One city")
 def get_one_city(city: CityDep, request: Request) -> CityPublic:
     """A city's extent, default view and links; 404 problem+json for an unknown slug."""
     return CityPublic.of(city, _base(request))
@@ -31,6 +32,7 @@ def get_one_city(city: CityDep, request: Request) -> CityPublic:
 
 @router.get(
     "/{city}/outline",
+    **requires("cities.read"),
     summary="City outline as GeoJSON",
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}}}},

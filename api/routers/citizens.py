@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from api.auth import requires
 from api.deps import CityDep, SessionDep, SettingsDep
 from geo.places import MAX_NEAREST, MAX_RADIUS_M, schools_nearest
 from geo.places import schools_within as find_schools_within
@@ -35,6 +36,7 @@ PlannerDep = Annotated[PlannerCache, Depends(get_planner)]
 
 @router.get(
     "/routes/near",
+    **requires("routes.read"),
     summary="Angkot routes near a point",
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}}}},
@@ -57,6 +59,7 @@ def get_routes_near(
 
 @router.get(
     "/routes/{route_id}",
+    **requires("routes.read"),
     summary="One angkot route with kelurahan and schools along it",
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}}}},
@@ -70,6 +73,7 @@ def get_route(
 
 @router.get(
     "/schools/nearest",
+    **requires("schools.read"),
     summary="Schools nearest to a point",
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}}}},
@@ -106,6 +110,7 @@ def get_schools_nearest(
 
 @router.get(
     "/schools/within",
+    **requires("schools.read"),
     summary="Schools within a radius (zoning) of a point",
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}}}},
@@ -142,6 +147,7 @@ def get_schools_within(
 
 @router.get(
     "/search",
+    **requires("places.search"),
     summary="Search places by name (typo-tolerant)",
     response_class=Response,
     responses={200: {"content": {JSON: {}}}},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import text
 
+from api.auth import requires
 from api.deps import SessionDep, SettingsDep
 from api.schemas import AppConfig, Health
 from geo.store.db import postgis_version
@@ -13,7 +14,12 @@ router = APIRouter(tags=["service"])
 VERSION = "0.1.0"
 
 
-@router.get("/health", response_model=Health, summary="Service and database health")
+@router.get(
+    "/health",
+    response_model=Health,
+    **requires("service.health"),
+    summary="Service and database health",
+)
 def health(session: SessionDep) -> Health:
     """Answer 200 when the database and PostGIS respond; 503 problem+json otherwise."""
     versions = postgis_version(session)
@@ -33,7 +39,12 @@ def health(session: SessionDep) -> Health:
     )
 
 
-@router.get("/config", response_model=AppConfig, summary="Start-up settings for the web map")
+@router.get(
+    "/config",
+    response_model=AppConfig,
+    **requires("service.config"),
+    summary="Start-up settings for the web map",
+)
 def config(settings: SettingsDep) -> AppConfig:
     """The default city and optional external basemap URL."""
     return AppConfig(

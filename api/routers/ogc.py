@@ -12,6 +12,7 @@ import psycopg
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import StreamingResponse
 
+from api.auth import requires
 from api.deps import CityDep, SessionDep, get_city_dep, open_layer_read
 from geo.cities import CityInfo
 from geo.errors import DatabaseUnavailableError
@@ -134,10 +135,10 @@ def json_bytes(doc: Any) -> bytes:
 
 @router.get(
     "/conformance",
+    **requires("layers.read", dependencies=[Depends(get_city_dep)]),
     summary="Conformance classes",
     response_class=Response,
     responses={200: {"content": {JSON: {}}}},
-    dependencies=[Depends(get_city_dep)],
 )
 def get_conformance() -> Response:
     """OGC API Features Part 1 core, GeoJSON and OpenAPI 3.0, Part 3 queryables."""
@@ -146,6 +147,7 @@ def get_conformance() -> Response:
 
 @router.get(
     "/collections",
+    **requires("layers.read"),
     summary="Layers of a city",
     response_class=Response,
     responses={200: {"content": {JSON: {}}}},
@@ -168,6 +170,7 @@ def get_collections(city: CityDep, session: SessionDep, request: Request) -> Res
 
 @router.get(
     "/collections/{layer}",
+    **requires("layers.read"),
     summary="One layer",
     response_class=Response,
     responses={200: {"content": {JSON: {}}}},
@@ -189,6 +192,7 @@ def get_collection(
 
 @router.get(
     "/collections/{layer}/queryables",
+    **requires("layers.read"),
     summary="Queryable properties of a layer",
     response_class=Response,
     responses={200: {"content": {JSON: {}}}},
@@ -201,10 +205,10 @@ def get_queryables(city: CityDep, layer: LayerId, request: Request) -> Response:
 
 @router.get(
     "/collections/{layer}/items",
+    **requires("layers.read", openapi_extra={"parameters": _ITEM_PARAMS}),
     summary="Features of a layer (GeoJSON)",
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}}}},
-    openapi_extra={"parameters": _ITEM_PARAMS},
 )
 async def get_items(city: CitySlug, layer: LayerId, request: Request) -> Response:
     """A page of features built by PostgreSQL: `bbox`, `limit`, `offset`, `properties`, and
@@ -295,6 +299,7 @@ def layer_cache(request: Request) -> ResponseCache:
 
 @router.get(
     "/collections/{layer}/items/{fid}",
+    **requires("layers.read"),
     summary="One feature (GeoJSON)",
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}}}},

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
+from api.auth import requires
 from api.deps import CityDep, SessionDep
 from api.routers.ogc import (
     JSON,
@@ -33,6 +34,7 @@ TileIndex = Annotated[int, Path(description="Tile index (WebMercatorQuad)")]
 
 @router.get(
     "/WebMercatorQuad",
+    **requires("layers.read"),
     summary="TileJSON of a layer's vector tiles",
     response_class=Response,
     responses={200: {"content": {JSON: {}}}},
@@ -51,6 +53,7 @@ def get_tilejson(city: CityDep, layer: LayerId, session: SessionDep, request: Re
 
 @router.get(
     "/WebMercatorQuad/{z}/{x}/{y}",
+    **requires("layers.read"),
     summary="One vector tile (MVT)",
     response_class=Response,
     responses={

@@ -7,6 +7,7 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Query, Response
 
+from api.auth import requires
 from api.deps import CityDep, SessionDep, SettingsDep
 from api.routers.citizens import PlannerDep
 from geo.points import ensure_in_city, parse_lonlat
@@ -18,6 +19,7 @@ JSON = "application/json"
 
 @router.get(
     "/trips",
+    **requires("trips.plan"),
     summary="Plan an angkot trip (hail-and-ride)",
     response_class=Response,
     responses={200: {"content": {JSON: {}}}},

@@ -1,5 +1,15 @@
 """ORM models by domain (SQLAlchemy 2 typed mapping, GeoAlchemy2 geometry columns)."""
 
+from geo.models.accounts import (
+    ROLES,
+    ApiToken,
+    AppUser,
+    AuditLog,
+    LoginAttempt,
+    Opd,
+    UserRole,
+    UserSession,
+)
 from geo.models.base import ADMIN_LEVELS, NAMING, SCHOOL_LEVELS, SCHOOL_STATUSES, Base
 from geo.models.city import AdminArea, City
 from geo.models.layers import REVISIONED_TABLES, LayerPointGrid, LayerPointGridState, LayerRevision
@@ -12,18 +22,26 @@ __all__ = [
     "ADMIN_LEVELS",
     "NAMING",
     "REVISIONED_TABLES",
+    "ROLES",
     "SCHOOL_LEVELS",
     "SCHOOL_STATUSES",
     "AdminArea",
     "AngkotRoute",
+    "ApiToken",
+    "AppUser",
+    "AuditLog",
     "Base",
     "City",
     "LayerPointGrid",
     "LayerPointGridState",
     "LayerRevision",
+    "LoginAttempt",
+    "Opd",
     "PermitParcel",
     "Place",
     "PlaceWord",
     "RoadEdge",
     "School",
+    "UserRole",
+    "UserSession",
 ]

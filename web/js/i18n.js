@@ -42,6 +42,36 @@ const STRINGS = {
     routesNear: "Angkot yang lewat dekat sini:",
     home: "Rumah",
     schoolsInZone: "sekolah di dalam radius",
+    // accounts: the login page and the header
+    login: "Masuk",
+    logout: "Keluar",
+    loginTitle: "Masuk",
+    loginIntro: "Untuk petugas kota dan OPD. Warga tidak perlu masuk untuk memakai peta.",
+    username: "Nama pengguna",
+    password: "Kata sandi",
+    loginCity: "Kota",
+    defaultCity: "Kota bawaan",
+    loginSubmit: "Masuk",
+    loggingIn: "Sedang masuk ...",
+    loggedIn: "Berhasil masuk. Membuka peta ...",
+    badCredentials: "Nama pengguna atau kata sandi salah.",
+    throttled: "Terlalu banyak percobaan. Coba lagi dalam {n} menit.",
+    throttledLater: "Terlalu banyak percobaan. Coba lagi dalam beberapa menit.",
+    unknownCity: "Kota itu tidak dikenal.",
+    checkFields: "Periksa isian",
+    serverError: "Server sedang bermasalah. Coba lagi sebentar lagi.",
+    networkError: "Tidak dapat menghubungi server. Periksa koneksi internet Anda.",
+    logoutFailed: "Gagal keluar. Coba lagi.",
+    alreadyIn: "Anda sudah masuk sebagai",
+    backToMap: "Kembali ke peta",
+    account: "Akun",
+    role_warga: "Warga",
+    role_dishub: "Perencana Dishub",
+    role_dishub_reviewer: "Peninjau Dishub",
+    role_opd_staff: "Staf OPD",
+    role_inspektur: "Inspektur",
+    role_admin_kota: "Admin kota",
+    role_admin: "Admin sistem",
   },
   en: {
     demoBadge: "Demo data",
@@ -84,6 +114,36 @@ const STRINGS = {
     routesNear: "Angkot passing near here:",
     home: "Home",
     schoolsInZone: "schools inside the radius",
+    // accounts: the login page and the header
+    login: "Log in",
+    logout: "Log out",
+    loginTitle: "Log in",
+    loginIntro: "For city and OPD staff. Citizens do not need to log in to use the map.",
+    username: "Username",
+    password: "Password",
+    loginCity: "City",
+    defaultCity: "Default city",
+    loginSubmit: "Log in",
+    loggingIn: "Logging in ...",
+    loggedIn: "Logged in. Opening the map ...",
+    badCredentials: "Wrong username or password.",
+    throttled: "Too many attempts. Try again in {n} minutes.",
+    throttledLater: "Too many attempts. Try again in a few minutes.",
+    unknownCity: "That city is not known.",
+    checkFields: "Check the fields",
+    serverError: "The server has a problem. Try again in a moment.",
+    networkError: "Cannot reach the server. Check your internet connection.",
+    logoutFailed: "Could not log out. Try again.",
+    alreadyIn: "You are logged in as",
+    backToMap: "Back to the map",
+    account: "Account",
+    role_warga: "Citizen",
+    role_dishub: "Dishub planner",
+    role_dishub_reviewer: "Dishub reviewer",
+    role_opd_staff: "OPD staff",
+    role_inspektur: "Inspector",
+    role_admin_kota: "City admin",
+    role_admin: "System admin",
   },
 };
 
@@ -119,6 +179,8 @@ export function translator(lang) {
   const t = (key) => table[key] ?? STRINGS.id[key] ?? key;
   t.lang = LANGS.includes(lang) ? lang : "id";
   t.label = (prop) => (LABELS[t.lang] || LABELS.id)[prop] ?? prop;
+  // a string with {name} placeholders filled from params
+  t.format = (key, params) => t(key).replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
   return t;
 }
 
