@@ -104,3 +104,17 @@ class PasswordPolicyError(InvalidInputError):
 
     code = "weak-password"
     title = "Weak password"
+
+
+class StaleVersionError(ConflictError):
+    """The object changed since the version the client based its write on (HTTP 412)."""
+
+    code = "stale-version"
+    title = "Precondition failed"
+
+
+class PreconditionRequiredError(GeoError):
+    """A write that must name the version it is based on did not (HTTP 428)."""
+
+    code = "precondition-required"
+    title = "Precondition required"

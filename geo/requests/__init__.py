@@ -1,0 +1,28 @@
+"""The requests wing: one geolocated request model for every service, its workflows as data."""
+
+from geo.requests.aid import AID_WORKFLOW
+from geo.requests.codes import new_code, normalise_code
+from geo.requests.nik import NikFacts, mask_nik, parse_nik
+from geo.requests.workflow import (
+    IllegalTransitionError,
+    Transition,
+    TransitionFieldsError,
+    Workflow,
+    WorkflowDefinitionError,
+    validate_workflow,
+)
+
+__all__ = [
+    "AID_WORKFLOW",
+    "IllegalTransitionError",
+    "NikFacts",
+    "Transition",
+    "TransitionFieldsError",
+    "Workflow",
+    "WorkflowDefinitionError",
+    "mask_nik",
+    "new_code",
+    "normalise_code",
+    "parse_nik",
+    "validate_workflow",
+]
