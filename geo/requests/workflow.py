@@ -12,12 +12,12 @@ class IllegalTransitionError(ConflictError):
     """The transition cannot be taken from the request's status (HTTP 409); names the allowed."""
 
     code = "illegal-transition"
+    title = "Illegal transition"
 
-    def __init__(self, detail: str, allowed: list[str]) -> None:
-        super().__init__(
-            detail, [{"field": "transition", "message": "allowed: " + ", ".join(allowed)}]
-        )
-        self.allowed = allowed
+    def __init__(self, detail: str, allowed: list[str] | None = None) -> None:
+        self.allowed = list(allowed or [])
+        shown = ", ".join(self.allowed) or "none"
+        super().__init__(detail, [{"field": "transition", "message": f"allowed: {shown}"}])
 
 
 class TransitionFieldsError(InvalidInputError):
