@@ -27,6 +27,7 @@ EXIT_CODES: dict[str, int] = {
     "invalid-setting": 2,
     "not-found": 3,
     "conflict": 4,
+    "precondition-required": 4,
     "database-unavailable": 5,
     "cluster-error": 5,
     "authentication-required": 6,

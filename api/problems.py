@@ -20,12 +20,16 @@ from geo.errors import (
     ClusterError,
     ConflictError,
     DatabaseUnavailableError,
+    FileTooLargeError,
     GeoError,
     InvalidInputError,
     InvalidSettingError,
     LoginThrottledError,
     NotFoundError,
     PermissionDeniedError,
+    PreconditionRequiredError,
+    StaleVersionError,
+    UnsupportedFileError,
 )
 
 log = logging.getLogger("tpo.api")
@@ -42,7 +46,11 @@ STATUS_OF: list[tuple[type[GeoError], int]] = [
     (PermissionDeniedError, 403),
     (LoginThrottledError, 429),
     (NotFoundError, 404),
+    (StaleVersionError, 412),
+    (PreconditionRequiredError, 428),
     (ConflictError, 409),
+    (FileTooLargeError, 413),
+    (UnsupportedFileError, 415),
     (InvalidInputError, 422),
     (DatabaseUnavailableError, 503),
     (ClusterError, 503),

@@ -182,3 +182,31 @@ class PasswordPolicyError(InvalidInputError):
 
     code = "weak-password"
     title = "Weak password"
+
+
+class StaleVersionError(ConflictError):
+    """The object changed since the version the client based its write on (HTTP 412)."""
+
+    code = "stale-version"
+    title = "Precondition failed"
+
+
+class PreconditionRequiredError(GeoError):
+    """A write that must name the version it is based on did not (HTTP 428)."""
+
+    code = "precondition-required"
+    title = "Precondition required"
+
+
+class UnsupportedFileError(InvalidInputError):
+    """A document that is not a PDF, JPEG or PNG by its content (HTTP 415 at the door)."""
+
+    code = "unsupported-file"
+    title = "Unsupported file"
+
+
+class FileTooLargeError(InvalidInputError):
+    """A document over the size limit (HTTP 413 at the door)."""
+
+    code = "file-too-large"
+    title = "File too large"

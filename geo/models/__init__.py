@@ -15,12 +15,20 @@ from geo.models.city import AdminArea, City
 from geo.models.layers import REVISIONED_TABLES, LayerPointGrid, LayerPointGridState, LayerRevision
 from geo.models.parcels import PermitParcel
 from geo.models.places import Place, PlaceWord
+from geo.models.requests import (
+    REQUEST_TYPES,
+    RequestAttachment,
+    RequestEvent,
+    RequestPrivate,
+    ServiceRequest,
+)
 from geo.models.schools import School
 from geo.models.transport import AngkotRoute, RoadEdge
 
 __all__ = [
     "ADMIN_LEVELS",
     "NAMING",
+    "REQUEST_TYPES",
     "REVISIONED_TABLES",
     "ROLES",
     "SCHOOL_LEVELS",
@@ -40,8 +48,12 @@ __all__ = [
     "PermitParcel",
     "Place",
     "PlaceWord",
+    "RequestAttachment",
+    "RequestEvent",
+    "RequestPrivate",
     "RoadEdge",
     "School",
+    "ServiceRequest",
     "UserRole",
     "UserSession",
 ]

@@ -11,6 +11,19 @@ from geo.requests.workflow import Transition, Workflow
 
 KESRA, TAPD, BPKAD = "KESRA", "TAPD", "BPKAD"
 STAFF = frozenset({"opd_staff"})
+# the documents a proposal must carry (slot -> what the form calls it); Perwal 21/2018
+AID_DOCUMENTS = {
+    "proposal": "Proposal",
+    "surat_pernyataan": "Surat pernyataan tanggung jawab",
+    "sk_kepengurusan": "SK kepengurusan",
+    "akta_notaris": "Akta notaris",
+    "npwp": "NPWP",
+    "domisili": "Surat keterangan domisili dari kelurahan",
+    "ktp_ketua": "KTP ketua",
+    "ktp_sekretaris": "KTP sekretaris",
+}
+# asked for where the activity needs one (a school, a clinic)
+AID_OPTIONAL_DOCUMENTS = {"izin_operasional": "Izin operasional"}
 SUBMITTER = frozenset({"pemohon"})
 
 

@@ -1,0 +1,132 @@
+"""Typed inputs and outputs of the request core; one attributes schema per request type."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from geo.requests.nik import parse_nik
+
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text2000 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 \-]{8,20}$")]
+MAX_AMOUNT_IDR = 100_000_000_000  # Rp 100 miliar: above any city's whole grant budget line
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Person(_Strict):
+    """A named person of a proposal (private)."""
+
+    name: Text200
+    nik: str
+    phone: Phone | None = None
+
+    @field_validator("nik")
+    @classmethod
+    def _nik(cls, value: str) -> str:
+        parse_nik(value)
+        return value
+
+
+class BankAccount(_Strict):
+    """The organisation's bank account (private)."""
+
+    bank: Text200
+    number: Annotated[str, StringConstraints(pattern=r"^[0-9\-]{5,30}$")]
+    holder: Text200
+
+
+class AidAttributes(_Strict):
+    """Public attributes of an e-sabakota proposal (organisations are public, people are not)."""
+
+    kind: Literal["hibah", "bansos"]
+    organisation: Text200
+    organisation_kind: Literal[
+        "yayasan",
+        "masjid_musala",
+        "gereja",
+        "rt_rw",
+        "karang_taruna",
+        "kelompok_tani",
+        "ormas",
+        "lainnya",
+    ]
+    legal_status: Annotated[str, StringConstraints(max_length=200)] | None = None
+    purpose: Text2000
+    amount_requested_idr: int = Field(ge=1, le=MAX_AMOUNT_IDR)
+
+
+class AidPrivate(_Strict):
+    """Private part of an e-sabakota proposal."""
+
+    chair: Person
+    secretary: Person
+    bank_account: BankAccount
+
+
+class Contact(_Strict):
+    """Who to reach about a request (private)."""
+
+    name: Text200
+    nik: str | None = None
+    phone: Phone | None = None
+    email: (
+        Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+        | None
+    ) = None
+    address: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+    @field_validator("nik")
+    @classmethod
+    def _nik(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_nik(value)
+        return value
+
+
+class RequestCreate(_Strict):
+    """A new request as the citizen (or an office) submits it."""
+
+    type: str = Field(max_length=32)
+    geometry: dict[str, Any]
+    attrs: dict[str, Any]
+    contact: Contact
+    private: dict[str, Any] = Field(default_factory=dict)
+
+
+class Receipt(BaseModel):
+    """What the submitter gets back."""
+
+    id: int
+    code: str
+    type: str
+    status: str
+    kelurahan: str | None
+    kecamatan: str | None
+    opd: str | None
+    version: int
+
+
+class TrackEvent(BaseModel):
+    """One public step of a request's timeline."""
+
+    at: datetime
+    status: str
+    note: str | None
+
+
+class TrackPublic(BaseModel):
+    """The public tracking view: no personal data."""
+
+    code: str
+    type: str
+    status: str
+    kelurahan: str | None
+    kecamatan: str | None
+    created_at: datetime
+    timeline: list[TrackEvent]
