@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,8 +16,10 @@ from sqlalchemy import make_url
 
 from api.cli_errors import ErrorPathGroup, load_settings
 from api.cli_import import city_create, city_delete, import_app
+from api.cli_users import audit_cmd, token_app, user_app
 from api.settings import Settings
-from geo.cities import list_cities
+from data.demo.users import DemoAccount
+from geo.cities import get_city, list_cities
 from geo.errors import CityExistsError, InvalidInputError
 from geo.store.bootstrap import PreparedDatabase, embedded_cluster, prepare_database
 from geo.store.db import make_engine, session_scope
@@ -27,7 +31,7 @@ app = typer.Typer(
     cls=ErrorPathGroup,
     help="Tree Point O: a map-first city service platform on PostGIS."
     " Exit status: 0 ok, 1 unexpected error, 2 bad input, file or setting, 3 not found,"
-    " 4 conflict, 5 database unavailable.",
+    " 4 conflict, 5 database unavailable, 6 not logged in or not allowed.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -38,6 +42,9 @@ city_app = typer.Typer(help="Cities served by this deployment.")
 app.add_typer(db_app, name="db")
 app.add_typer(city_app, name="city")
 app.add_typer(import_app, name="import")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+app.command("audit")(audit_cmd)
 city_app.command("create")(city_create)
 city_app.command("delete")(city_delete)
 
@@ -84,11 +91,20 @@ def serve(
             import os
 
             os.environ["TPO_DATABASE_URL"] = prepared.url
-            uvicorn.run("api.app:create_app", factory=True, host=host, port=port, reload=True)
+            uvicorn.run(
+                "api.app:create_app",
+                factory=True,
+                host=host,
+                port=port,
+                reload=True,
+                proxy_headers=False,  # X-Forwarded-For only from TPO_TRUSTED_PROXIES
+            )
         else:
             from api.app import create_app
 
-            uvicorn.run(create_app(served), host=host, port=port, log_level="info")
+            uvicorn.run(
+                create_app(served), host=host, port=port, log_level="info", proxy_headers=False
+            )
     finally:
         if prepared.started_cluster:
             _say("Stopping the embedded PostgreSQL cluster ...")
@@ -97,6 +113,7 @@ def serve(
 
 def _load_demo_if_empty(url: str, settings: Settings) -> None:
     from data.demo import KNOWN_DEMO_CITIES, load_demo_city
+    from data.demo.users import create_demo_accounts
 
     engine = make_engine(url, pool_size=1)
     try:
@@ -113,8 +130,29 @@ def _load_demo_if_empty(url: str, settings: Settings) -> None:
                 f"Demo city loaded: {summary.kelurahan} kelurahan, {summary.schools} schools, "
                 f"{summary.angkot_routes} route directions."
             )
+            accounts = create_demo_accounts(session, get_city(session, slug))
+        _show_demo_accounts(accounts, settings.var_dir / DEMO_USERS_FILE)
     finally:
         engine.dispose()
+
+
+DEMO_USERS_FILE = "demo-users.txt"
+
+
+def _show_demo_accounts(accounts: list[DemoAccount], path: Path) -> None:
+    """Print the demo accounts once and keep them in ``path`` (mode 0600) for later."""
+    table = Table("username", "role", "OPD", "password", title="Demo accounts (shown once)")
+    lines = ["# Tree Point O demo accounts (random passwords, made at the first start)"]
+    for a in accounts:
+        table.add_row(a.username, a.role, a.opd or "", a.password)
+        lines.append(f"{a.username}\t{a.role}\t{a.opd or '-'}\t{a.password}")
+    out.print(table)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    os.chmod(path, 0o600)
+    _say(f"The demo accounts are also in {path} (readable by you only). Log in at /masuk.")
 
 
 @db_app.command("up")

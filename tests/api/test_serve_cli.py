@@ -82,10 +82,28 @@ def test_serve_ctrl_c_and_restart(var_dir: Path) -> None:
         assert [c["slug"] for c in cities] == ["tangerang"]
         assert cities[0]["demo"] is True
         first_id = httpx.get(url + "/cities/tangerang/collections/schools/items?limit=1").json()
+        accounts = var_dir / "demo-users.txt"
+        assert accounts.stat().st_mode & 0o777 == 0o600
+        rows = [line.split("\t") for line in accounts.read_text().splitlines()[1:]]
+        assert {r[1] for r in rows} >= {"warga", "dishub", "dishub_reviewer", "opd_staff"}
+        dishub = next(r for r in rows if r[0] == "dishub")
+        login = httpx.post(
+            url + "/auth/login",
+            json={"username": "dishub", "password": dishub[3], "city": "tangerang"},
+        )
+        assert login.status_code == 200, login.text
+        assert login.json()["user"]["roles"][0]["role"] == "dishub"
+        wrong = httpx.post(
+            url + "/auth/login",
+            json={"username": "dishub", "password": "not-" + dishub[3], "city": "tangerang"},
+        )
+        assert wrong.status_code == 401
     finally:
         out = interrupt(proc)
     assert proc.returncode == 0, out
     assert "Loading the demo city" in out
+    assert "Demo accounts (shown once)" in out
+    assert dishub[3] in out  # printed once, at the first start
     assert cluster.status().state == "stopped", out
 
     proc = start(var_dir, port)
@@ -97,4 +115,5 @@ def test_serve_ctrl_c_and_restart(var_dir: Path) -> None:
     finally:
         out = interrupt(proc)
     assert "Loading the demo city" not in out  # the data was reused, not reloaded
+    assert "Demo accounts" not in out  # no password is printed again
     assert cluster.status().state == "stopped"
