@@ -1,4 +1,4 @@
-"""``tpo user``, ``tpo token`` and ``tpo audit`` against a database of their own (the CLI commits)."""
+"""``tpo user``, ``tpo token`` and ``tpo audit`` against a database of their own."""
 
 from __future__ import annotations
 
