@@ -1,0 +1,167 @@
+"""Moving a request through its workflow (optimistic locking on its version), and its history."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from geo.accounts import Principal, authorize, record
+from geo.cities import CityInfo
+from geo.errors import (
+    PreconditionRequiredError,
+    StaleVersionError,
+)
+from geo.requests.schemas import (
+    Receipt,
+)
+from geo.requests.types import TYPES, RequestNotFoundError, RequestType, handling_opds
+
+
+def write_event(
+    session: Session,
+    principal: Principal,
+    city_id: int,
+    request_id: int,
+    *,
+    transition: str | None,
+    from_status: str | None,
+    to_status: str,
+    fields: Mapping[str, Any],
+) -> None:
+    session.execute(
+        text(
+            "INSERT INTO request_event (city_id, request_id, actor_id, actor, transition,"
+            " from_status, to_status, public_note, internal_note, fields)"
+            " VALUES (:c, :r, :uid, :actor, :t, :f, :to, :pub, :internal, CAST(:fields AS jsonb))"
+        ),
+        {
+            "c": city_id,
+            "r": request_id,
+            "uid": principal.user_id,
+            "actor": principal.username,
+            "t": transition,
+            "f": from_status,
+            "to": to_status,
+            "pub": fields.get("public_note"),
+            "internal": fields.get("internal_note"),
+            "fields": orjson.dumps(
+                {k: v for k, v in fields.items() if k not in {"public_note", "internal_note"}}
+            ).decode(),
+        },
+    )
+
+
+def transition(
+    session: Session,
+    principal: Principal,
+    city: CityInfo,
+    request_id: int,
+    *,
+    name: str,
+    fields: Mapping[str, Any],
+    expected_version: int | None,
+) -> Receipt:
+    """Take one workflow step on a request, guarded by its version (optimistic locking).
+
+    Raises:
+        PreconditionRequiredError: No expected version given (HTTP 428).
+        RequestNotFoundError: No such request in this city, or one the principal may not see.
+        StaleVersionError: Someone changed the request since that version (HTTP 412).
+        IllegalTransitionError: Not a step allowed now for this principal (HTTP 409).
+        TransitionFieldsError: A required field is missing (HTTP 422).
+    """
+    if expected_version is None:
+        raise PreconditionRequiredError("send If-Match with the request's version ETag")
+    row = session.execute(
+        text(
+            "SELECT id, type, code, status, version, opd_code, kecamatan_code, kelurahan_code,"
+            " submitted_by FROM service_request WHERE city_id = :c AND id = :id FOR UPDATE"
+        ),
+        {"c": city.id, "id": request_id},
+    ).first()
+    if row is None:
+        raise RequestNotFoundError(f"no request {request_id} in {city.name}")
+    kind = TYPES[row.type]
+    own = principal.user_id is not None and principal.user_id == row.submitted_by
+    if not own:
+        authorize(principal, "requests.update", city_id=city.id)
+        if not _may_handle(principal, row, kind):
+            raise RequestNotFoundError(f"no request {request_id} in {city.name}")
+    if row.version != expected_version:
+        raise StaleVersionError(
+            f"request {row.code} changed since version {expected_version} (now {row.version});"
+            " reload it and try again"
+        )
+    roles = set(principal.roles()) | ({"pemohon"} if own else set())
+    acting = _acting_roles(principal, roles, row, name, kind)
+    step = kind.workflow.take(row.status, name, acting, fields)
+    session.execute(
+        text(
+            "UPDATE service_request SET status = :s, version = version + 1, updated_at = now(),"
+            " status_changed_at = now() WHERE city_id = :c AND id = :id"
+        ),
+        {"s": step.target, "c": city.id, "id": request_id},
+    )
+    write_event(
+        session,
+        principal,
+        city.id,
+        request_id,
+        transition=name,
+        from_status=row.status,
+        to_status=step.target,
+        fields=fields,
+    )
+    record(
+        session,
+        principal,
+        "requests.transition",
+        city_id=city.id,
+        object_type="service_request",
+        object_id=str(request_id),
+        before={"status": row.status, "version": row.version},
+        after={"status": step.target, "version": row.version + 1, "transition": name},
+    )
+    return Receipt(
+        id=request_id,
+        code=row.code,
+        type=row.type,
+        status=step.target,
+        kelurahan=row.kelurahan_code,
+        kecamatan=row.kecamatan_code,
+        opd=row.opd_code,
+        version=row.version + 1,
+    )
+
+
+def _may_handle(principal: Principal, row: Any, kind: RequestType) -> bool:
+    """Staff of the OPDs handling it (and of its kecamatan, when scoped); city admins all."""
+    opds = handling_opds(kind, row.opd_code)
+    for grant in principal.grants:
+        if grant.role in {"admin_kota", "admin"}:
+            return True
+        if (
+            grant.role == "opd_staff"
+            and grant.opd in opds
+            and grant.kecamatan in (None, row.kecamatan_code)
+        ):
+            return True
+    return False
+
+
+def _acting_roles(
+    principal: Principal, roles: set[str], row: Any, name: str, kind: RequestType
+) -> set[str]:
+    """The roles that count for this step: ``opd_staff`` only for the OPD the step names."""
+    step = kind.workflow.transition(name)
+    wanted_opd = (step.opd if step else None) or row.opd_code
+    if "opd_staff" in roles and not any(
+        g.role == "opd_staff" and g.opd == wanted_opd and g.kecamatan in (None, row.kecamatan_code)
+        for g in principal.grants
+    ):
+        roles.discard("opd_staff")
+    return roles

@@ -1,0 +1,61 @@
+"""The request types the core knows: schemas, workflow, code prefix, routing, documents."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from geo.errors import (
+    NotFoundError,
+)
+from geo.requests.aid import AID_DOCUMENTS, AID_OPTIONAL_DOCUMENTS, AID_WORKFLOW
+from geo.requests.schemas import (
+    AidAttributes,
+    AidPrivate,
+)
+from geo.requests.workflow import Workflow
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestType:
+    """What the core knows of one request type: its schemas, workflow, code prefix, routing."""
+
+    name: str
+    prefix: str
+    workflow: Workflow
+    attrs: type[BaseModel]
+    private: type[BaseModel] | None
+    opd: str
+    title_field: str
+    documents: Mapping[str, str]
+    optional_documents: Mapping[str, str]
+
+
+TYPES: dict[str, RequestType] = {
+    "bantuan": RequestType(
+        name="bantuan",
+        prefix="SBK",
+        workflow=AID_WORKFLOW,
+        attrs=AidAttributes,
+        private=AidPrivate,
+        opd="KESRA",
+        title_field="organisation",
+        documents=AID_DOCUMENTS,
+        optional_documents=AID_OPTIONAL_DOCUMENTS,
+    ),
+}
+
+
+class RequestNotFoundError(NotFoundError):
+    """No such request (or not one the principal may see)."""
+
+    code = "request-not-found"
+    title = "Request not found"
+
+
+def handling_opds(kind: RequestType, opd_code: str | None) -> frozenset[str]:
+    """The OPDs whose staff handle a request: the one it is routed to and those of its steps."""
+    steps = {t.opd for t in kind.workflow.transitions if t.opd}
+    return frozenset(steps | ({opd_code} if opd_code else set()))
