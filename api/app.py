@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.deps import pooled_layer_read
 from api.guards import DeadlineMiddleware, NulGuardMiddleware
 from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
-from api.routers import admin, auth, cities, citizens, health, ogc, tiles, trips
+from api.routers import admin, auth, cities, citizens, health, ogc, requests, tiles, trips
 from api.security import SecurityHeadersMiddleware
 from api.settings import Settings, startup_settings
 from geo.store.bootstrap import PreparedDatabase, prepare_database
@@ -165,6 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(trips.router)
     app.include_router(ogc.router)
     app.include_router(tiles.router)
+    app.include_router(requests.router)
     app.include_router(auth.router)
     app.include_router(admin.router)
     _mount_web(app, settings.web_dir)

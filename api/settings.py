@@ -67,7 +67,17 @@ class HttpSettings(BaseSettings):
     basemap_url: str | None = Field(
         default=None, description="Optional XYZ tile URL template for an external basemap."
     )
-    max_body_bytes: int = Field(default=5_000_000, ge=1_000)
+    max_body_bytes: int = Field(
+        default=100_000_000,
+        ge=1_000,
+        description="Larger request bodies get 413 (a proposal carries up to 16 documents).",
+    )
+    max_upload_bytes: int = Field(
+        default=10_000_000, ge=1_000, description="Largest document of a request (bytes)."
+    )
+    upload_dir: Path | None = Field(
+        default=None, description="Where request documents are stored (default: var/uploads)."
+    )
     layer_cache_mb: int = Field(
         default=32,
         ge=0,
@@ -159,6 +169,11 @@ class Settings(SecretSettings, HttpSettings, AuthSettings, PlannerSettings, Stor
     """
 
     model_config = SETTINGS_CONFIG
+
+    @property
+    def uploads_path(self) -> Path:
+        """Folder of stored request documents (``TPO_UPLOAD_DIR``, else ``var/uploads``)."""
+        return self.upload_dir or self.var_dir / "uploads"
 
     def validate_for_production(self) -> None:
         """With ``env=production``, refuse default or weak secrets and insecure URLs.

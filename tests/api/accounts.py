@@ -24,9 +24,11 @@ from geo.accounts import (
     start_session,
     upsert_opd,
 )
+from tests.api.request_sample import multipart, proposal
 from tests.layers.sample import insert_sample_city
 
 CITY = "tangerang"
+TRACK_PLACEHOLDER = "SBK-TRACK-PLACEHOLDER"
 OTHER_CITY = "bogor"
 PASSWORD = "kuda-lari-pagi-di-sawah-17"  # passes the password policy; a test value only
 LON, LAT = 106.65, -6.18
@@ -149,6 +151,7 @@ def path_values(cities: Cities) -> dict[str, str]:
         "layer": "schools",
         "fid": str(cities.school_id),
         "route_id": str(cities.route_id),
+        "code": TRACK_PLACEHOLDER,  # replaced by the code of a request made just before
         "z": "12",
         "x": str(x),
         "y": str(y),
@@ -186,9 +189,17 @@ def call(
     client.cookies.clear()
     unsafe = method.upper() not in {"GET", "HEAD", "OPTIONS"}
     kwargs: dict[str, Any] = {"headers": user.headers(unsafe=unsafe)}
+    url = url_of(path, op, cities)
     if op.get("x-permission") == "auth.login":
         kwargs["json"] = {"username": "login-target", "password": PASSWORD, "city": CITY}
-    response = client.request(method.upper(), url_of(path, op, cities), **kwargs)
+    elif op.get("x-permission") == "requests.submit":
+        kwargs["data"], kwargs["files"] = multipart(proposal(LON, LAT))
+    elif op.get("x-permission") == "requests.track":
+        data, files = multipart(proposal(LON, LAT))
+        made = client.post(f"/cities/{CITY}/requests", data=data, files=files)
+        assert made.status_code == 201, made.text
+        url = url.replace(TRACK_PLACEHOLDER, made.json()["code"])
+    response = client.request(method.upper(), url, **kwargs)
     client.cookies.clear()
     return response
 

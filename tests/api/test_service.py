@@ -124,9 +124,17 @@ def test_malformed_query_is_problem(client: Any) -> None:
     assert_problem(client.get("/_probe?n=0"), 422)
 
 
-def test_body_too_large_is_413(client: Any) -> None:
-    r = client.post("/cities", content=b"x" * 6_000_000)
-    assert_problem(r, 413, "content-too-large")
+def test_body_too_large_is_413(settings: Any, db: Session) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from tests.conftest import use_session
+
+    small = settings.model_copy(update={"max_body_bytes": 1_000_000})
+    with TestClient(use_session(create_app(small), db)) as client:
+        assert_problem(client.post("/cities", content=b"x" * 1_200_000), 413, "content-too-large")
+        declared = client.post("/cities", content=b"x", headers={"content-length": "1000001"})
+        assert_problem(declared, 413, "content-too-large")
 
 
 def test_server_error_hides_details(client: Any) -> None:

@@ -1,0 +1,138 @@
+"""Service requests over HTTP: submit (multipart: the request as JSON plus its documents) and
+track by code."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Path, Request, Response
+from pydantic import ValidationError
+
+from api.auth import PrincipalDep, requires
+from api.deps import CityDep, SessionDep, SettingsDep
+from geo.errors import InvalidInputError
+from geo.requests.attachments import Upload, UploadStore
+from geo.requests.schemas import Receipt, RequestCreate, TrackPublic
+from geo.requests.service import submit, track
+
+router = APIRouter(tags=["requests"])
+MAX_DOCUMENTS = 16
+
+
+def version_etag(version: int) -> str:
+    """The ETag of a request version (``"v3"``), what If-Match must repeat."""
+    return f'"v{version}"'
+
+
+async def read_submission(request: Request) -> tuple[RequestCreate, list[Upload]]:
+    """The request and its documents from a JSON or multipart body (a dependency: async)."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/json":
+        raw: Any = await request.body()
+        files: list[Upload] = []
+    elif kind == "multipart/form-data":
+        form = await request.form(max_files=MAX_DOCUMENTS, max_fields=4)
+        raw = form.get("request")
+        if not isinstance(raw, str):
+            raise InvalidInputError(
+                "the form needs a 'request' field holding the request as JSON",
+                [{"field": "request", "in": "body", "message": "missing"}],
+            )
+        files = []
+        for slot, value in form.multi_items():
+            if slot == "request":
+                continue
+            if isinstance(value, str) or not hasattr(value, "read"):
+                raise InvalidInputError(
+                    f"form field {slot[:40]!r} must be a file",
+                    [{"field": f"documents.{slot[:40]}", "in": "body", "message": "not a file"}],
+                )
+            content = await value.read()
+            files.append(Upload(slot[:64], value.filename or slot, content))
+    else:
+        raise InvalidInputError(
+            "send the request as application/json or multipart/form-data",
+            [{"field": "Content-Type", "in": "header", "message": "unsupported"}],
+        )
+    try:
+        data = RequestCreate.model_validate(orjson.loads(raw))
+    except orjson.JSONDecodeError:
+        raise InvalidInputError(
+            "the request is not valid JSON",
+            [{"field": "request", "in": "body", "message": "invalid JSON"}],
+        ) from None
+    except ValidationError as exc:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]), "in": "body", "message": str(e["msg"])}
+            for e in exc.errors()
+        ]
+        fields = ", ".join(e["field"] for e in errors)
+        raise InvalidInputError(f"invalid value for: {fields}", errors) from None
+    return data, files
+
+
+@router.post(
+    "/cities/{city}/requests",
+    status_code=201,
+    response_model=Receipt,
+    summary="Submit a request (anonymous or logged in)",
+    **requires(
+        "requests.submit",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": RequestCreate.model_json_schema()},
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["request"],
+                            "properties": {"request": {"type": "string"}},
+                            "additionalProperties": {"type": "string", "format": "binary"},
+                        }
+                    },
+                },
+            }
+        },
+    ),
+)
+def post_request(
+    submission: Annotated[tuple[RequestCreate, list[Upload]], Depends(read_submission)],
+    *,
+    city: CityDep,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    response: Response,
+) -> Receipt:
+    """The request as JSON (field ``request`` of a multipart form, or the whole JSON body) and
+    one file per document slot (PDF, JPEG or PNG by content). Answers the tracking code."""
+    data, files = submission
+    store = UploadStore(settings.uploads_path)
+    receipt = submit(
+        session,
+        principal,
+        city,
+        data,
+        documents=files,
+        store=store,
+        max_file_bytes=settings.max_upload_bytes,
+    )
+    response.headers["ETag"] = version_etag(receipt.version)
+    response.headers["Location"] = f"/track/{receipt.code}"
+    return receipt
+
+
+@router.get(
+    "/track/{code}",
+    response_model=TrackPublic,
+    summary="Track a request by its code (public: no personal data)",
+    **requires("requests.track"),
+)
+def get_track(
+    session: SessionDep,
+    code: Annotated[str, Path(max_length=64, description="Tracking code, e.g. SBK-7K3M-...")],
+) -> TrackPublic:
+    """Type, kelurahan, status and the public timeline of a request."""
+    return track(session, code)

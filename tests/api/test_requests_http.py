@@ -1,0 +1,114 @@
+"""Requests over HTTP: an anonymous proposal with its documents, tracking, and bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from tests.api.request_sample import NIKS, multipart, proposal
+from tests.api.test_service import assert_problem
+from tests.layers.sample import SampleCity, insert_sample_city
+
+pytestmark = pytest.mark.postgis
+CITY = "/cities/layers-test"
+LON, LAT = 106.65, -6.18
+
+
+@pytest.fixture
+def sample(db: Session) -> SampleCity:
+    return insert_sample_city(db)
+
+
+def _count(db: Session) -> int:
+    return db.execute(text("SELECT count(*) FROM service_request")).scalar_one()
+
+
+def test_submit_and_track(client: Any, db: Session, sample: SampleCity) -> None:
+    data, files = multipart(proposal(LON, LAT))
+    response = client.post(f"{CITY}/requests", data=data, files=files)
+    assert response.status_code == 201, response.text
+    receipt = response.json()
+    assert receipt["code"].startswith("SBK-")
+    assert receipt["status"] == "diajukan"
+    assert receipt["kelurahan"] is not None
+    assert response.headers["etag"] == '"v1"'
+    tracked = client.get(f"/track/{receipt['code']}")
+    assert tracked.status_code == 200
+    assert tracked.headers["content-type"] == "application/json"
+    assert tracked.json()["status"] == "diajukan"
+    for secret in (*NIKS, "Siti", "Budi", "0812", "1234567890"):
+        assert secret not in tracked.text
+
+
+EXE = b"MZ\x90\x00\x03\x00\x00\x00 this is not a pdf"
+
+
+@pytest.mark.parametrize(
+    ("body", "replace", "status", "code"),
+    [
+        (proposal(107.5, -6.18), {}, 422, "invalid-geometry"),
+        (
+            proposal(LON, LAT)
+            | {
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [
+                            [106.64, -6.19],
+                            [106.66, -6.17],
+                            [106.66, -6.19],
+                            [106.64, -6.17],
+                            [106.64, -6.19],
+                        ]
+                    ],
+                }
+            },
+            {},
+            422,
+            "invalid-geometry",
+        ),
+        ({k: v for k, v in proposal(LON, LAT).items() if k != "contact"}, {}, 422, "invalid-input"),
+        (proposal(LON, LAT, amount_requested_idr=-1), {}, 422, "invalid-input"),
+        (proposal(LON, LAT, amount_requested_idr=10**15), {}, 422, "invalid-input"),
+        (proposal(LON, LAT) | {"type": "sulap"}, {}, 422, "invalid-input"),
+        (proposal(LON, LAT), {"npwp": EXE}, 415, "unsupported-file"),
+        (proposal(LON, LAT), {"ktp_ketua": b""}, 422, "invalid-input"),
+    ],
+)
+def test_bad_submissions_write_nothing(
+    client: Any,
+    db: Session,
+    sample: SampleCity,
+    body: dict[str, Any],
+    replace: dict[str, bytes],
+    status: int,
+    code: str,
+) -> None:
+    data, files = multipart(body, **replace)
+    assert_problem(client.post(f"{CITY}/requests", data=data, files=files), status, code)
+    assert _count(db) == 0
+
+
+def test_a_file_over_the_limit_is_413(client: Any, db: Session, sample: SampleCity) -> None:
+    data, files = multipart(proposal(LON, LAT), proposal=b"%PDF-1.4\n" + b"0" * 10_100_000)
+    assert_problem(client.post(f"{CITY}/requests", data=data, files=files), 413, "file-too-large")
+    assert _count(db) == 0
+
+
+def test_not_json_and_unknown_codes(client: Any, sample: SampleCity) -> None:
+    assert_problem(
+        client.post(
+            f"{CITY}/requests", content=b"{nope", headers={"content-type": "application/json"}
+        ),
+        422,
+        "invalid-input",
+    )
+    assert_problem(
+        client.post(f"{CITY}/requests", content=b"x", headers={"content-type": "text/plain"}),
+        422,
+        "invalid-input",
+    )
+    assert_problem(client.get("/track/SBK-2222-2222-2222-2222"), 404, "request-not-found")
