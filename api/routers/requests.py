@@ -1,20 +1,21 @@
-"""Service requests over HTTP: submit (multipart: the request as JSON plus its documents) and
-track by code."""
+"""Service requests over HTTP: submit (multipart: the request as JSON plus its documents), track
+by code, take a workflow step with If-Match on the request's version."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Path, Request, Response
-from pydantic import ValidationError
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.auth import PrincipalDep, requires
 from api.deps import CityDep, SessionDep, SettingsDep
 from geo.errors import InvalidInputError
 from geo.requests.attachments import Upload, UploadStore
 from geo.requests.schemas import Receipt, RequestCreate, TrackPublic
-from geo.requests.service import submit, track
+from geo.requests.service import submit, track, transition
 
 router = APIRouter(tags=["requests"])
 MAX_DOCUMENTS = 16
@@ -136,3 +137,72 @@ def get_track(
 ) -> TrackPublic:
     """Type, kelurahan, status and the public timeline of a request."""
     return track(session, code)
+
+
+_ETAG_RE = re.compile(r'^(?:W/)?"v(\d{1,9})"$')
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """The version named by an ``If-Match`` header; None when absent.
+
+    Raises:
+        InvalidInputError: A header that is not one of our version ETags.
+    """
+    if value is None:
+        return None
+    match = _ETAG_RE.match(value.strip())
+    if match is None:
+        raise InvalidInputError(
+            'If-Match must be the request\'s ETag, e.g. "v3"',
+            [{"field": "If-Match", "in": "header", "message": "not a version ETag"}],
+        )
+    return int(match.group(1))
+
+
+class TransitionIn(BaseModel):
+    """One workflow step with the fields it needs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    transition: str = Field(max_length=64)
+    public_note: str | None = Field(default=None, max_length=2000)
+    internal_note: str | None = Field(default=None, max_length=2000)
+    approved_amount_idr: int | None = Field(default=None, ge=1, le=100_000_000_000)
+    berita_acara: str | None = Field(default=None, max_length=200)
+    lpj: str | None = Field(default=None, max_length=200)
+
+
+@router.post(
+    "/cities/{city}/requests/{request_id}/transitions",
+    response_model=Receipt,
+    summary="Take a workflow step (If-Match: the request's ETag)",
+    responses={
+        404: {"description": "no such request, or not one this account handles"},
+        409: {"description": "the step is not allowed now (the allowed ones are named)"},
+        412: {"description": "the request changed since that version"},
+        428: {"description": "If-Match is missing"},
+    },
+    **requires("requests.step"),
+)
+def post_transition(
+    body: TransitionIn,
+    *,
+    city: CityDep,
+    session: SessionDep,
+    principal: PrincipalDep,
+    request_id: Annotated[int, Path(ge=1, le=2**62)],
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=40)] = None,
+) -> Receipt:
+    """Staff of the handling OPD (or the submitter, for the submitter's steps) move a request."""
+    receipt = transition(
+        session,
+        principal,
+        city,
+        request_id,
+        name=body.transition,
+        fields=body.model_dump(exclude_none=True, exclude={"transition"}),
+        expected_version=parse_if_match(if_match),
+    )
+    response.headers["ETag"] = version_etag(receipt.version)
+    return receipt

@@ -146,6 +146,9 @@ _MATRIX: dict[str, Rule] = {
     "requests.read": Rule(_roles("opd_staff", "inspektur", "admin_kota", "admin"), "opd"),
     "requests.read_personal": Rule(_roles("opd_staff", "admin_kota", "admin"), "opd"),
     "requests.update": Rule(_roles("opd_staff", "admin_kota", "admin"), "opd"),
+    # a workflow step: the door lets in accounts that may take some step (the submitter's own
+    # steps, staff steps); which step on which request is the workflow's and the OPD's rule
+    "requests.step": Rule(_roles("warga", "opd_staff", "admin_kota", "admin"), "city"),
     # the route editor: Dishub planners draft, reviewers publish
     "routes.edit": Rule(_roles("dishub", "dishub_reviewer", "admin"), "city"),
     "routes.review": Rule(_roles("dishub_reviewer", "admin"), "city"),

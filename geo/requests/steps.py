@@ -9,7 +9,7 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.accounts import Principal, authorize, record
+from geo.accounts import Principal, allowed, record
 from geo.cities import CityInfo
 from geo.errors import (
     PreconditionRequiredError,
@@ -19,6 +19,7 @@ from geo.requests.schemas import (
     Receipt,
 )
 from geo.requests.types import TYPES, RequestNotFoundError, RequestType, handling_opds
+from geo.requests.workflow import IllegalTransitionError
 
 
 def write_event(
@@ -87,17 +88,29 @@ def transition(
         raise RequestNotFoundError(f"no request {request_id} in {city.name}")
     kind = TYPES[row.type]
     own = principal.user_id is not None and principal.user_id == row.submitted_by
-    if not own:
-        authorize(principal, "requests.update", city_id=city.id)
-        if not _may_handle(principal, row, kind):
-            raise RequestNotFoundError(f"no request {request_id} in {city.name}")
+    if not own and not (
+        allowed(principal, "requests.update", city_id=city.id) and _may_handle(principal, row, kind)
+    ):
+        # not the submitter's and not of the principal's OPD: as if it did not exist
+        raise RequestNotFoundError(f"no request {request_id} in {city.name}")
     if row.version != expected_version:
         raise StaleVersionError(
             f"request {row.code} changed since version {expected_version} (now {row.version});"
             " reload it and try again"
         )
     roles = set(principal.roles()) | ({"pemohon"} if own else set())
-    acting = _acting_roles(principal, roles, row, name, kind)
+    acting = _acting_roles(principal, set(roles), row, name, kind)
+    allowed_now = [
+        t.name
+        for t in kind.workflow.available(row.status, roles)
+        if t.roles & _acting_roles(principal, set(roles), row, t.name, kind)
+    ]
+    if name not in allowed_now:
+        shown = ", ".join(allowed_now) or "none"
+        raise IllegalTransitionError(
+            f"'{name[:64]}' cannot be taken from status '{row.status}'; allowed now: {shown}",
+            allowed_now,
+        )
     step = kind.workflow.take(row.status, name, acting, fields)
     session.execute(
         text(

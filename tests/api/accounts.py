@@ -151,7 +151,8 @@ def path_values(cities: Cities) -> dict[str, str]:
         "layer": "schools",
         "fid": str(cities.school_id),
         "route_id": str(cities.route_id),
-        "code": TRACK_PLACEHOLDER,  # replaced by the code of a request made just before
+        "code": TRACK_PLACEHOLDER,
+        "request_id": "1",  # replaced by the code of a request made just before
         "z": "12",
         "x": str(x),
         "y": str(y),
@@ -194,6 +195,8 @@ def call(
         kwargs["json"] = {"username": "login-target", "password": PASSWORD, "city": CITY}
     elif op.get("x-permission") == "requests.submit":
         kwargs["data"], kwargs["files"] = multipart(proposal(LON, LAT))
+    elif op.get("x-permission") == "requests.step":
+        kwargs["json"] = {"transition": "mulai_verifikasi"}
     elif op.get("x-permission") == "requests.track":
         data, files = multipart(proposal(LON, LAT))
         made = client.post(f"/cities/{CITY}/requests", data=data, files=files)

@@ -112,3 +112,54 @@ def test_not_json_and_unknown_codes(client: Any, sample: SampleCity) -> None:
         "invalid-input",
     )
     assert_problem(client.get("/track/SBK-2222-2222-2222-2222"), 404, "request-not-found")
+
+
+def _bearer(db: Session, sample: SampleCity, name: str, opd: str) -> dict[str, str]:
+    from geo.accounts import Grant, create_token, create_user, upsert_opd
+
+    upsert_opd(db, sample.city.id, opd, f"OPD {opd}")
+    uid = create_user(
+        db,
+        city_id=sample.city.id,
+        username=name,
+        display_name=name,
+        password="kata-sandi-uji-7Qx",
+        grants=[Grant("opd_staff", opd=opd)],
+    )
+    _, token = create_token(db, uid, name="test")
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_staff_move_a_request_with_if_match(client: Any, db: Session, sample: SampleCity) -> None:
+    data, files = multipart(proposal(LON, LAT))
+    receipt = client.post(f"{CITY}/requests", data=data, files=files).json()
+    url = f"{CITY}/requests/{receipt['id']}/transitions"
+    kesra = _bearer(db, sample, "kesra1", "KESRA")
+    dishub = _bearer(db, sample, "dishub1", "DISHUB")
+    step = {"transition": "mulai_verifikasi"}
+    assert_problem(client.post(url, json=step), 401, "authentication-required")
+    assert_problem(client.post(url, json=step, headers=kesra), 428, "precondition-required")
+    wrong = {**kesra, "If-Match": "v1"}
+    assert_problem(client.post(url, json=step, headers=wrong), 422, "invalid-input")
+    other = {**dishub, "If-Match": '"v1"'}
+    assert_problem(client.post(url, json=step, headers=other), 404, "request-not-found")
+    ok = client.post(url, json=step, headers={**kesra, "If-Match": '"v1"'})
+    assert ok.status_code == 200, ok.text
+    assert ok.headers["etag"] == '"v2"'
+    assert ok.json()["status"] == "verifikasi_dokumen"
+    stale = client.post(
+        url, json={"transition": "lolos_verifikasi"}, headers={**kesra, "If-Match": '"v1"'}
+    )
+    assert_problem(stale, 412, "stale-version")
+    illegal = client.post(
+        url, json={"transition": "cairkan"}, headers={**kesra, "If-Match": '"v2"'}
+    )
+    body = assert_problem(illegal, 409, "illegal-transition")
+    assert "lolos_verifikasi" in body["detail"]
+    note = {"transition": "minta_perbaikan", "public_note": "Lengkapi NPWP"}
+    assert client.post(url, json=note, headers={**kesra, "If-Match": '"v2"'}).status_code == 200
+    missing = client.post(url, json={"transition": "tolak"}, headers={**kesra, "If-Match": '"v3"'})
+    assert_problem(missing, 409, "illegal-transition")  # tolak is not a step from perlu_perbaikan
+    timeline = client.get(f"/track/{receipt['code']}").json()["timeline"]
+    assert [e["status"] for e in timeline] == ["diajukan", "verifikasi_dokumen", "perlu_perbaikan"]
+    assert timeline[-1]["note"] == "Lengkapi NPWP"
