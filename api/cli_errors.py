@@ -33,6 +33,7 @@ EXIT_CODES: dict[str, int] = {
     "authentication-required": 6,
     "permission-denied": 6,
     "login-throttled": 6,
+    "submissions-throttled": 6,
 }
 # what the command line reports for errors that are not a GeoError
 UNEXPECTED_CODE = "internal-error"

@@ -29,6 +29,7 @@ from geo.errors import (
     PermissionDeniedError,
     PreconditionRequiredError,
     StaleVersionError,
+    SubmissionsThrottledError,
     UnsupportedFileError,
 )
 
@@ -45,6 +46,7 @@ STATUS_OF: list[tuple[type[GeoError], int]] = [
     (AuthenticationRequiredError, 401),
     (PermissionDeniedError, 403),
     (LoginThrottledError, 429),
+    (SubmissionsThrottledError, 429),
     (NotFoundError, 404),
     (StaleVersionError, 412),
     (PreconditionRequiredError, 428),
@@ -180,7 +182,7 @@ async def _on_geo(request: Request, exc: Exception) -> JSONResponse:
     headers = None
     if isinstance(exc, AuthenticationRequiredError):
         headers = {"WWW-Authenticate": 'Bearer realm="tpo"'}
-    elif isinstance(exc, LoginThrottledError):
+    elif isinstance(exc, LoginThrottledError | SubmissionsThrottledError):
         headers = {"Retry-After": str(max(1, exc.retry_after_s))}
     return problem(
         request,

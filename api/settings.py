@@ -72,6 +72,12 @@ class HttpSettings(BaseSettings):
         ge=1_000,
         description="Larger request bodies get 413 (a proposal carries up to 16 documents).",
     )
+    anonymous_submissions_per_hour: int = Field(
+        default=10,
+        ge=1,
+        le=10_000,
+        description="Requests one address may submit in an hour without an account (429 after).",
+    )
     max_upload_bytes: int = Field(
         default=10_000_000, ge=1_000, description="Largest document of a request (bytes)."
     )

@@ -210,3 +210,18 @@ class FileTooLargeError(InvalidInputError):
 
     code = "file-too-large"
     title = "File too large"
+
+
+class SubmissionsThrottledError(GeoError):
+    """Too many anonymous submissions from one address within the hour (HTTP 429).
+
+    Attributes:
+        retry_after_s: Seconds until the oldest counted submission leaves the window.
+    """
+
+    code = "submissions-throttled"
+    title = "Too many submissions"
+
+    def __init__(self, detail: str, retry_after_s: int = 3600) -> None:
+        super().__init__(detail)
+        self.retry_after_s = max(1, int(retry_after_s))

@@ -10,7 +10,7 @@ import orjson
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from api.auth import PrincipalDep, requires
+from api.auth import PrincipalDep, client_ip, requires
 from api.deps import CityDep, SessionDep, SettingsDep
 from geo.errors import InvalidInputError
 from geo.requests.attachments import Upload, UploadStore
@@ -101,6 +101,7 @@ async def read_submission(request: Request) -> tuple[RequestCreate, list[Upload]
 def post_request(
     submission: Annotated[tuple[RequestCreate, list[Upload]], Depends(read_submission)],
     *,
+    request: Request,
     city: CityDep,
     session: SessionDep,
     principal: PrincipalDep,
@@ -119,6 +120,8 @@ def post_request(
         documents=files,
         store=store,
         max_file_bytes=settings.max_upload_bytes,
+        ip=client_ip(request),
+        anonymous_per_hour=settings.anonymous_submissions_per_hour,
     )
     response.headers["ETag"] = version_etag(receipt.version)
     response.headers["Location"] = f"/track/{receipt.code}"

@@ -16,6 +16,7 @@ from geo.cities import CityInfo
 from geo.errors import (
     InvalidGeometryError,
     InvalidInputError,
+    SubmissionsThrottledError,
 )
 from geo.requests.attachments import StoredFile, Upload, UploadStore, check_upload
 from geo.requests.codes import new_code, normalise_code
@@ -58,6 +59,8 @@ def submit(
     documents: Sequence[Upload] = (),
     store: UploadStore | None = None,
     max_file_bytes: int = 10_000_000,
+    ip: str | None = None,
+    anonymous_per_hour: int = 10,
 ) -> Receipt:
     """Submit a request: validate, place it in a kelurahan, route it, write its first event.
 
@@ -72,6 +75,8 @@ def submit(
         documents: The files of the type's document slots (all required ones).
         store: Where the files go (required when documents are given).
         max_file_bytes: Size limit of one file.
+        ip: The submitter's address (kept in the audit log only, for the rate limit).
+        anonymous_per_hour: Anonymous submissions one address may make within an hour.
 
     Raises:
         InvalidInputError: Unknown type, invalid attributes or contact, missing documents
@@ -79,6 +84,8 @@ def submit(
         InvalidGeometryError: A bad place, or one outside the city (+ 500 m).
     """
     authorize(principal, "requests.submit", city_id=city.id)
+    if principal.is_anonymous and ip is not None:
+        _check_rate(session, ip, anonymous_per_hour)
     kind = TYPES.get(data.type)
     if kind is None:
         raise InvalidInputError(
@@ -182,6 +189,7 @@ def submit(
         object_type="service_request",
         object_id=str(request_id),
         after={"type": kind.name, "status": status, "code": code, "attrs": attrs_json},
+        ip=ip,
     )
     return Receipt(
         id=request_id,
@@ -193,6 +201,23 @@ def submit(
         opd=kind.opd,
         version=1,
     )
+
+
+def _check_rate(session: Session, ip: str, per_hour: int) -> None:
+    """Refuse an anonymous address that submitted ``per_hour`` times in the last hour."""
+    row = session.execute(
+        text(
+            "SELECT count(*) AS n, extract(epoch FROM min(at) + interval '1 hour' - now()) AS wait"
+            " FROM audit_log WHERE action = 'requests.submit' AND actor_id IS NULL"
+            " AND at > now() - interval '1 hour' AND ip = CAST(:ip AS inet)"
+        ),
+        {"ip": ip},
+    ).one()
+    if row.n >= per_hour:
+        raise SubmissionsThrottledError(
+            f"at most {per_hour} submissions an hour without an account; try again later or log in",
+            retry_after_s=int(row.wait or 60) + 1,
+        )
 
 
 def _check_documents(

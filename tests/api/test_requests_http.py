@@ -163,3 +163,33 @@ def test_staff_move_a_request_with_if_match(client: Any, db: Session, sample: Sa
     timeline = client.get(f"/track/{receipt['code']}").json()["timeline"]
     assert [e["status"] for e in timeline] == ["diajukan", "verifikasi_dokumen", "perlu_perbaikan"]
     assert timeline[-1]["note"] == "Lengkapi NPWP"
+
+
+def test_anonymous_submissions_are_rate_limited_per_address(
+    settings: Any, db: Session, sample: SampleCity
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from tests.conftest import use_session
+
+    limited = settings.model_copy(update={"anonymous_submissions_per_hour": 2})
+    app = use_session(create_app(limited), db)
+    with (
+        TestClient(app, client=("203.0.113.9", 50000)) as one,
+        TestClient(app, client=("198.51.100.7", 50000)) as other,
+    ):
+        for _ in range(2):
+            data, files = multipart(proposal(LON, LAT))
+            assert one.post(f"{CITY}/requests", data=data, files=files).status_code == 201
+        data, files = multipart(proposal(LON, LAT))
+        third = one.post(f"{CITY}/requests", data=data, files=files)
+        assert_problem(third, 429, "submissions-throttled")
+        assert 1 <= int(third.headers["retry-after"]) <= 3601
+        data, files = multipart(proposal(LON, LAT))
+        assert other.post(f"{CITY}/requests", data=data, files=files).status_code == 201
+    assert _count(db) == 3
+    ips = db.execute(
+        text("SELECT DISTINCT host(ip) FROM audit_log WHERE action = 'requests.submit'")
+    ).scalars()
+    assert set(ips) == {"203.0.113.9", "198.51.100.7"}
