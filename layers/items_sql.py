@@ -115,7 +115,8 @@ class ItemsStatement:
             page = (
                 f"SELECT t.{idc} AS fid, {feature} AS f"  # noqa: S608
                 f" FROM ({matching} ORDER BY t.{idc} LIMIT %(limit)s OFFSET %(offset)s) ids"
-                f" JOIN {table} t ON t.{idc} = ids.{idc}"
+                # the key is (city_id, id): the join names the city, so it walks the key
+                f" JOIN {table} t ON t.city_id = %(city_id)s AND t.{idc} = ids.{idc}"
             )
         count = f"SELECT count(*) FROM ({matching} LIMIT %(count_cap)s) c"  # noqa: S608
         # chunk k holds the features whose text starts in bytes [k, k + 1) * chunk_bytes

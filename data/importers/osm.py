@@ -113,7 +113,7 @@ _UPSERT_ROADS = text(
         UPDATE road_edge e
         SET name = m.name, road_class = m.road_class, oneway = m.oneway,
             length_m = m.length_m, geom = m.geom
-        FROM matched m WHERE e.id = m.edge_id AND NOT m.same
+        FROM matched m WHERE e.city_id = :city_id AND e.id = m.edge_id AND NOT m.same
         RETURNING 1
     ), ins AS (
         INSERT INTO road_edge (city_id, u, v, osm_id, name, road_class, oneway, length_m, geom)

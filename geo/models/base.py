@@ -8,6 +8,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     MetaData,
+    PrimaryKeyConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -50,5 +51,17 @@ def gist_index(table: str) -> Index:
 
 
 def city_fk() -> Mapped[int]:
-    """The ``city_id`` column of a city-scoped table (deleting a city deletes its rows)."""
-    return mapped_column(ForeignKey("city.id", ondelete="CASCADE"), index=True)
+    """The ``city_id`` column of a city-scoped table (deleting a city deletes its rows).
+
+    No index of its own: the table's primary key leads with it (``city_key``).
+    """
+    return mapped_column(ForeignKey("city.id", ondelete="CASCADE"))
+
+
+def city_key() -> PrimaryKeyConstraint:
+    """The primary key ``(city_id, id)`` of a city-scoped table (migration 0006, DESIGN §8).
+
+    Every key and index of a city-scoped table leads with ``city_id``, what Citus needs to
+    distribute it by city; ``id`` keeps its sequence, so ids stay unique across cities.
+    """
+    return PrimaryKeyConstraint("city_id", "id")

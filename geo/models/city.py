@@ -21,7 +21,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from geo.models.base import ADMIN_LEVELS, Base, city_fk, geom_checks, geom_column, gist_index
+from geo.models.base import (
+    ADMIN_LEVELS,
+    Base,
+    city_fk,
+    city_key,
+    geom_checks,
+    geom_column,
+    gist_index,
+)
 
 
 class City(Base):
@@ -55,13 +63,15 @@ class AdminArea(Base):
 
     __tablename__ = "admin_area"
     __table_args__ = (
+        city_key(),
         UniqueConstraint("city_id", "level", "code"),
         CheckConstraint(f"level IN {ADMIN_LEVELS!r}", name="level_known"),
         *geom_checks(),
         gist_index("admin_area"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # the key is (city_id, id) (city_key); the id sequence keeps ids unique across cities
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     city_id: Mapped[int] = city_fk()
     level: Mapped[str] = mapped_column(String(16))
     code: Mapped[str] = mapped_column(String(32))

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from geo.models.base import Base, city_fk, geom_checks, geom_column, gist_index
+from geo.models.base import Base, city_fk, city_key, geom_checks, geom_column, gist_index
 
 
 class PermitParcel(Base):
@@ -24,12 +24,14 @@ class PermitParcel(Base):
 
     __tablename__ = "permit_parcel"
     __table_args__ = (
+        city_key(),
         UniqueConstraint("city_id", "code"),
         *geom_checks(),
         gist_index("permit_parcel"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # the key is (city_id, id) (city_key); the id sequence keeps ids unique across cities
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     city_id: Mapped[int] = city_fk()
     code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))

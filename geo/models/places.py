@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
-from geo.models.base import Base
+from geo.models.base import Base, city_fk, city_key
 
 
 class Place(Base):
@@ -30,7 +30,9 @@ class Place(Base):
 
     __tablename__ = "place"
     __table_args__ = (
-        Index("ix_place_kind_ref", "kind", "ref"),
+        city_key(),
+        # the tpo_search_* triggers replace a source row's place rows by (city_id, kind, ref)
+        Index("ix_place_city_id_kind_ref", "city_id", "kind", "ref"),
         Index("ix_place_city_id_name_key", "city_id", "name_key"),
         Index("ix_place_city_id_words", "city_id", "words", postgresql_using="gin"),
         Index(
@@ -41,8 +43,8 @@ class Place(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
-    city_id: Mapped[int] = mapped_column(ForeignKey("city.id", ondelete="CASCADE"))
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), autoincrement=True)
+    city_id: Mapped[int] = city_fk()
     kind: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(200))
     detail: Mapped[str | None] = mapped_column(String(200))

@@ -17,6 +17,7 @@ from geo.models.base import (
     SCHOOL_STATUSES,
     Base,
     city_fk,
+    city_key,
     geom_checks,
     geom_column,
     gist_index,
@@ -28,6 +29,7 @@ class School(Base):
 
     __tablename__ = "school"
     __table_args__ = (
+        city_key(),
         UniqueConstraint("city_id", "npsn"),
         CheckConstraint(f"level IN {SCHOOL_LEVELS!r}", name="level_known"),
         CheckConstraint(f"status IN {SCHOOL_STATUSES!r}", name="status_known"),
@@ -35,7 +37,8 @@ class School(Base):
         gist_index("school"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # the key is (city_id, id) (city_key); the id sequence keeps ids unique across cities
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     city_id: Mapped[int] = city_fk()
     npsn: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(200))

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from geo.models.base import Base, city_fk, geom_checks, geom_column, gist_index
+from geo.models.base import Base, city_fk, city_key, geom_checks, geom_column, gist_index
 
 
 class RoadEdge(Base):
@@ -27,6 +27,7 @@ class RoadEdge(Base):
 
     __tablename__ = "road_edge"
     __table_args__ = (
+        city_key(),
         CheckConstraint("length_m >= 0", name="length_positive"),
         *geom_checks(),
         gist_index("road_edge"),
@@ -34,7 +35,8 @@ class RoadEdge(Base):
         Index("ix_road_edge_city_id_name", "city_id", "name"),
     )
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    # the key is (city_id, id) (city_key); the id sequence keeps ids unique across cities
+    id: Mapped[int] = mapped_column(BigInteger, autoincrement=True)
     city_id: Mapped[int] = city_fk()
     u: Mapped[int | None] = mapped_column(BigInteger)
     v: Mapped[int | None] = mapped_column(BigInteger)
@@ -51,6 +53,7 @@ class AngkotRoute(Base):
 
     __tablename__ = "angkot_route"
     __table_args__ = (
+        city_key(),
         UniqueConstraint("city_id", "code", "direction"),
         CheckConstraint("direction IN (0, 1)", name="direction_known"),
         CheckConstraint("colour ~ '^#[0-9a-fA-F]{6}$'", name="colour_hex"),
@@ -62,7 +65,8 @@ class AngkotRoute(Base):
         gist_index("angkot_route"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # the key is (city_id, id) (city_key); the id sequence keeps ids unique across cities
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
     city_id: Mapped[int] = city_fk()
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))

@@ -91,6 +91,7 @@ _SEARCH = text(
                     WHEN p.name ILIKE :prefix THEN 0.3
                     WHEN p.name ILIKE :like THEN 0.15 ELSE 0 END AS score
     FROM place p JOIN cand USING (id)
+    WHERE p.city_id = CAST(:city AS integer)
     ORDER BY score DESC, p.rank, p.name, p.ref
     LIMIT :limit
     """
