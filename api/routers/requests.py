@@ -78,6 +78,12 @@ async def read_submission(request: Request) -> tuple[RequestCreate, list[Upload]
     status_code=201,
     response_model=Receipt,
     summary="Submit a request (anonymous or logged in)",
+    responses={
+        413: {"description": "a document (or the body) over the size limit"},
+        415: {"description": "a document that is not a PDF, JPEG or PNG by its content"},
+        422: {"description": "invalid request: type, attributes, place, missing documents"},
+        429: {"description": "too many anonymous submissions from this address (Retry-After)"},
+    },
     **requires(
         "requests.submit",
         openapi_extra={
@@ -132,6 +138,7 @@ def post_request(
     "/track/{code}",
     response_model=TrackPublic,
     summary="Track a request by its code (public: no personal data)",
+    responses={404: {"description": "no request with this code (or a mistyped code)"}},
     **requires("requests.track"),
 )
 def get_track(
