@@ -2,6 +2,14 @@
 
 from geo.requests.aid import AID_WORKFLOW
 from geo.requests.codes import new_code, normalise_code
+from geo.requests.nearby import (
+    DUPLICATE_DAYS,
+    DUPLICATE_RADIUS_M,
+    MIN_PUBLIC_COUNT,
+    Similar,
+    public_count,
+    similar_nearby,
+)
 from geo.requests.nik import NikFacts, mask_nik, parse_nik
 from geo.requests.workflow import (
     IllegalTransitionError,
@@ -14,8 +22,12 @@ from geo.requests.workflow import (
 
 __all__ = [
     "AID_WORKFLOW",
+    "DUPLICATE_DAYS",
+    "DUPLICATE_RADIUS_M",
+    "MIN_PUBLIC_COUNT",
     "IllegalTransitionError",
     "NikFacts",
+    "Similar",
     "Transition",
     "TransitionFieldsError",
     "Workflow",
@@ -24,5 +36,7 @@ __all__ = [
     "new_code",
     "normalise_code",
     "parse_nik",
+    "public_count",
+    "similar_nearby",
     "validate_workflow",
 ]

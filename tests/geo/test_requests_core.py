@@ -323,3 +323,34 @@ def test_history_is_append_only_but_goes_with_its_city(
     with db.begin_nested():
         db.execute(text("DELETE FROM city WHERE id = :c"), {"c": city.id})
     assert _count(db, city, "request_event") == 0
+
+
+def test_similar_requests_nearby_are_found_by_type_radius_and_age(
+    db: Session, city: CityInfo, tmp_path: Path
+) -> None:
+    from geo.requests import public_count, similar_nearby
+
+    store = UploadStore(tmp_path)
+    near = submit(db, ANONYMOUS, city, _proposal(), documents=_documents(), store=store)
+    # about 55 m east, then about 330 m east: only the first is within 100 m
+    close = submit(
+        db, ANONYMOUS, city, _proposal(lon=106.6105), documents=_documents(), store=store
+    )
+    submit(db, ANONYMOUS, city, _proposal(lon=106.613), documents=_documents(), store=store)
+    found = similar_nearby(db, city.id, "bantuan", "POINT(106.61 -6.18)")
+    assert [s.id for s in found] == [near.id, close.id]
+    assert found[0].distance_m == pytest.approx(0, abs=0.01)
+    assert 50 < found[1].distance_m < 60
+    assert [
+        s.id
+        for s in similar_nearby(db, city.id, "bantuan", "POINT(106.61 -6.18)", exclude_id=near.id)
+    ] == [close.id]
+    assert similar_nearby(db, city.id, "izin", "POINT(106.61 -6.18)") == []
+    db.execute(
+        text("UPDATE service_request SET created_at = now() - interval '91 days' WHERE id = :i"),
+        {"i": close.id},
+    )
+    assert [s.id for s in similar_nearby(db, city.id, "bantuan", "POINT(106.61 -6.18)")] == [
+        near.id
+    ]
+    assert [public_count(n) for n in (0, 1, 4, 5, 120)] == [0, "< 5", "< 5", 5, 120]
