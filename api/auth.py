@@ -107,6 +107,19 @@ def _resolve(session: Session, request: Request) -> tuple[Principal, str | None]
     return ANONYMOUS, None
 
 
+def principal_of(session: Session, request: Request) -> Principal:
+    """The caller of a safe (GET) request, resolved on demand: a Bearer API token, else the
+    ``tpo_session`` cookie, else anonymous (no database work without a credential).
+
+    For routes that need the caller only sometimes (restricted layers on the layer routes,
+    whose public reads stay free of it).
+
+    Raises:
+        AuthenticationRequiredError: An unknown, expired or revoked Bearer token.
+    """
+    return _resolve(session, request)[0]
+
+
 async def get_principal(request: Request, session: SessionDep) -> Principal:
     """The caller: a Bearer API token, else the ``tpo_session`` cookie, else anonymous.
 

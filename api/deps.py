@@ -47,7 +47,8 @@ CityDep = Annotated[CityInfo, Depends(get_city_dep)]
 
 def pooled_layer_read(request: Request) -> LayerRead:
     """A read over one connection of the app's ``LayerReadPool`` (the default factory)."""
-    return PooledRead(request.app.state.layer_pool)
+    sessionmaker = request.app.state.sessionmaker
+    return PooledRead(request.app.state.layer_pool, sessions=lambda: session_scope(sessionmaker))
 
 
 def open_layer_read(request: Request) -> LayerRead:

@@ -7,9 +7,11 @@ from collections import OrderedDict
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 
-# what identifies a response: city id, layer id, layer revision, and the request URL (its
-# links embed the URL, so two spellings of one query are two entries)
-CacheKey = tuple[int, str, int, str]
+# what identifies a response: city id, layer id, layer revision, the reader's scope
+# (``LayerAccess.key``: "" for public layers, a digest of the row scope for restricted ones,
+# so one reader's page is never served to another scope) and the request URL (its links
+# embed the URL, so two spellings of one query are two entries)
+CacheKey = tuple[int, str, int, str, str]
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ class ResponseCache:
         """
         if not self.enabled or len(body) > self.max_entry_bytes:
             return False
-        city_id, layer, revision, _url = key
+        city_id, layer, revision, _scope, _url = key
         with self._lock:
             latest = self._latest.get((city_id, layer))
             if latest is not None and revision < latest:

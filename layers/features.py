@@ -14,6 +14,7 @@ import orjson
 import psycopg
 from sqlalchemy.orm import Session
 
+from geo.accounts import RowScope
 from geo.errors import FeatureNotFoundError
 from layers.items_query import (
     CRS84,
@@ -75,7 +76,14 @@ class ItemsStream:
     process.
     """
 
-    def __init__(self, session: Session, city_id: int, layer: LayerDef, query: ItemsQuery):
+    def __init__(
+        self,
+        session: Session,
+        city_id: int,
+        layer: LayerDef,
+        query: ItemsQuery,
+        scope: RowScope | None = None,
+    ):
         """Prepare the page query (nothing runs until ``chunks`` is iterated).
 
         Args:
@@ -83,6 +91,7 @@ class ItemsStream:
             city_id: The city.
             layer: The layer.
             query: Validated paging, bbox, property selection and filters.
+            scope: The rows the reader may see (required by restricted layers).
         """
         self.session = session
         self.statement = ItemsStatement(
@@ -91,6 +100,7 @@ class ItemsStream:
             query,
             exact_count_max=EXACT_COUNT_MAX,
             chunk_bytes=STREAM_CHUNK_BYTES,
+            scope=scope,
         )
 
     @classmethod
@@ -128,7 +138,13 @@ class ItemsStream:
         return st.page(counted, plan, features)
 
 
-def fetch_items(session: Session, city_id: int, layer: LayerDef, query: ItemsQuery) -> FeaturePage:
+def fetch_items(
+    session: Session,
+    city_id: int,
+    layer: LayerDef,
+    query: ItemsQuery,
+    scope: RowScope | None = None,
+) -> FeaturePage:
     """One page of features, built as GeoJSON text by PostgreSQL, joined in memory.
 
     Args:
@@ -136,11 +152,12 @@ def fetch_items(session: Session, city_id: int, layer: LayerDef, query: ItemsQue
         city_id: The city.
         layer: The layer.
         query: Validated paging, bbox, property selection and filters.
+        scope: The rows the reader may see (required by restricted layers).
 
     Returns:
         The page (see ``ItemsStatement`` for the ``numberMatched`` rule).
     """
-    stream = ItemsStream(session, city_id, layer, query)
+    stream = ItemsStream(session, city_id, layer, query, scope)
     body = b"".join(stream.chunks())
     return stream.page(body)
 
@@ -177,14 +194,29 @@ def feature_collection(page: FeaturePage, links: list[dict[str, str]], timestamp
 
 
 def fetch_item(
-    session: Session, city_id: int, layer: LayerDef, fid: int, links: list[dict[str, str]]
+    session: Session,
+    city_id: int,
+    layer: LayerDef,
+    fid: int,
+    links: list[dict[str, str]],
+    *,
+    scope: RowScope | None = None,
 ) -> bytes:
     """One Feature as GeoJSON bytes (built in SQL) with ``links`` appended.
 
+    Args:
+        session: Open session (call ``begin_layer_read`` first in the transaction).
+        city_id: The city.
+        layer: The layer.
+        fid: The feature id.
+        links: Links of the feature document.
+        scope: The rows the reader may see (required by restricted layers); a feature out
+            of the scope is not found, like one that does not exist.
+
     Raises:
-        FeatureNotFoundError: No feature ``fid`` in this layer of this city.
+        FeatureNotFoundError: No feature ``fid`` in this layer of this city (or the scope).
     """
-    statement = item_statement(layer, city_id, fid)
+    statement = item_statement(layer, city_id, fid, scope)
     row = None
     if statement is not None:
         with _driver(session).cursor(binary=True) as cur:

@@ -111,7 +111,12 @@ def build_grid(session: Session, city_id: int, layer: LayerDef) -> int:
 
     Returns:
         The layer revision the grid was built from (read in the same snapshot as the points).
+
+    Raises:
+        ValueError: A restricted layer: a grid counts every row, whoever reads it.
     """
+    if not layer.public:
+        raise ValueError(f"layer '{layer.id}' is restricted: it has no shared grid")
     finest = finest_level(layer)
     session.execute(_DELETE, {"city_id": city_id, "layer": layer.id})
     params: dict[str, Any] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any, Protocol, TypeVar, cast
 
 import psycopg
@@ -166,6 +167,10 @@ class LayerRead(Protocol):
     async def close(self) -> None:
         """Give the connection back (always call it, also after an error)."""
 
+    async def with_session(self, work: Callable[[Session], T]) -> T:
+        """``work(session)`` on an ORM session, in a worker thread (restricted layers resolve
+        the caller there; public reads never call it)."""
+
 
 def _check_slug(slug: str) -> None:
     if not is_valid_slug(slug):
@@ -176,11 +181,33 @@ class PooledRead:
     """``LayerRead`` over one connection of a ``LayerReadPool``; every wait for the server is
     bounded by the pool's ``op_timeout_s`` (``DatabaseUnavailableError`` past it)."""
 
-    def __init__(self, pool: LayerReadPool) -> None:
-        """Nothing is acquired until ``begin``."""
+    def __init__(
+        self,
+        pool: LayerReadPool,
+        sessions: Callable[[], AbstractContextManager[Session]] | None = None,
+    ) -> None:
+        """Nothing is acquired until ``begin``; ``sessions`` opens an ORM session for
+        ``with_session`` (committed when the block ends)."""
         self.pool = pool
+        self.sessions = sessions
         self.conn: psycopg.AsyncConnection[Any] | None = None
         self._broken = False
+
+    async def with_session(self, work: Callable[[Session], T]) -> T:
+        """See ``LayerRead.with_session`` (a session of its own, apart from the pool).
+
+        Raises:
+            RuntimeError: The read was made without ``sessions``.
+        """
+        sessions = self.sessions
+        if sessions is None:
+            raise RuntimeError("this layer read has no sessions")
+
+        def run() -> T:
+            with sessions() as session:
+                return work(session)
+
+        return await asyncio.to_thread(run)
 
     async def _answer(self, awaitable: Awaitable[T]) -> T:
         """``awaitable``, or ``DatabaseUnavailableError`` when the server takes longer than
@@ -299,3 +326,7 @@ class SessionRead:
     async def close(self) -> None:
         """See ``LayerRead.close``."""
         self.done()
+
+    async def with_session(self, work: Callable[[Session], T]) -> T:
+        """See ``LayerRead.with_session`` (the read's own session)."""
+        return await asyncio.to_thread(work, self.session)

@@ -166,6 +166,9 @@ def parse_items_query(layer: LayerDef, params: Sequence[tuple[str, str]]) -> Ite
     if errors:
         fields = ", ".join(sorted({e["field"] for e in errors}))
         raise InvalidInputError(f"invalid value for: {fields}", errors=errors)
+    named = {prop.name for prop, _value in filters}
+    # dimensions of aggregate layers not asked for: their "every value" rows
+    filters += [(p, p.default) for p in layer.properties if p.default and p.name not in named]
     return ItemsQuery(limit, offset, bbox, selected, tuple(filters))
 
 

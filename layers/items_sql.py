@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from geo.accounts import RowScope
+from layers.access import scope_params, scope_sql
 from layers.items_query import INT64, FeaturePage, ItemsQuery
 from layers.registry import LayerDef, Prop
 
@@ -53,9 +55,13 @@ def _psycopg(fragment: str) -> str:
     return fragment.replace("%", "%%")
 
 
-def _where(layer: LayerDef, query: ItemsQuery) -> tuple[str, dict[str, Any]]:
+def _where(
+    layer: LayerDef, query: ItemsQuery, scope: RowScope | None
+) -> tuple[str, dict[str, Any]]:
     clauses = ["t.city_id = %(city_id)s", f"({_psycopg(layer.where)})"]
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = scope_params(layer, scope)
+    if layer.row_scope is not None:
+        clauses.append(scope_sql(layer, "psycopg"))
     if query.bbox is not None:
         clauses.append(
             f"ST_Intersects(t.{layer.geom_column},"
@@ -88,6 +94,7 @@ class ItemsStatement:
         *,
         exact_count_max: int | None = None,
         chunk_bytes: int | None = None,
+        scope: RowScope | None = None,
     ) -> None:
         """Build the statements of one page.
 
@@ -97,11 +104,15 @@ class ItemsStatement:
             query: Validated paging, bbox, property selection and filters.
             exact_count_max: Count exactly up to this many matches (``EXACT_COUNT_MAX``).
             chunk_bytes: Bytes of feature text per row (``STREAM_CHUNK_BYTES``).
+            scope: The rows the reader may see (required by restricted layers).
+
+        Raises:
+            ValueError: A restricted layer without ``scope``.
         """
         if exact_count_max is None:
             exact_count_max = EXACT_COUNT_MAX
         self.layer, self.query, self.exact_count_max = layer, query, exact_count_max
-        where, self.params = _where(layer, query)
+        where, self.params = _where(layer, query, scope)
         table, idc = layer.table, layer.id_column
         feature = _psycopg(feature_sql(layer, query.properties))
         # Identifiers and fixed conditions come from the LayerDef (constants), values bound.
@@ -184,14 +195,21 @@ class ItemsStatement:
         return FeaturePage(features, returned, max(estimate, counted), False)
 
 
-def item_statement(layer: LayerDef, city_id: int, fid: int) -> tuple[str, dict[str, Any]] | None:
-    """The statement of one feature as GeoJSON bytes, or None when ``fid`` cannot exist."""
+def item_statement(
+    layer: LayerDef, city_id: int, fid: int, scope: RowScope | None = None
+) -> tuple[str, dict[str, Any]] | None:
+    """The statement of one feature as GeoJSON bytes, or None when ``fid`` cannot exist.
+
+    Raises:
+        ValueError: A restricted layer without ``scope``.
+    """
+    params = {"city_id": city_id, "fid": fid, **scope_params(layer, scope)}
     if not INT64[0] <= fid <= INT64[1]:
         return None
     feature = _psycopg(feature_sql(layer, layer.properties))
     sql = (
         f"SELECT convert_to({feature}, 'UTF8') FROM {layer.table} t"  # noqa: S608
         f" WHERE t.city_id = %(city_id)s AND ({_psycopg(layer.where)})"
-        f" AND t.{layer.id_column} = %(fid)s"
+        f" AND {scope_sql(layer, 'psycopg')} AND t.{layer.id_column} = %(fid)s"
     )
-    return sql, {"city_id": city_id, "fid": fid}
+    return sql, params

@@ -77,7 +77,7 @@ def _table_rows_estimate(session: Session, tables: set[str]) -> dict[str, float]
 def layer_extents(
     session: Session, city: CityInfo, layers: list[LayerDef]
 ) -> dict[str, list[float]]:
-    """Bounding box per layer: of the data for small tables, else (or when empty) the city's.
+    """Bounding box per layer: of the data for small public tables, else the city's.
 
     Args:
         session: Open session.
@@ -88,7 +88,13 @@ def layer_extents(
         ``[minx, miny, maxx, maxy]`` per layer id.
     """
     sizes = _table_rows_estimate(session, {layer.table for layer in layers})
-    small = [layer for layer in layers if sizes.get(layer.table, 0.0) <= EXACT_EXTENT_MAX_ROWS]
+    # restricted layers show the city's box: the extent of all rows would tell where the
+    # rows outside the reader's scope lie
+    small = [
+        layer
+        for layer in layers
+        if layer.public and sizes.get(layer.table, 0.0) <= EXACT_EXTENT_MAX_ROWS
+    ]
     extents = {layer.id: list(city.bbox) for layer in layers}
     if small:
         parts = " UNION ALL ".join(

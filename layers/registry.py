@@ -6,10 +6,16 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from geo.errors import LayerNotFoundError
-from geo.models import SCHOOL_LEVELS, SCHOOL_STATUSES
+from geo.models import REQUEST_TYPES, SCHOOL_LEVELS, SCHOOL_STATUSES
 
 PropType = Literal["string", "integer", "number", "boolean", "datetime"]
 GeometryType = Literal["Point", "LineString", "Polygon", "MultiPolygon", "MultiLineString"]
+# public: anyone reads it; restricted: only principals allowed the layer's row-scope action,
+# and only the rows of their scope (see ``RowScopeRule``)
+Audience = Literal["public", "restricted"]
+AUDIENCES: tuple[Audience, ...] = ("public", "restricted")
+# the value of an aggregate layer's dimension that stands for "every value" (requests_public)
+ALL = "*"
 
 # Zoom limits of the WebMercatorQuad tile matrix set.
 MAX_TILE_ZOOM = 22
@@ -29,6 +35,9 @@ class Prop:
         title: Human title (Bahasa Indonesia).
         filterable: Whether ``?name=value`` filters the items.
         enum: Allowed values, when the column has a check constraint.
+        default: Filter value used when a request names none (and by tiles): aggregate
+            layers hold one row per value and one for ``ALL``, so a query without the filter
+            still gets one feature per area.
     """
 
     name: str
@@ -37,6 +46,7 @@ class Prop:
     title: str = ""
     filterable: bool = True
     enum: tuple[str, ...] = ()
+    default: str | None = None
 
     @property
     def sql(self) -> str:
@@ -58,6 +68,25 @@ class Style:
 
 
 @dataclass(frozen=True)
+class RowScopeRule:
+    """How a restricted layer limits its rows to the caller's scope.
+
+    The rows shown are those of ``geo.accounts.row_scope(principal, action, city_id)``: the
+    bound predicate ``(:opd IS NULL OR opd_column = ANY(:opd)) AND (:kecamatan IS NULL OR
+    kecamatan_column = ANY(:kecamatan))`` (``layers.access.scope_sql``).
+
+    Attributes:
+        action: The permission action (``geo.accounts.PERMISSIONS``) a reader needs.
+        opd_column: Column of the table holding the row's OPD code (constant).
+        kecamatan_column: Column holding the row's kecamatan code (constant).
+    """
+
+    action: str
+    opd_column: str = "opd_code"
+    kecamatan_column: str = "kecamatan_code"
+
+
+@dataclass(frozen=True)
 class LayerDef:
     """Everything the services need to know about one layer.
 
@@ -75,7 +104,9 @@ class LayerDef:
         max_zoom: Highest zoom with tiles.
         default_limit: Page size when ``limit`` is absent.
         max_limit: Largest accepted ``limit``.
-        public: Non-public layers answer 404 everywhere.
+        audience: ``public`` (anyone) or ``restricted`` (``row_scope`` decides who reads
+            which rows; answers are private to the caller, DESIGN §7).
+        row_scope: The action and scope columns of a restricted layer.
         tile_feature_cap: Most features in one tile.
         tile_order: SQL ORDER BY (alias ``t``, constant) choosing which features fill the cap.
         aggregate_below_zoom: Point layers: below this zoom tiles hold counts per grid cell.
@@ -98,13 +129,19 @@ class LayerDef:
     max_zoom: int = 20
     default_limit: int = 100
     max_limit: int = 10_000
-    public: bool = True
+    audience: Audience = "public"
+    row_scope: RowScopeRule | None = None
     tile_feature_cap: int = 5_000
     tile_order: str = "t.id DESC"
     aggregate_below_zoom: int | None = None
     id_column: str = "id"
     geom_column: str = "geom"
     geojson_column: str | None = None
+
+    @property
+    def public(self) -> bool:
+        """Whether anyone may read the layer (its answers may sit in shared caches)."""
+        return self.audience == "public"
 
     @property
     def is_point(self) -> bool:
@@ -267,25 +304,90 @@ LAYERS: dict[str, LayerDef] = {
             tile_order="t.id DESC",
             geojson_column=STORED_GEOJSON,
         ),
+        LayerDef(
+            id="requests",
+            title_id="Pengajuan layanan",
+            title_en="Service requests",
+            description="Service requests as points (areas by a point on them); staff only,"
+            " limited to the OPD and kecamatan of the reader.",
+            table="service_request",
+            geometry_type="Point",
+            properties=(
+                Prop("code", "string", title="Kode lacak"),
+                Prop("type", "string", title="Jenis layanan", enum=REQUEST_TYPES),
+                Prop("status", "string", title="Status"),
+                Prop("kelurahan_code", "string", title="Kode kelurahan"),
+                Prop("kecamatan_code", "string", title="Kode kecamatan"),
+                Prop("opd_code", "string", title="OPD"),
+                Prop("title", "string", title="Judul", filterable=False),
+                Prop("created_at", "datetime", title="Diajukan", filterable=False),
+                Prop("status_changed_at", "datetime", title="Status berubah", filterable=False),
+                Prop("demo", "boolean", title="Data contoh"),
+            ),
+            style=Style("#ff7f00", 1.0, "#fdbf6f", 0.9, radius=5.0),
+            min_zoom=8,
+            default_limit=500,
+            max_limit=5_000,
+            audience="restricted",
+            row_scope=RowScopeRule("layers.read_restricted"),
+            tile_feature_cap=4_000,
+            tile_order="t.id DESC",
+            aggregate_below_zoom=12,
+            # the point, or a point on the area (a stored generated column, migration 0009)
+            geom_column="geom_point",
+        ),
+        LayerDef(
+            id="requests_public",
+            title_id="Jumlah pengajuan per kelurahan",
+            title_en="Requests per kelurahan",
+            description="Counts of service requests per kelurahan, by type and status"
+            " ('*' = all); counts under 5 are shown as '< 5'. No points, no personal data.",
+            table="request_public_count",
+            geometry_type="MultiPolygon",
+            properties=(
+                Prop("kelurahan_code", "string", title="Kode kelurahan"),
+                Prop("kelurahan_name", "string", title="Kelurahan"),
+                Prop("kecamatan_code", "string", title="Kode kecamatan"),
+                Prop(
+                    "type", "string", title="Jenis layanan", enum=(ALL, *REQUEST_TYPES), default=ALL
+                ),
+                Prop("status", "string", title="Status", default=ALL),
+                Prop(
+                    "count",
+                    "integer",
+                    column="n_shown",
+                    title="Jumlah (kosong bila < 5)",
+                    filterable=False,
+                ),
+                Prop("count_label", "string", column="n_label", title="Jumlah", filterable=False),
+            ),
+            style=Style("#e6550d", 1.0, "#fdae6b", 0.5),
+            min_zoom=8,
+            default_limit=200,
+            max_limit=2_000,
+            tile_feature_cap=2_000,
+            tile_order="t.id",
+            geojson_column=STORED_GEOJSON,
+        ),
     )
 }
 
 
-def get_layer(layer_id: str, *, include_private: bool = False) -> LayerDef:
-    """The layer called ``layer_id``.
+def get_layer(layer_id: str) -> LayerDef:
+    """The layer called ``layer_id``, public or restricted (``layers.access`` decides who
+    reads a restricted one).
 
     Args:
         layer_id: Layer id from the URL.
-        include_private: Also return non-public layers (internal use).
 
     Returns:
         Its definition.
 
     Raises:
-        LayerNotFoundError: No such layer, or it is not public.
+        LayerNotFoundError: No such layer.
     """
     layer = LAYERS.get(layer_id)
-    if layer is None or not (layer.public or include_private):
+    if layer is None:
         raise LayerNotFoundError(f"no layer '{layer_id[:64]}'")
     return layer
 
@@ -293,3 +395,24 @@ def get_layer(layer_id: str, *, include_private: bool = False) -> LayerDef:
 def public_layers() -> list[LayerDef]:
     """Public layers in registry order."""
     return [layer for layer in LAYERS.values() if layer.public]
+
+
+def registry_problems(layers: dict[str, LayerDef]) -> list[str]:
+    """Check layer definitions: ids, audiences and row scopes agree.
+
+    Returns:
+        One sentence per problem; empty when the registry is sound.
+    """
+    problems = []
+    for key, layer in layers.items():
+        if key != layer.id:
+            problems.append(f"{key}: registered under another id than {layer.id!r}")
+        if layer.audience not in AUDIENCES:
+            problems.append(f"{key}: unknown audience {layer.audience!r}")
+        if layer.audience == "restricted" and layer.row_scope is None:
+            problems.append(f"{key}: a restricted layer needs a row_scope")
+        if layer.audience == "public" and layer.row_scope is not None:
+            problems.append(f"{key}: a public layer has no row_scope")
+        if any(p.name == "id" for p in layer.properties):
+            problems.append(f"{key}: 'id' is the feature id, not a property")
+    return problems

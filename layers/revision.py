@@ -93,9 +93,12 @@ def layer_revisions(session: Session, city_id: int) -> dict[str, int]:
     return {str(layer): int(rev) for layer, rev in rows}
 
 
-def layer_etag(city_id: int, layer: str, revision: int) -> str:
-    """The weak ETag of a layer representation: ``W/"{city_id}-{layer}-{revision}"``."""
-    return f'W/"{city_id}-{layer}-{revision}"'
+def layer_etag(city_id: int, layer: str, revision: int, scope_key: str = "") -> str:
+    """The weak ETag of a layer representation: ``W/"{city_id}-{layer}-{revision}"``, and
+    ``-{scope_key}`` for restricted layers (``LayerAccess.key``): readers of other scopes
+    get other rows, so never the same tag."""
+    tail = f"-{scope_key}" if scope_key else ""
+    return f'W/"{city_id}-{layer}-{revision}{tail}"'
 
 
 def document_etag(city_id: int, name: str, revisions: dict[str, int], context: str = "") -> str:

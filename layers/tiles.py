@@ -7,7 +7,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo.accounts import RowScope
 from geo.errors import TileOutOfRangeError
+from layers.access import scope_params, scope_sql
 from layers.grid import (
     CELLS,
     EARTH_RADIUS_M,
@@ -96,8 +98,25 @@ DENSE_SQL = """(
 
 
 def uses_density(layer: LayerDef) -> bool:
-    """Whether capped tiles of ``layer`` pick their plan by the tile's density (grid layers)."""
-    return layer.is_point and layer.aggregate_below_zoom is not None
+    """Whether capped tiles of ``layer`` pick their plan by the tile's density (grid layers).
+
+    Restricted layers have no grid: it would count every row, whoever reads the tile.
+    """
+    return layer.is_point and layer.aggregate_below_zoom is not None and layer.public
+
+
+def tile_where(layer: LayerDef) -> str:
+    """The fixed condition of a layer's tiles on alias ``t`` (SQLAlchemy placeholders): the
+    layer's ``where``, its row-scope predicate, and its dimensions' default values (aggregate
+    layers draw their "every value" rows)."""
+    clauses = [f"({layer.where})"]
+    if layer.row_scope is not None:
+        clauses.append(scope_sql(layer, "sqlalchemy"))
+    for prop in layer.properties:
+        if prop.default is not None:
+            literal = prop.default.replace("'", "''")
+            clauses.append(f"{prop.sql} = '{literal}'")
+    return " AND ".join(clauses)
 
 
 def _pick_sql(layer: LayerDef, picked: str) -> str:
@@ -111,7 +130,7 @@ def _pick_sql(layer: LayerDef, picked: str) -> str:
     geom, idc = layer.geom_column, layer.id_column
     cols = f"t.{idc} AS id, t.{geom} AS g{picked}"
     where = (
-        f"t.city_id = :city_id AND ({layer.where}) AND t.{geom}"
+        f"t.city_id = :city_id AND {tile_where(layer)} AND t.{geom}"
         " && ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326)"
     )
     # identifiers and fixed conditions come from the LayerDef (constants); values are bound
@@ -179,7 +198,7 @@ def live_aggregate_sql(layer: LayerDef) -> str:
         ), pts AS (
             SELECT {mercator_x_sql(geom)} AS px, {mercator_y_sql(geom)} AS py
             FROM {layer.table} t, b
-            WHERE t.city_id = :city_id AND ({layer.where}) AND {geom} && b.env4326
+            WHERE t.city_id = :city_id AND {tile_where(layer)} AND {geom} && b.env4326
             OFFSET 0
         ), cells AS (
             SELECT count(*) AS n, avg(px) AS cx, avg(py) AS cy FROM pts
@@ -249,6 +268,7 @@ def fetch_tile(
     x: int,
     y: int,
     revision: int | None = None,
+    scope: RowScope | None = None,
 ) -> bytes:
     """One vector tile of a layer; ``b""`` when the tile holds nothing.
 
@@ -267,16 +287,20 @@ def fetch_tile(
         x: Column.
         y: Row.
         revision: The layer revision read by ``begin_layer_read``; None skips the grid.
+        scope: The rows the reader may see (required by restricted layers, whose low zooms
+            are always counted live within the scope: they have no shared grid).
 
     Returns:
         The MVT bytes (possibly empty).
 
     Raises:
         TileOutOfRangeError: The tile address is out of range.
+        ValueError: A restricted layer without ``scope``.
     """
     check_tile(layer, z, x, y)
+    scoped = scope_params(layer, scope)
     if is_aggregated(layer, z):
-        if revision is not None:
+        if revision is not None and layer.public:
             body = fetch_grid_tile(session, city_id, layer, revision, z=z, x=x, y=y)
             if body is None and ensure_grid(session, city_id, layer, revision):
                 body = fetch_grid_tile(session, city_id, layer, revision, z=z, x=x, y=y)
@@ -289,5 +313,5 @@ def fetch_tile(
         params = features_params(layer, city_id, z, x, y)
         if layer.is_point:
             del params["tolerance"]
-    result = session.execute(text(sql), params).scalar()
+    result = session.execute(text(sql), {**params, **scoped}).scalar()
     return bytes(result) if result else b""

@@ -11,12 +11,14 @@ import orjson
 import psycopg
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
-from api.auth import requires
+from api.auth import principal_of, requires
 from api.deps import CityDep, SessionDep, get_city_dep, open_layer_read
 from geo.cities import CityInfo
 from geo.errors import DatabaseUnavailableError
 from layers import features, ogc
+from layers.access import LayerAccess, layer_access, readable_layers
 from layers.cache import ResponseCache
 from layers.items_async import LayerRead
 from layers.items_sql import ItemsStatement
@@ -42,6 +44,8 @@ CitySlug = Annotated[str, Path(description="City slug, e.g. `tangerang`", max_le
 _CACHE_LOCK = threading.Lock()
 # items pages up to this size are sent in one piece, bigger ones streamed in chunks
 INLINE_BYTES = 1024 * 1024
+# answers that depend on who asks (restricted layers, the list of layers)
+VARY = "Cookie, Authorization"
 
 _ITEM_PARAMS: list[dict[str, Any]] = [
     {
@@ -97,19 +101,39 @@ def city_facts(city: CityInfo) -> str:
     return f"{city.name}|{city.bbox}|{city.center}|{city.zoom}"
 
 
-def public_layer(layer_id: str) -> LayerDef:
-    """A public layer, or a 404 problem (non-public layers are hidden)."""
+def facts_of(city: CityInfo, access: LayerAccess) -> str:
+    """``city_facts`` and, for restricted layers, the reader's scope (for document ETags)."""
+    return city_facts(city) + (f"|{access.key}" if access.key else "")
+
+
+def find_layer(layer_id: str) -> LayerDef:
+    """A layer (public or restricted), or a 404 problem."""
     return get_layer(layer_id)
+
+
+def access_of(session: Session, request: Request, layer: LayerDef, city_id: int) -> LayerAccess:
+    """What the caller may read of ``layer``: everything of a public layer (the caller is not
+    even looked up), the caller's row scope of a restricted one.
+
+    Raises:
+        AuthenticationRequiredError: A restricted layer and no logged-in caller (401).
+        PermissionDeniedError: A restricted layer the caller's roles or city do not allow (403).
+    """
+    if layer.public:
+        return LayerAccess(layer)
+    return layer_access(principal_of(session, request), layer, city_id)
 
 
 def cache_headers(etag: str, public: bool) -> dict[str, str]:
     """ETag plus Cache-Control: caches may keep the response but must revalidate it (ETag).
 
     ``no-cache`` (not ``max-age``) so a map never shows a layer older than the last write:
-    revalidation is one cheap revision read answered with 304.
+    revalidation is one cheap revision read answered with 304. Answers of restricted layers
+    are ``private`` (no shared cache keeps them) and vary with the caller's credentials.
     """
-    scope = "public" if public else "private"
-    return {"ETag": etag, "Cache-Control": f"{scope}, no-cache"}
+    if public:
+        return {"ETag": etag, "Cache-Control": "public, no-cache"}
+    return {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": VARY}
 
 
 def conditional(
@@ -153,18 +177,26 @@ def get_conformance() -> Response:
     responses={200: {"content": {JSON: {}}}},
 )
 def get_collections(city: CityDep, session: SessionDep, request: Request) -> Response:
-    """Every public layer with its extent, links, map style and zoom range."""
-    layers = public_layers()
+    """Every layer the caller may read (public ones; restricted ones for staff allowed them)
+    with its extent, links, map style and zoom range."""
+    readable = readable_layers(principal_of(session, request), city.id)
+    layers = [access.layer for access in readable]
     revisions = read_revisions(session, city.id)
+    scopes = ";".join(f"{a.layer.id}={a.key}" for a in readable if a.key)
     etag = document_etag(
-        city.id, "all", {lyr.id: revisions.get(lyr.id, 0) for lyr in layers}, city_facts(city)
+        city.id,
+        "all",
+        {lyr.id: revisions.get(lyr.id, 0) for lyr in layers},
+        city_facts(city) + (f"|{scopes}" if scopes else ""),
     )
+    public = all(lyr.public for lyr in layers)
     return conditional(
         request,
         etag,
         lambda: json_bytes(ogc.collections(session, city, city_url(request, city), layers)),
-        public=True,
+        public=public,
         media_type=JSON,
+        extra={"Vary": VARY},  # the list depends on who asks
     )
 
 
@@ -179,9 +211,10 @@ def get_collection(
     city: CityDep, layer: LayerId, session: SessionDep, request: Request
 ) -> Response:
     """A layer's extent, CRS, links (items, queryables, tiles), style and zoom range."""
-    lyr = public_layer(layer)
+    lyr = find_layer(layer)
+    access = access_of(session, request, lyr, city.id)
     revision = begin_layer_read(session, city.id, lyr.id)
-    etag = document_etag(city.id, lyr.id, {lyr.id: revision}, city_facts(city))
+    etag = document_etag(city.id, lyr.id, {lyr.id: revision}, facts_of(city, access))
 
     def body() -> bytes:
         bbox = ogc.layer_extents(session, city, [lyr])[lyr.id]
@@ -197,10 +230,15 @@ def get_collection(
     response_class=Response,
     responses={200: {"content": {JSON: {}}}},
 )
-def get_queryables(city: CityDep, layer: LayerId, request: Request) -> Response:
+def get_queryables(
+    city: CityDep, layer: LayerId, session: SessionDep, request: Request
+) -> Response:
     """JSON Schema of the properties usable as `?name=value` filters on the items."""
-    lyr = public_layer(layer)
-    return Response(json_bytes(ogc.queryables(lyr, city_url(request, city))), media_type=JSON)
+    lyr = find_layer(layer)
+    access_of(session, request, lyr, city.id)
+    headers = {} if lyr.public else {"Cache-Control": "private, no-cache", "Vary": VARY}
+    doc = ogc.queryables(lyr, city_url(request, city))
+    return Response(json_bytes(doc), media_type=JSON, headers=headers)
 
 
 @router.get(
@@ -216,24 +254,29 @@ async def get_items(city: CitySlug, layer: LayerId, request: Request) -> Respons
     matches, estimated by the query planner above."""
     # The hot path of the map, kept lean: async, no dependencies, no ORM session; one pooled
     # connection in autocommit and two statements (city + revision, then the page).
-    lyr = public_layer(layer)
+    lyr = find_layer(layer)
     query = features.parse_items_query(lyr, request.query_params.multi_items())
     read = open_layer_read(request)
     handed_over = False
     try:
         city_id, revision = await read.begin(city, lyr.id)
-        etag = layer_etag(city_id, lyr.id, revision)
+        access = LayerAccess(lyr)
+        if not lyr.public:  # restricted: who asks, in a session of its own
+            access = await read.with_session(
+                lambda session: access_of(session, request, lyr, city_id)
+            )
+        etag = layer_etag(city_id, lyr.id, revision, access.key)
         headers = {**cache_headers(etag, lyr.public), **CONTENT_CRS}
         if etag_matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=headers)
         cache = layer_cache(request)
-        key = (city_id, lyr.id, revision, str(request.url))
+        key = (city_id, lyr.id, revision, access.key, str(request.url))
         cached = cache.get(key)
         if cached is not None:
             headers["X-Layer-Cache"] = "hit"
             return Response(cached, media_type=GEOJSON, headers=headers)
         headers["X-Layer-Cache"] = "miss" if cache.enabled else "off"
-        statement = ItemsStatement(city_id, lyr, query)
+        statement = ItemsStatement(city_id, lyr, query, scope=access.scope)
         chunks = read.chunks(statement)
         # small pages are answered in one piece; big ones streamed as PostgreSQL produces
         # them (never whole in this process), and kept in the cache when they fit
@@ -307,9 +350,12 @@ def layer_cache(request: Request) -> ResponseCache:
 def get_item(
     city: CityDep, layer: LayerId, fid: FeatureId, session: SessionDep, request: Request
 ) -> Response:
-    """One feature by id; 404 problem when it does not exist."""
-    lyr = public_layer(layer)
-    etag = layer_etag(city.id, lyr.id, begin_layer_read(session, city.id, lyr.id))
+    """One feature by id; 404 problem when it does not exist (or lies outside the caller's
+    scope, for restricted layers)."""
+    lyr = find_layer(layer)
+    access = access_of(session, request, lyr, city.id)
+    revision = begin_layer_read(session, city.id, lyr.id)
+    etag = layer_etag(city.id, lyr.id, revision, access.key)
     base = f"{city_url(request, city)}/collections/{lyr.id}"
     links = [
         {"href": str(request.url), "rel": "self", "type": GEOJSON, "title": "This feature"},
@@ -318,7 +364,7 @@ def get_item(
     return conditional(
         request,
         etag,
-        lambda: features.fetch_item(session, city.id, lyr, fid, links),
+        lambda: features.fetch_item(session, city.id, lyr, fid, links, scope=access.scope),
         public=lyr.public,
         media_type=GEOJSON,
         extra=CONTENT_CRS,

@@ -12,11 +12,12 @@ from api.routers.ogc import (
     JSON,
     CitySlug,
     LayerId,
+    access_of,
     cache_headers,
-    city_facts,
     city_url,
+    facts_of,
+    find_layer,
     json_bytes,
-    public_layer,
 )
 from layers import ogc
 from layers.revision import (
@@ -41,9 +42,11 @@ TileIndex = Annotated[int, Path(description="Tile index (WebMercatorQuad)")]
 )
 def get_tilejson(city: CityDep, layer: LayerId, session: SessionDep, request: Request) -> Response:
     """TileJSON 3.0: tile URL template, zoom range, bounds, centre and the layer's fields."""
-    lyr = public_layer(layer)
+    lyr = find_layer(layer)
+    access = access_of(session, request, lyr, city.id)
     revision = begin_layer_read(session, city.id, lyr.id)
-    etag = document_etag(city.id, f"{lyr.id}-tilejson", {lyr.id: revision}, city_facts(city))
+    context = facts_of(city, access)
+    etag = document_etag(city.id, f"{lyr.id}-tilejson", {lyr.id: revision}, context)
     headers = cache_headers(etag, lyr.public)
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
@@ -74,14 +77,15 @@ def get_tile(
     """A Mapbox Vector Tile whose layer name is the layer id. At most the layer's feature cap
     (newest first for points); point layers at low zoom get counts per grid cell (`count`).
     404 problem for a tile outside the tile matrix or the layer's zoom range."""
-    lyr = public_layer(layer)
+    lyr = find_layer(layer)
     check_tile(lyr, z, x, y)
     # the city and the layer revision in one round trip
     city_id, revision = begin_city_layer_read(session, city, lyr.id, parallel=is_aggregated(lyr, z))
-    headers = cache_headers(layer_etag(city_id, lyr.id, revision), lyr.public)
+    access = access_of(session, request, lyr, city_id)
+    headers = cache_headers(layer_etag(city_id, lyr.id, revision, access.key), lyr.public)
     if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
-    body = fetch_tile(session, city_id, lyr, z=z, x=x, y=y, revision=revision)
+    body = fetch_tile(session, city_id, lyr, z=z, x=x, y=y, revision=revision, scope=access.scope)
     if not body:
         return Response(status_code=204, headers=headers)
     return Response(body, media_type=MVT, headers=headers)

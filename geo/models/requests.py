@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
@@ -44,6 +45,7 @@ class ServiceRequest(Base):
         CheckConstraint("version >= 1", name="version_positive"),
         *geom_checks(),
         Index("ix_service_request_geom", "geom", postgresql_using="gist"),
+        Index("ix_service_request_geom_point", "geom_point", postgresql_using="gist"),
         Index("ix_service_request_city_id_type_status", "city_id", "type", "status"),
         Index("ix_service_request_city_id_kelurahan_code", "city_id", "kelurahan_code"),
         Index("ix_service_request_city_id_opd_code_status", "city_id", "opd_code", "status"),
@@ -60,6 +62,15 @@ class ServiceRequest(Base):
     status: Mapped[str] = mapped_column(String(32))
     geom: Mapped[WKBElement] = mapped_column(
         Geometry(geometry_type="GEOMETRY", srid=4326, spatial_index=False)
+    )
+    # the point, or a point on the area: what the ``requests`` layer shows (migration 0009)
+    geom_point: Mapped[WKBElement | None] = mapped_column(
+        Geometry(geometry_type="POINT", srid=4326, spatial_index=False),
+        Computed(
+            "CASE WHEN GeometryType(geom) = 'POINT' THEN geom ELSE ST_PointOnSurface(geom) END",
+            persisted=True,
+        ),
+        deferred=True,
     )
     kelurahan_code: Mapped[str | None] = mapped_column(String(32))
     kecamatan_code: Mapped[str | None] = mapped_column(String(32))

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from layers.registry import LAYERS
+from layers.registry import LAYERS, RowScopeRule
 from tests.api.test_service import assert_problem
 from tests.layers.sample import N_SCHOOLS, SampleCity, insert_sample_city
 
@@ -18,7 +18,16 @@ JSON = "application/json"
 GEOJSON = "application/geo+json"
 CITY = "/cities/ogc-test"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-ALL = ["kota", "kecamatan", "kelurahan", "roads", "angkot_routes", "schools", "parcels"]
+ALL = [
+    "kota",
+    "kecamatan",
+    "kelurahan",
+    "roads",
+    "angkot_routes",
+    "schools",
+    "parcels",
+    "requests_public",  # anonymous callers: the public layers only
+]
 
 
 @pytest.fixture
@@ -225,12 +234,20 @@ def test_non_integer_id_is_422(client: Any, sample: SampleCity) -> None:
     assert_problem(client.get(f"{CITY}/collections/schools/items/{'9' * 40}"), 404)
 
 
-def test_non_public_layer_is_404(
+def test_restricted_layer_is_401_for_anonymous(
     client: Any, sample: SampleCity, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(LAYERS, "secret", replace(LAYERS["parcels"], id="secret", public=False))
+    """A restricted layer exists (no 404) but needs a login; it is not listed to anonymous
+    callers (tests/api/test_request_layers.py walks the roles)."""
+    secret = replace(
+        LAYERS["parcels"],
+        id="secret",
+        audience="restricted",
+        row_scope=RowScopeRule("layers.read_restricted", "code", "name"),
+    )
+    monkeypatch.setitem(LAYERS, "secret", secret)
     for path in ("", "/items", "/items/1", "/queryables", "/tiles/WebMercatorQuad"):
-        assert_problem(client.get(f"{CITY}/collections/secret{path}"), 404)
+        assert_problem(client.get(f"{CITY}/collections/secret{path}"), 401)
     ids = [c["id"] for c in _get(client, f"{CITY}/collections").json()["collections"]]
     assert "secret" not in ids
 

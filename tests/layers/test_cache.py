@@ -10,8 +10,10 @@ import pytest
 from layers.cache import ResponseCache
 
 
-def _key(rev: int = 1, url: str = "u", city: int = 1, layer: str = "schools") -> tuple:
-    return (city, layer, rev, url)
+def _key(
+    rev: int = 1, url: str = "u", city: int = 1, layer: str = "schools", scope: str = ""
+) -> tuple:
+    return (city, layer, rev, scope, url)
 
 
 def test_get_put_and_stats() -> None:
@@ -112,3 +114,16 @@ def test_clear() -> None:
     cache.clear()
     assert cache.get(_key()) is None
     assert cache.stats().size_bytes == 0
+
+
+def test_scopes_are_apart() -> None:
+    """Readers of a restricted layer in other scopes never share an entry (same URL)."""
+    cache = ResponseCache(1000)
+    cache.put(_key(scope="sKESRA"), b"kesra page")
+    assert cache.get(_key(scope="sDISHUB")) is None
+    assert cache.get(_key()) is None
+    cache.put(_key(scope="sDISHUB"), b"dishub page")
+    assert cache.get(_key(scope="sKESRA")) == b"kesra page"
+    assert cache.get(_key(scope="sDISHUB")) == b"dishub page"
+    cache.put(_key(rev=2, scope="sKESRA"), b"new")  # a new revision drops every scope's old
+    assert cache.get(_key(scope="sDISHUB")) is None

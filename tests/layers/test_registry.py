@@ -9,18 +9,29 @@ import pytest
 
 from geo.errors import NotFoundError
 from geo.models import ADMIN_LEVELS, REVISIONED_TABLES, Base
-from layers.registry import LAYERS, MAX_TILE_ZOOM, get_layer, public_layers
+from layers.registry import (
+    LAYERS,
+    MAX_TILE_ZOOM,
+    RowScopeRule,
+    get_layer,
+    public_layers,
+    registry_problems,
+)
 
 EXPECTED = ["kota", "kecamatan", "kelurahan", "roads", "angkot_routes", "schools", "parcels"]
+REQUEST_LAYERS = ["requests", "requests_public"]
 GDAL_DEFAULT_PAGE_SIZE = 1000  # GDAL's OAPIF driver asks for limit=1000 pages
 
 
-def test_the_seven_layers_are_public_in_map_order() -> None:
-    assert list(LAYERS) == EXPECTED
-    assert [layer.id for layer in public_layers()] == EXPECTED
+def test_the_layers_in_map_order_and_their_audiences() -> None:
+    assert list(LAYERS) == [*EXPECTED, *REQUEST_LAYERS]
+    assert [layer.id for layer in public_layers()] == [*EXPECTED, "requests_public"]
+    assert [lyr.id for lyr in LAYERS.values() if lyr.audience == "restricted"] == ["requests"]
+    assert registry_problems(LAYERS) == []
 
 
-@pytest.mark.parametrize("layer_id", EXPECTED)
+# the tables of the models (requests_public reads a view: tests/layers/test_request_layers.py)
+@pytest.mark.parametrize("layer_id", [*EXPECTED, "requests"])
 def test_layer_matches_its_table(layer_id: str) -> None:
     layer = LAYERS[layer_id]
     table = Base.metadata.tables[layer.table]
@@ -49,7 +60,7 @@ def test_layer_id_is_its_revision_key(layer_id: str) -> None:
         assert key == layer.id
 
 
-@pytest.mark.parametrize("layer_id", EXPECTED)
+@pytest.mark.parametrize("layer_id", [*EXPECTED, *REQUEST_LAYERS])
 def test_limits_zooms_and_style(layer_id: str) -> None:
     layer = LAYERS[layer_id]
     assert 1 <= layer.default_limit <= layer.max_limit
@@ -78,10 +89,24 @@ def test_unknown_layer_is_not_found() -> None:
         get_layer("nope")
 
 
-def test_non_public_layer_is_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
-    private = replace(LAYERS["parcels"], id="secret", public=False)
-    monkeypatch.setitem(LAYERS, "secret", private)
-    with pytest.raises(NotFoundError):
-        get_layer("secret")
-    assert get_layer("secret", include_private=True) is private
-    assert "secret" not in [layer.id for layer in public_layers()]
+def test_restricted_layers_are_found_but_not_public() -> None:
+    requests = get_layer("requests")
+    assert requests.audience == "restricted"
+    assert not requests.public
+    assert requests.row_scope == RowScopeRule("layers.read_restricted")
+    assert get_layer("requests_public").public
+
+
+def test_registry_problems_are_named() -> None:
+    parcels = LAYERS["parcels"]
+    bad = {
+        "open": replace(parcels, id="open", row_scope=RowScopeRule("layers.read_restricted")),
+        "closed": replace(parcels, id="closed", audience="restricted"),
+        "other": parcels,
+    }
+    problems = registry_problems(bad)
+    assert problems == [
+        "open: a public layer has no row_scope",
+        "closed: a restricted layer needs a row_scope",
+        "other: registered under another id than 'parcels'",
+    ]

@@ -60,6 +60,7 @@ def test_revision_follows_writes_of_its_layer_only(db: Session) -> None:
         "angkot_routes",
         "schools",
         "parcels",
+        "requests_public",  # its polygons are the kelurahan's (migration 0009)
     }
     db.execute(
         text("UPDATE school SET name = name || ' (baru)' WHERE city_id = :c"), {"c": city.id}
@@ -75,6 +76,8 @@ def test_revision_follows_writes_of_its_layer_only(db: Session) -> None:
     )
     assert layer_revision(db, city.id, "kelurahan") == before["kelurahan"] + 1
     assert layer_revision(db, city.id, "kecamatan") == before["kecamatan"]
+    assert layer_revision(db, city.id, "requests_public") == before["requests_public"] + 1
+    assert layer_revision(db, city.id, "requests") == 0  # no request was written
 
 
 @pytest.mark.postgis
