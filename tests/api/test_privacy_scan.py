@@ -18,6 +18,8 @@ from geo.accounts import ANONYMOUS, principal_for_user, record
 from tests.api.accounts import (
     ANON,
     CITY,
+    LAT,
+    LON,
     PASSWORD,
     Cities,
     call,
@@ -25,7 +27,9 @@ from tests.api.accounts import (
     operations,
     sample_cities,
     session_user,
+    tile_of,
 )
+from tests.api.request_sample import multipart, proposal
 
 pytestmark = pytest.mark.postgis
 EMAIL = "siti.rahmawati77@example.org"
@@ -152,3 +156,63 @@ def planted_user(db: Session, username: str) -> int:
             text("SELECT id FROM app_user WHERE username = :u"), {"u": username}
         ).scalar_one()
     )
+
+
+def test_the_request_layers_carry_no_personal_data(
+    client: Any, db: Session, planted: Cities
+) -> None:
+    """A request whose people carry the planted values: ``requests_public`` (every answer,
+    filtered too) never shows them, nor points; ``requests`` answers anonymous callers 401;
+    even staff reading ``requests`` get only its non-personal fields."""
+    body = proposal(LON, LAT)
+    body["contact"] = {
+        "name": NAME,
+        "nik": NIK,
+        "phone": PHONE,
+        "email": EMAIL,
+        "address": "Jl. Rahasia No. 7",
+    }
+    body["private"]["chair"] = {"name": NAME, "nik": NIK, "phone": PHONE}
+    data, files = multipart(body)
+    made = client.post(f"/cities/{CITY}/requests", data=data, files=files)
+    assert made.status_code == 201, made.text
+    client.cookies.clear()
+    base = f"/cities/{CITY}/collections"
+    x, y = tile_of(LON, LAT, 12)
+    fid = client.get(f"{base}/requests_public/items").json()["features"][0]["id"]
+    public = [
+        f"{base}",
+        f"{base}/requests_public",
+        f"{base}/requests_public/items",
+        f"{base}/requests_public/items?type=bantuan&status=diajukan",
+        f"{base}/requests_public/items?status=diajukan",
+        f"{base}/requests_public/items/{fid}",
+        f"{base}/requests_public/queryables",
+        f"{base}/requests_public/tiles/WebMercatorQuad",
+        f"{base}/requests_public/tiles/WebMercatorQuad/12/{x}/{y}",
+    ]
+    for url in public:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        shown = response.content.decode("utf-8", "replace")
+        assert leaks(shown) == [], url
+        assert "Rahasia" not in shown
+        if url != base:  # (the list describes the schools layer, of points)
+            assert '"Point"' not in shown  # never points of people
+    for url in (f"{base}/requests/items", f"{base}/requests/items/{made.json()['id']}"):
+        denied = client.get(url)
+        assert denied.status_code == 401
+        assert leaks(denied.text) == []
+    staff_id = make_user(db, planted, "dishub-staff", "opd_staff")  # Dishub's: no rows here
+    staff = session_user(db, staff_id, "dishub-staff", "opd_staff", CITY)
+    admin = session_user(db, make_user(db, planted, "ak", "admin_kota"), "ak", "admin_kota", CITY)
+    for user in (staff, admin):
+        client.cookies.clear()
+        answer = client.get(f"{base}/requests/items", headers=user.headers())
+        assert answer.status_code == 200
+        assert leaks(answer.text) == []
+        assert "Rahasia" not in answer.text
+    client.cookies.clear()
+    assert (
+        made.json()["code"] in client.get(f"{base}/requests/items", headers=admin.headers()).text
+    )  # the scan above read the planted request itself
