@@ -13,7 +13,10 @@ The two request layers (#12 §4, DESIGN §7):
 - ``requests_public`` (public polygons) reads the view ``request_public_count``: one row per
   kelurahan and (type, status), where ``'*'`` stands for every type or status (the rows of
   ``GROUP BY CUBE``); every kelurahan has a row for each (type, status) that occurs in its
-  city, 0 included. Counts 1..4 are suppressed: ``n_shown`` NULL and ``n_label`` ``'< 5'``
+  city, 0 included. Laterals keyed by the city and the kelurahan keep a read to the rows of
+  one city (the combinations of the city, then each kelurahan's requests by its index), so
+  the cost of an uncached page grows with the city's requests, not the deployment's.
+  Counts 1..4 are suppressed: ``n_shown`` NULL and ``n_label`` ``'< 5'``
   (``geo.requests.MIN_PUBLIC_COUNT`` = 5; tests check the two agree). Row ids are stable:
   the kelurahan id times 2^28 plus 28 bits of the md5 of ``type|status``.
 
@@ -44,29 +47,23 @@ SELECT k.city_id,
        k.parent_code AS kecamatan_code,
        c.type,
        c.status,
-       CASE WHEN coalesce(n.n, 0) > 0 AND coalesce(n.n, 0) < 5 THEN NULL
-            ELSE coalesce(n.n, 0) END AS n_shown,
-       CASE WHEN coalesce(n.n, 0) > 0 AND coalesce(n.n, 0) < 5
-            THEN '< 5' ELSE coalesce(n.n, 0)::text END AS n_label,
+       CASE WHEN n.n > 0 AND n.n < 5 THEN NULL ELSE n.n END AS n_shown,
+       CASE WHEN n.n > 0 AND n.n < 5 THEN '< 5' ELSE n.n::text END AS n_label,
        k.geom,
        k.geom_geojson
-FROM admin_area k
-JOIN (
-    SELECT r.city_id, coalesce(r.type, '*') AS type, coalesce(r.status, '*') AS status
-    FROM service_request r GROUP BY r.city_id, CUBE (r.type, r.status)
+FROM city ci
+CROSS JOIN LATERAL (
+    SELECT coalesce(r.type, '*') AS type, coalesce(r.status, '*') AS status
+    FROM service_request r WHERE r.city_id = ci.id GROUP BY CUBE (r.type, r.status)
     UNION
-    SELECT city.id, '*', '*' FROM city
-) c ON c.city_id = k.city_id
-LEFT JOIN (
-    SELECT r.city_id, r.kelurahan_code,
-           coalesce(r.type, '*') AS type, coalesce(r.status, '*') AS status,
-           count(*)::integer AS n
-    FROM service_request r
-    WHERE r.kelurahan_code IS NOT NULL
-    GROUP BY r.city_id, r.kelurahan_code, CUBE (r.type, r.status)
-) n ON n.city_id = k.city_id AND n.kelurahan_code = k.code
-   AND n.type = c.type AND n.status = c.status
-WHERE k.level = 'kelurahan'
+    SELECT '*', '*'
+) c
+JOIN admin_area k ON k.city_id = ci.id AND k.level = 'kelurahan'
+CROSS JOIN LATERAL (
+    SELECT count(*)::integer AS n FROM service_request r
+    WHERE r.city_id = k.city_id AND r.kelurahan_code = k.code
+      AND (c.type = '*' OR r.type = c.type) AND (c.status = '*' OR r.status = c.status)
+) n
 """
 
 # (table, trigger name prefix, layer bumped)

@@ -84,7 +84,9 @@ def test_list_layers_shows_every_public_layer(live_server: Any, oapif_city: dict
 @pytest.mark.parametrize("layer", [layer.id for layer in public_layers()])
 def test_read_every_layer(live_server: Any, oapif_city: dict[str, int], layer: str) -> None:
     got = _read(_source(live_server), layer)
-    assert got["n"] == oapif_city[layer]
+    # requests_public: one feature per kelurahan (the counts over every type and status)
+    counts = {**oapif_city, "requests_public": oapif_city["kelurahan"]}
+    assert got["n"] == counts[layer]
     assert got["geoms"] == got["n"]
     assert got["crs"] == "OGC:CRS84", got["crs"]
     expected = LAYERS[layer].geometry_type
