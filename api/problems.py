@@ -111,8 +111,11 @@ def problem(
     ``code`` (default: from the status) names the problem: the ``type`` is
     ``TYPE_BASE + code`` and the body repeats it as the ``code`` extension member.
     ``instance`` is the request's path unless given. Every 503 carries ``Retry-After``
-    (RFC 9110 §10.2.3) unless ``headers`` give one.
+    (RFC 9110 §10.2.3) unless ``headers`` give one. A route that set
+    ``request.state.answer_headers`` (restricted layers: private, varying by credentials) gets
+    them on its problems too.
     """
+    headers = {**getattr(request.state, "answer_headers", {}), **(headers or {})} or None
     where = request.url.path if instance is None else instance
     body = problem_body(status, detail, where, title=title, code=code)
     if errors:

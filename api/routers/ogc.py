@@ -106,9 +106,13 @@ def facts_of(city: CityInfo, access: LayerAccess) -> str:
     return city_facts(city) + (f"|{access.key}" if access.key else "")
 
 
-def find_layer(layer_id: str) -> LayerDef:
-    """A layer (public or restricted), or a 404 problem."""
-    return get_layer(layer_id)
+def find_layer(layer_id: str, request: Request) -> LayerDef:
+    """A layer (public or restricted), or a 404 problem. Every answer about a restricted layer,
+    its problems too (401, 403, 404 of an item out of scope), is private to the caller."""
+    layer = get_layer(layer_id)
+    if not layer.public:
+        request.state.answer_headers = {"Cache-Control": "private, no-store", "Vary": VARY}
+    return layer
 
 
 def access_of(session: Session, request: Request, layer: LayerDef, city_id: int) -> LayerAccess:
@@ -211,7 +215,7 @@ def get_collection(
     city: CityDep, layer: LayerId, session: SessionDep, request: Request
 ) -> Response:
     """A layer's extent, CRS, links (items, queryables, tiles), style and zoom range."""
-    lyr = find_layer(layer)
+    lyr = find_layer(layer, request)
     access = access_of(session, request, lyr, city.id)
     revision = begin_layer_read(session, city.id, lyr.id)
     etag = document_etag(city.id, lyr.id, {lyr.id: revision}, facts_of(city, access))
@@ -234,7 +238,7 @@ def get_queryables(
     city: CityDep, layer: LayerId, session: SessionDep, request: Request
 ) -> Response:
     """JSON Schema of the properties usable as `?name=value` filters on the items."""
-    lyr = find_layer(layer)
+    lyr = find_layer(layer, request)
     access_of(session, request, lyr, city.id)
     headers = {} if lyr.public else {"Cache-Control": "private, no-cache", "Vary": VARY}
     doc = ogc.queryables(lyr, city_url(request, city))
@@ -254,7 +258,7 @@ async def get_items(city: CitySlug, layer: LayerId, request: Request) -> Respons
     matches, estimated by the query planner above."""
     # The hot path of the map, kept lean: async, no dependencies, no ORM session; one pooled
     # connection in autocommit and two statements (city + revision, then the page).
-    lyr = find_layer(layer)
+    lyr = find_layer(layer, request)
     query = features.parse_items_query(lyr, request.query_params.multi_items())
     read = open_layer_read(request)
     handed_over = False
@@ -352,7 +356,7 @@ def get_item(
 ) -> Response:
     """One feature by id; 404 problem when it does not exist (or lies outside the caller's
     scope, for restricted layers)."""
-    lyr = find_layer(layer)
+    lyr = find_layer(layer, request)
     access = access_of(session, request, lyr, city.id)
     revision = begin_layer_read(session, city.id, lyr.id)
     etag = layer_etag(city.id, lyr.id, revision, access.key)

@@ -42,7 +42,7 @@ TileIndex = Annotated[int, Path(description="Tile index (WebMercatorQuad)")]
 )
 def get_tilejson(city: CityDep, layer: LayerId, session: SessionDep, request: Request) -> Response:
     """TileJSON 3.0: tile URL template, zoom range, bounds, centre and the layer's fields."""
-    lyr = find_layer(layer)
+    lyr = find_layer(layer, request)
     access = access_of(session, request, lyr, city.id)
     revision = begin_layer_read(session, city.id, lyr.id)
     context = facts_of(city, access)
@@ -77,7 +77,7 @@ def get_tile(
     """A Mapbox Vector Tile whose layer name is the layer id. At most the layer's feature cap
     (newest first for points); point layers at low zoom get counts per grid cell (`count`).
     404 problem for a tile outside the tile matrix or the layer's zoom range."""
-    lyr = find_layer(layer)
+    lyr = find_layer(layer, request)
     check_tile(lyr, z, x, y)
     # the city and the layer revision in one round trip
     city_id, revision = begin_city_layer_read(session, city, lyr.id, parallel=is_aggregated(lyr, z))

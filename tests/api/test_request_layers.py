@@ -149,8 +149,12 @@ def test_restricted_urls_answer_by_role(client: Any, world: World) -> None:
         anonymous = get(client, url, ANON)
         assert_problem(anonymous, 401, "authentication-required")
         assert anonymous.headers["www-authenticate"] == 'Bearer realm="tpo"'
-        assert_problem(get(client, url, world.users["warga"]), 403, "permission-denied")
+        warga = get(client, url, world.users["warga"])
+        assert_problem(warga, 403, "permission-denied")
         assert_problem(get(client, url, world.users["kesra_bogor"]), 403, "permission-denied")
+        for refused in (anonymous, warga):  # problems of a restricted layer are private too
+            assert refused.headers["cache-control"] == "private, no-store"
+            assert refused.headers["vary"] == VARY
         for name in ("kesra", "admin_kota", "admin"):
             response = get(client, url, world.users[name])
             assert response.status_code == 200, (kind, name, response.text)
@@ -159,6 +163,7 @@ def test_restricted_urls_answer_by_role(client: Any, world: World) -> None:
         dishub = get(client, url, world.users["dishub"])
         if kind == "item":  # another OPD's request is not there for Dishub
             assert_problem(dishub, 404, "feature-not-found")
+            assert dishub.headers["cache-control"] == "private, no-store"
         elif kind == "tile":  # nothing of Dishub's in the tile of Kesra's request
             assert dishub.status_code == 204
             assert dishub.headers["cache-control"] == PRIVATE
