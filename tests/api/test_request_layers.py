@@ -4,12 +4,14 @@ counts of ``requests_public`` following submissions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import mapbox_vector_tile
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from geo.accounts import PERMISSIONS, Grant, create_user, upsert_opd
@@ -31,6 +33,8 @@ from tests.api.accounts import (
 from tests.api.request_sample import multipart, proposal
 from tests.api.test_permissions import check, expected
 from tests.api.test_service import assert_problem
+from tests.layers.request_rows import KELURAHAN, add_request
+from tests.layers.sample import insert_sample_city
 
 pytestmark = pytest.mark.postgis
 BASE = f"/cities/{CITY}/collections"
@@ -39,7 +43,7 @@ PRIVATE = "private, no-cache"
 VARY = "Cookie, Authorization"
 KESRA_POINT = (106.62, -6.21)  # kelurahan 36.71.01.1001 of the sample city
 DISHUB_POINT = (106.68, -6.15)  # kelurahan 36.71.02.1004
-KEL1, KEL4 = "36.71.01.1001", "36.71.02.1004"
+KEL1, KEL2, KEL3, KEL4 = KELURAHAN
 Z = 14
 
 
@@ -338,3 +342,45 @@ def test_layer_operations_on_the_restricted_layer_as_every_role(
                 wrong.append((method, path, user.role, want, response.status_code))
     assert walked == 6 * len(users)  # collection, items, item, queryables, tilejson, tile
     assert wrong == []
+
+
+LIVE = "reqlayers-live"
+
+
+@pytest.fixture
+def live_city(live_server: Any) -> Iterator[str]:
+    """The sample city with one request, committed into the live database; deleted after."""
+    engine = create_engine(live_server.db_url)
+    try:
+        with Session(engine) as session:
+            session.execute(text("DELETE FROM city WHERE slug = :s"), {"s": LIVE})
+            city_id = insert_sample_city(session, LIVE).city.id
+            add_request(session, city_id, KEL1)
+            session.commit()
+        yield f"{live_server.url}/cities/{LIVE}/collections"
+    finally:
+        with Session(engine) as session:
+            session.execute(text("DELETE FROM city WHERE slug = :s"), {"s": LIVE})
+            session.commit()
+        engine.dispose()
+
+
+def test_the_pooled_items_path_refuses_without_a_login(live_city: str) -> None:
+    """The real server (pooled items read, a session of its own for the caller): anonymous and
+    unknown-token callers of the restricted layer get 401; the public counts answer."""
+    with httpx.Client(timeout=30) as http:
+        anonymous = http.get(f"{live_city}/requests/items")
+        assert anonymous.status_code == 401
+        assert anonymous.headers["cache-control"] == "private, no-store"
+        token = http.get(
+            f"{live_city}/requests/items", headers={"Authorization": "Bearer tpo_notarealtoken"}
+        )
+        assert token.status_code == 401
+        public = http.get(f"{live_city}/requests_public/items")
+        assert public.status_code == 200
+        assert public.headers["cache-control"] == "public, no-cache"
+        labels = {
+            f["properties"]["kelurahan_code"]: f["properties"]["count_label"]
+            for f in public.json()["features"]
+        }
+        assert labels == {KEL1: "< 5", KEL2: "0", KEL3: "0", KEL4: "0"}

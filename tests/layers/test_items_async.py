@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from geo.errors import NotFoundError
 from geo.store.cluster import free_port
+from geo.store.db import session_scope
 from layers import items_sql
 from layers.features import fetch_items, parse_items_query
 from layers.items_async import LayerReadPool, PooledRead
@@ -185,3 +186,20 @@ def test_an_unreachable_server_raises_operational_error() -> None:
             await asyncio.wait_for(PooledRead(pool).begin("tangerang", "schools"), 5)
 
     asyncio.run(main())
+
+
+def test_with_session_runs_on_a_session_of_its_own(engine: Engine, db_url: str) -> None:
+    """Restricted layers resolve the caller on an ORM session beside the pooled connection."""
+
+    async def main() -> tuple[int, str]:
+        pool = LayerReadPool(db_url, 1)
+        try:
+            read = PooledRead(pool, sessions=lambda: session_scope(engine))
+            one = await read.with_session(lambda s: int(s.execute(text("SELECT 1")).scalar_one()))
+            with pytest.raises(RuntimeError, match="no sessions"):
+                await PooledRead(pool).with_session(lambda s: 1)
+            return one, "ok"
+        finally:
+            await pool.close()
+
+    assert asyncio.run(main()) == (1, "ok")
