@@ -1,7 +1,13 @@
 """Offline map reports per kelurahan and kecamatan: one self-contained HTML file (folium)."""
 
 from layers.reports.assets import LEAFLET_VERSION, leaflet_css, leaflet_js
-from layers.reports.page import MEDIA_TYPE, content_security_policy, inline_hashes, render_report
+from layers.reports.page import (
+    MEDIA_TYPE,
+    content_security_policy,
+    inline_hashes,
+    render_report,
+    report_filename,
+)
 
 __all__ = [
     "LEAFLET_VERSION",
@@ -11,4 +17,5 @@ __all__ = [
     "leaflet_css",
     "leaflet_js",
     "render_report",
+    "report_filename",
 ]

@@ -56,3 +56,10 @@ def percent(share: float | None) -> str:
 def when(at: datetime) -> str:
     """A timestamp as ``2 Desember 2026, 01.05 UTC``."""
     return f"{at.day} {MONTHS[at.month - 1]} {at.year}, {at:%H.%M} UTC"
+
+
+def title(level_label: str, name: str) -> str:
+    """``Laporan Kecamatan Cibodas``; a name that already says its level is not repeated."""
+    if name.lower().startswith(level_label.lower() + " "):
+        return f"Laporan {name}"
+    return f"Laporan {level_label} {name}"

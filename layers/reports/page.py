@@ -85,6 +85,14 @@ def swatch(colour: str, *, line: bool = False) -> Markup:
     return Markup(f'<svg class="sw" viewBox="0 0 14 10" aria-hidden="true">{shape}</svg>')  # noqa: S704 (a checked #rrggbb only)
 
 
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def report_filename(level: str, code: str) -> str:
+    """The default file name of a report: ``laporan-kecamatan-36.71.01.html``."""
+    return f"laporan-{_UNSAFE_NAME.sub('_', level)}-{_UNSAFE_NAME.sub('_', code)}.html"
+
+
 def inline_hashes(html: str) -> tuple[list[str], list[str]]:
     """CSP sources (``'sha256-...'``) of the inline scripts and of the inline styles."""
     scripts: list[str] = []
@@ -122,7 +130,7 @@ def _page(report: AreaReport, csp: str) -> str:
     level_label = labels.LEVEL_LABELS[a.level]
     return _PAGE.render(
         csp=csp,
-        title=f"Laporan {level_label} {a.name}",
+        title=labels.title(level_label, a.name),
         r=report,
         a=a,
         level_label=level_label,

@@ -26,6 +26,7 @@ from tests.api.accounts import (
     sample_cities,
     session_user,
 )
+from tests.api.request_sample import NIKS, multipart, proposal
 
 pytestmark = pytest.mark.postgis
 EMAIL = "siti.rahmawati77@example.org"
@@ -67,7 +68,16 @@ def leaks(text: str) -> list[str]:
     return found
 
 
+def plant_request(client: Any) -> None:
+    """A proposal whose contact is the planted person, in the kecamatan of the map report."""
+    body = proposal(106.62, -6.20)
+    body["contact"] = {"name": NAME, "phone": PHONE, "email": EMAIL, "nik": NIKS[2]}
+    data, files = multipart(body)
+    assert client.post(f"/cities/{CITY}/requests", data=data, files=files).status_code == 201
+
+
 def test_anonymous_answers_carry_no_personal_data(client: Any, planted: Cities) -> None:
+    plant_request(client)
     spec = client.get("/openapi.json").json()
     assert leaks(client.get("/openapi.json").text) == []
     scanned = []
@@ -93,6 +103,8 @@ def test_anonymous_answers_carry_no_personal_data(client: Any, planted: Cities) 
     public = [s for p, s in scanned if not p.startswith("/admin")]
     assert all(200 <= s < 300 for s in public), scanned
     assert {s for p, s in scanned if p.startswith("/admin")} == {401}
+    # the map report (a request of the planted person lies in its kecamatan) was scanned
+    assert ("/cities/{city}/reports/{level}/{area_code}.html", 200) in scanned
 
 
 def test_the_planted_values_are_there_for_whom_may_read_them(

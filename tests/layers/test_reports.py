@@ -84,7 +84,7 @@ def test_public_and_staff_pages(db: Session, sample: AnalysisCity) -> None:
     (ARTIFACTS / "laporan-kecamatan-staf.html").write_text(staff, encoding="utf-8")
     assert "Laporan internal" in staff
     assert "Titik pengajuan" in staff
-    assert "&lt; 5" not in staff.split("<script>")[0]
+    assert "&lt; 5" not in staff.split("</head>")[1].split("<script>")[0]
     assert "SBK-TEST" not in staff  # tracking codes stay out of printed reports
 
 
