@@ -87,6 +87,7 @@ def test_the_kecamatan_report_draws_offline(
     assert response.status_code == 200, response.text
     path = tmp_path / f"laporan-kecamatan-{code}.html"
     path.write_bytes(response.content)
+    (artifacts / "laporan-kecamatan-demo.html").write_bytes(response.content)
     page = offline.open(path)
     assert page.locator(".leaflet-map-pane").count() == 1
     assert page.locator(".leaflet-overlay-pane").count() == 1
