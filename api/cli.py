@@ -16,6 +16,7 @@ from sqlalchemy import make_url
 
 from api.cli_errors import ErrorPathGroup, load_settings
 from api.cli_import import city_create, city_delete, import_app
+from api.cli_report import report_app
 from api.cli_users import audit_cmd, token_app, user_app
 from api.settings import Settings
 from data.demo.users import DemoAccount
@@ -44,6 +45,7 @@ app.add_typer(city_app, name="city")
 app.add_typer(import_app, name="import")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(report_app, name="report")
 app.command("audit")(audit_cmd)
 city_app.command("create")(city_create)
 city_app.command("delete")(city_delete)

@@ -64,6 +64,13 @@ class RouteNotFoundError(NotFoundError):
     title = "Route not found"
 
 
+class AreaNotFoundError(NotFoundError):
+    """No kelurahan or kecamatan with this code in this city."""
+
+    code = "area-not-found"
+    title = "Area not found"
+
+
 class TileOutOfRangeError(NotFoundError):
     """A tile address outside the tile matrix set or the layer's zoom range."""
 

@@ -130,6 +130,9 @@ _MATRIX: dict[str, Rule] = {
     "routes.read": ANYONE,
     "service.health": ANYONE,
     "service.config": ANYONE,
+    # map reports per kelurahan/kecamatan: public ones for anyone (counts under 5 as "< 5");
+    # callers allowed requests.read get the full counts and the request points
+    "reports.read": ANYONE,
     # accounts
     "auth.login": ANYONE,
     "auth.logout": ANYONE,

@@ -29,7 +29,7 @@ from tests.api.accounts import (
     session_user,
     tile_of,
 )
-from tests.api.request_sample import multipart, proposal
+from tests.api.request_sample import NIKS, multipart, proposal
 
 pytestmark = pytest.mark.postgis
 EMAIL = "siti.rahmawati77@example.org"
@@ -71,7 +71,16 @@ def leaks(text: str) -> list[str]:
     return found
 
 
+def plant_request(client: Any) -> None:
+    """A proposal whose contact is the planted person, in the kecamatan of the map report."""
+    body = proposal(106.62, -6.20)
+    body["contact"] = {"name": NAME, "phone": PHONE, "email": EMAIL, "nik": NIKS[2]}
+    data, files = multipart(body)
+    assert client.post(f"/cities/{CITY}/requests", data=data, files=files).status_code == 201
+
+
 def test_anonymous_answers_carry_no_personal_data(client: Any, planted: Cities) -> None:
+    plant_request(client)
     spec = client.get("/openapi.json").json()
     assert leaks(client.get("/openapi.json").text) == []
     scanned = []
@@ -98,6 +107,8 @@ def test_anonymous_answers_carry_no_personal_data(client: Any, planted: Cities) 
     assert all(200 <= s < 300 for _, s, restricted in scanned if not restricted), scanned
     assert {s for _, s, restricted in scanned if restricted} == {401}
     assert {p for p, _, restricted in scanned if restricted} >= {"/admin/audit", "/admin/users"}
+    # the map report (a request of the planted person lies in its kecamatan) was scanned
+    assert ("/cities/{city}/reports/{level}/{area_code}.html", 200, False) in scanned
 
 
 def test_the_planted_values_are_there_for_whom_may_read_them(
