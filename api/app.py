@@ -35,6 +35,7 @@ VENDOR = {
     "vector-tile": "@mapbox/vector-tile",
     "point-geometry": "@mapbox/point-geometry",
     "pbf": "pbf",
+    "qrcode-generator": "qrcode-generator/dist",
 }
 # our own web folders, served as they are
 WEB_FOLDERS = ("js", "css", "img")
