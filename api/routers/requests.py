@@ -68,7 +68,11 @@ async def read_submission(request: Request) -> tuple[RequestCreate, list[Upload]
         ) from None
     except ValidationError as exc:
         errors = [
-            {"field": ".".join(str(p) for p in e["loc"]), "in": "body", "message": str(e["msg"])}
+            {
+                "field": ".".join(str(p) for p in e["loc"]),
+                "in": "body",
+                "message": str(e["msg"]).removeprefix("Value error, "),
+            }
             for e in exc.errors()
         ]
         fields = ", ".join(e["field"] for e in errors)

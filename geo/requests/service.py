@@ -46,7 +46,7 @@ def _errors(exc: ValidationError, prefix: str) -> list[dict[str, str]]:
     return [
         {
             "field": ".".join([prefix, *(str(p) for p in err["loc"])]),
-            "message": str(err["msg"]),
+            "message": str(err["msg"]).removeprefix("Value error, "),
         }
         for err in exc.errors()
     ]

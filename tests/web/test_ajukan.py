@@ -230,3 +230,72 @@ def test_a_closed_window_says_when_it_opens(
     assert refused.status_code == 409
     assert refused.json()["code"] == "submission-window-closed"
     assert page.errors == []
+
+
+def test_a_warga_sees_server_errors_per_field_and_their_own_requests(
+    page: Any, demo_server: LiveServer, tmp_path: Path
+) -> None:
+    """Logged in (the upload carries the CSRF token); a NIK of 16 digits whose birth date is
+    impossible passes the browser and is refused by the server, shown under its field."""
+    from geo.accounts import Grant, create_user
+    from geo.cities import get_city
+    from geo.store.db import make_engine, session_scope
+
+    password = "kuda-lari-pagi-di-sawah-17"  # a test value only
+    engine = make_engine(demo_server.db_url, pool_size=1)
+    try:
+        with session_scope(engine) as session:
+            create_user(
+                session,
+                city_id=get_city(session, "tangerang").id,
+                username="warga.ajukan",
+                display_name="Warga Ajukan",
+                password=password,
+                grants=[Grant("warga")],
+            )
+    finally:
+        engine.dispose()
+    watch(page)
+    login = page.request.post(
+        f"{demo_server.url}/auth/login",
+        data={"username": "warga.ajukan", "password": password, "city": "tangerang"},
+    )
+    assert login.status == 200, login.text()
+    lon, lat = _kelurahan_point(demo_server, 11)
+    _open_ajukan(page, demo_server, lon, lat)
+    assert page.locator("#my-requests").inner_text().endswith("Belum ada pengajuan.")
+    _place(page)
+    page.click("#ajukan-place-next")
+    fields = {
+        "#f-attrs-organisation": "Masjid Al-Peta",
+        "#f-attrs-purpose": "Perbaikan atap",
+        "#f-attrs-amount_requested_idr": "15000000",
+        "#f-private-chair-name": "Ketua Masjid",
+        "#f-private-chair-nik": "9901019999900001",  # 16 digits, born on the 99th
+        "#f-private-secretary-name": "Sekretaris Masjid",
+        "#f-private-secretary-nik": NIK_SECRETARY,
+        "#f-private-bank_account-bank": "Bank Uji",
+        "#f-private-bank_account-number": "987654321",
+        "#f-private-bank_account-holder": "Masjid Al-Peta",
+        "#f-contact-name": "Ketua Masjid",
+    }
+    for selector, value in fields.items():
+        page.fill(selector, value)
+    page.select_option("#f-attrs-organisation_kind", "masjid_musala")
+    page.click("#ajukan-form-next")
+    for slot, path in _pdfs(tmp_path / "docs").items():
+        page.set_input_files(f"#doc-{slot}", str(path))
+    page.click("#ajukan-send")
+    page.wait_for_selector("#ajukan-form .field.invalid", timeout=10_000)
+    error = page.locator("#f-private-chair-nik-error").inner_text()
+    assert error == "tanggal lahir dalam NIK tidak valid"
+    assert page.input_value("#f-attrs-organisation") == "Masjid Al-Peta"  # nothing typed is lost
+    page.fill("#f-private-chair-nik", NIK_CHAIR)
+    page.click("#ajukan-form-next")
+    page.click("#ajukan-send")  # the chosen files are kept
+    page.wait_for_selector("#ajukan-code", timeout=20_000)
+    code = page.locator("#ajukan-code").inner_text().strip()
+    page.click("#ajukan-again")
+    page.wait_for_selector(f"#my-requests [data-code='{code}'] a", timeout=10_000)
+    assert page.locator("#my-requests li").count() == 1
+    assert page.errors == []
