@@ -104,3 +104,27 @@ test("the Ajukan modules build no HTML from strings and set no inline style", ()
   assert.doesNotMatch(page, /<script\b[^>]*>\s*[^<\s]/);
   assert.doesNotMatch(page, /\son[a-z]+\s*=|\sstyle\s*=/i);
 });
+
+test("every string the Ajukan flow and Lacak ask for exists in Bahasa and in English", async () => {
+  const { translator } = await import("../js/i18n.js");
+  const dir = new URL("../js/ajukan/", import.meta.url);
+  const files = [...readdirSync(dir).map((f) => new URL(f, dir)), new URL("../js/lacak.js", import.meta.url)];
+  const keys = new Set();
+  for (const file of files) {
+    for (const m of readFileSync(file, "utf8").matchAll(/\bt\(\s*"([A-Za-z_]+)"/g)) keys.add(m[1]);
+  }
+  for (const m of readFileSync(new URL("../js/ajukan/rules.js", import.meta.url), "utf8").matchAll(/key: "([A-Za-z]+)"|label: "([A-Za-z]+)"|group: "([A-Za-z]+)"/g)) {
+    keys.add(m[1] || m[2] || m[3]);
+  }
+  assert.ok(keys.size > 30, `found ${keys.size} keys`);
+  // each language's own table (the translator falls back to Bahasa, which would hide a gap)
+  const source = readFileSync(new URL("../js/i18n.js", import.meta.url), "utf8");
+  const tables = { id: source.slice(source.indexOf("  id: {"), source.indexOf("  en: {")), en: source.slice(source.indexOf("  en: {"), source.indexOf("// Property names")) };
+  for (const [lang, table] of Object.entries(tables)) {
+    const missing = [...keys].filter((k) => !new RegExp(`^\\s+${k}: "`, "m").test(table));
+    assert.deepEqual(missing, [], lang);
+  }
+  const id = translator("id");
+  const en = translator("en");
+  assert.notEqual(id("nearbySome"), en("nearbySome"));
+});

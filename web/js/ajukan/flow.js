@@ -216,7 +216,10 @@ export class AjukanFlow {
     if (!hint.place?.inside) parts.push(el("p", { class: "ajukan-error", id: "ajukan-outside" }, hint.error || this.t("pointOutside")));
     else {
       if (hint.place.kelurahan) parts.push(el("p", { id: "ajukan-where" }, el("strong", null, this.t("nearbyIn", { kelurahan: hint.place.kelurahan })), hint.place.kecamatan ? `, Kec. ${hint.place.kecamatan}` : ""));
-      parts.push(el("p", { id: "ajukan-nearby-message", class: hint.count ? "nearby-some" : "hint", dataset: { count: String(hint.count) } }, hint.message));
+      const sentence = hint.count
+        ? this.t("nearbySome", { n: hint.count, r: formatAmount(hint.radius_m), d: hint.days })
+        : this.t("nearbyNone");
+      parts.push(el("p", { id: "ajukan-nearby-message", class: hint.count ? "nearby-some" : "hint", dataset: { count: String(hint.count) } }, sentence));
       if (hint.items?.length) {
         parts.push(el("ul", { class: "nearby-items" }, hint.items.map((i) => el(
           "li", null, this.statusLabel(i.status, i.status_label), ` · ${i.kelurahan || ""} · ${i.created_on} · ${i.distance_m} m`,
