@@ -237,6 +237,8 @@ class SubmissionWindowClosedError(ConflictError):
     code = "submission-window-closed"
     title = "Submission window closed"
 
-    def __init__(self, detail: str, opens_on: str, errors: list[dict[str, Any]] | None = None):
+    def __init__(
+        self, detail: str, opens_on: str = "", errors: list[dict[str, Any]] | None = None
+    ) -> None:
         super().__init__(detail, errors)
         self.opens_on = opens_on

@@ -148,7 +148,7 @@ _MATRIX: dict[str, Rule] = {
     "requests.services": ANYONE,
     "requests.nearby": ANYONE,
     "requests.proposals": ANYONE,
-    "requests.own": Rule(_roles("warga")),
+    "requests.own": Rule(_roles("warga", "admin")),
     "requests.read": Rule(_roles("opd_staff", "inspektur", "admin_kota", "admin"), "opd"),
     "requests.read_personal": Rule(_roles("opd_staff", "admin_kota", "admin"), "opd"),
     "requests.update": Rule(_roles("opd_staff", "admin_kota", "admin"), "opd"),

@@ -185,4 +185,4 @@ def test_the_citizen_request_operations_name_their_actions(client: Any) -> None:
     assert ops[("get", "/me/requests")] == "requests.own"
     for action in ("requests.services", "requests.nearby", "requests.proposals"):
         assert PERMISSIONS[action].roles is None
-    assert PERMISSIONS["requests.own"].roles == frozenset({"warga"})
+    assert PERMISSIONS["requests.own"].roles == frozenset({"warga", "admin"})
