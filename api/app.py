@@ -37,6 +37,7 @@ VENDOR = {
     "vector-tile": "@mapbox/vector-tile",
     "point-geometry": "@mapbox/point-geometry",
     "pbf": "pbf",
+    "qrcode-generator": "qrcode-generator/dist",
 }
 # our own web folders, served as they are
 WEB_FOLDERS = ("js", "css", "img")
@@ -195,6 +196,7 @@ def _mount_web(app: FastAPI, web_dir: Path) -> None:
             app.mount(f"/{sub}", StaticFiles(directory=web_dir / sub), name=f"web-{sub}")
     index = web_dir / "index.html"
     login = web_dir / "masuk.html"
+    tracking = web_dir / "lacak.html"
 
     @app.get("/", include_in_schema=False)
     def index_page() -> FileResponse:
@@ -207,3 +209,9 @@ def _mount_web(app: FastAPI, web_dir: Path) -> None:
         if not login.is_file():
             raise StarletteHTTPException(404, "the login page is not installed (web/masuk.html)")
         return FileResponse(login, media_type="text/html")
+
+    @app.get("/lacak", include_in_schema=False)
+    def tracking_page() -> FileResponse:
+        if not tracking.is_file():
+            raise StarletteHTTPException(404, "the tracking page is not installed (web/lacak.html)")
+        return FileResponse(tracking, media_type="text/html")

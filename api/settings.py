@@ -16,7 +16,8 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
 from geo.cities import is_valid_slug
-from geo.errors import InsecureSettingError
+from geo.errors import InsecureSettingError, InvalidSettingError
+from geo.requests.windows import SubmissionWindows, parse_windows
 from geo.store import PROJECT_ROOT, SETTINGS_CONFIG, StoreSettings
 from geo.transit import PlannerSettings
 
@@ -84,6 +85,12 @@ class HttpSettings(BaseSettings):
     upload_dir: Path | None = Field(
         default=None, description="Where request documents are stored (default: var/uploads)."
     )
+    submission_windows: str = Field(
+        default="",
+        description='JSON: city slug -> "type.kind" -> "MM-DD/MM-DD", the yearly days a '
+        "kind of request is taken (Tangerang: bantuan.hibah and bantuan.bansos 01-01/03-31); "
+        "empty: always open.",
+    )
     layer_cache_mb: int = Field(
         default=32,
         ge=0,
@@ -98,6 +105,20 @@ class HttpSettings(BaseSettings):
         if not is_valid_slug(value):
             raise ValueError("city slugs are lowercase letters, digits and '-'")
         return value
+
+    @field_validator("submission_windows")
+    @classmethod
+    def _check_windows(cls, value: str) -> str:
+        try:
+            parse_windows(value)
+        except InvalidSettingError as exc:
+            raise ValueError(exc.detail) from None
+        return value
+
+    @property
+    def windows(self) -> SubmissionWindows:
+        """``submission_windows`` parsed (checked when the settings were read)."""
+        return parse_windows(self.submission_windows)
 
     @field_validator("host")
     @classmethod

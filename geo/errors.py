@@ -232,3 +232,20 @@ class SubmissionsThrottledError(GeoError):
     def __init__(self, detail: str, retry_after_s: int = 3600) -> None:
         super().__init__(detail)
         self.retry_after_s = max(1, int(retry_after_s))
+
+
+class SubmissionWindowClosedError(ConflictError):
+    """A request of a kind whose submission window is closed today (HTTP 409).
+
+    Attributes:
+        opens_on: The day the window opens again (ISO date), for the form to show.
+    """
+
+    code = "submission-window-closed"
+    title = "Submission window closed"
+
+    def __init__(
+        self, detail: str, opens_on: str = "", errors: list[dict[str, Any]] | None = None
+    ) -> None:
+        super().__init__(detail, errors)
+        self.opens_on = opens_on

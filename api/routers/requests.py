@@ -7,15 +7,18 @@ import re
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.auth import PrincipalDep, client_ip, requires
 from api.deps import CityDep, SessionDep, SettingsDep
 from geo.errors import InvalidInputError
 from geo.requests.attachments import Upload, UploadStore
+from geo.requests.catalogue import services
+from geo.requests.proposals import MAX_PAGE, OwnRequest, ProposalPage, list_proposals, own_requests
 from geo.requests.schemas import Receipt, RequestCreate, TrackPublic
-from geo.requests.service import submit, track, transition
+from geo.requests.service import NearbyHint, nearby_hint, submit, track, transition
+from geo.requests.windows import today_in_city
 
 router = APIRouter(tags=["requests"])
 MAX_DOCUMENTS = 16
@@ -65,7 +68,11 @@ async def read_submission(request: Request) -> tuple[RequestCreate, list[Upload]
         ) from None
     except ValidationError as exc:
         errors = [
-            {"field": ".".join(str(p) for p in e["loc"]), "in": "body", "message": str(e["msg"])}
+            {
+                "field": ".".join(str(p) for p in e["loc"]),
+                "in": "body",
+                "message": str(e["msg"]).removeprefix("Value error, "),
+            }
             for e in exc.errors()
         ]
         fields = ", ".join(e["field"] for e in errors)
@@ -128,6 +135,7 @@ def post_request(
         max_file_bytes=settings.max_upload_bytes,
         ip=client_ip(request),
         anonymous_per_hour=settings.anonymous_submissions_per_hour,
+        windows=settings.windows,
     )
     response.headers["ETag"] = version_etag(receipt.version)
     response.headers["Location"] = f"/track/{receipt.code}"
@@ -216,3 +224,87 @@ def post_transition(
     )
     response.headers["ETag"] = version_etag(receipt.version)
     return receipt
+
+
+@router.get(
+    "/cities/{city}/services",
+    summary="The services a citizen may ask for: kinds, windows, documents, field limits",
+    **requires("requests.services"),
+)
+def get_services(city: CityDep, settings: SettingsDep) -> list[dict[str, Any]]:
+    """What the form is built from; the browser checks the same limits, the server judges."""
+    return services(
+        city.slug,
+        windows=settings.windows,
+        today=today_in_city(),
+        max_file_bytes=settings.max_upload_bytes,
+    )
+
+
+@router.get(
+    "/cities/{city}/requests/nearby",
+    response_model=NearbyHint,
+    summary="How many similar requests lie near a point (public: no codes, no people)",
+    responses={422: {"description": "unknown type, bad coordinates, a point far away"}},
+    **requires("requests.nearby"),
+)
+def get_nearby(
+    *,
+    city: CityDep,
+    session: SessionDep,
+    type: Annotated[str, Query(max_length=32, description="Request type, e.g. bantuan")],
+    lon: Annotated[float, Query(ge=-180, le=180, description="Longitude (WGS 84)")],
+    lat: Annotated[float, Query(ge=-90, le=90, description="Latitude (WGS 84)")],
+    principal: PrincipalDep,
+) -> NearbyHint:
+    """Requests of ``type`` within its radius (default 100 m) over the last 90 days."""
+    return nearby_hint(session, principal, city, type, lon=lon, lat=lat)
+
+
+@router.get(
+    "/cities/{city}/proposals",
+    response_model=ProposalPage,
+    summary="The public list of aid proposals: organisations, amounts, stage",
+    responses={422: {"description": "an unknown kind or status, a bad year or page"}},
+    **requires("requests.proposals"),
+)
+def get_proposals(
+    *,
+    city: CityDep,
+    session: SessionDep,
+    principal: PrincipalDep,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+    status: Annotated[str | None, Query(max_length=32)] = None,
+    kelurahan: Annotated[str | None, Query(max_length=32, description="Kelurahan code")] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> ProposalPage:
+    """As Sabakota publishes them: organisation, kind, kelurahan, amounts requested and
+    approved, status and month; never the people, their contact or the tracking code."""
+    return list_proposals(
+        session,
+        principal,
+        city,
+        kind=kind,
+        status=status,
+        kelurahan=kelurahan,
+        year=year,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get(
+    "/me/requests",
+    response_model=list[OwnRequest],
+    summary="The requests the logged-in citizen submitted",
+    responses={401: {"description": "not logged in"}, 403: {"description": "not a warga"}},
+    **requires("requests.own"),
+)
+def get_my_requests(
+    session: SessionDep, principal: PrincipalDep, response: Response
+) -> list[OwnRequest]:
+    """Newest first, with their tracking codes (the account's own, so private to it)."""
+    response.headers["Cache-Control"] = "private, no-store"
+    return own_requests(session, principal)

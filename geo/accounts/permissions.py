@@ -146,6 +146,12 @@ _MATRIX: dict[str, Rule] = {
     # service requests (next issue): citizens submit and track; OPD staff handle their own
     "requests.submit": ANYONE,
     "requests.track": ANYONE,
+    # the citizen's form: the catalogue of services, the similar-nearby hint, the public
+    # transparency list of aid proposals (organisations, not people); a warga's own requests
+    "requests.services": ANYONE,
+    "requests.nearby": ANYONE,
+    "requests.proposals": ANYONE,
+    "requests.own": Rule(_roles("warga", "admin")),
     "requests.read": Rule(_roles("opd_staff", "inspektur", "admin_kota", "admin"), "opd"),
     "requests.read_personal": Rule(_roles("opd_staff", "admin_kota", "admin"), "opd"),
     "requests.update": Rule(_roles("opd_staff", "admin_kota", "admin"), "opd"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import orjson
@@ -18,8 +19,11 @@ from geo.errors import (
     InvalidInputError,
     SubmissionsThrottledError,
 )
+from geo.points import ensure_near_city
 from geo.requests.attachments import StoredFile, Upload, UploadStore, check_upload
+from geo.requests.catalogue import status_label
 from geo.requests.codes import new_code, normalise_code
+from geo.requests.nearby import DUPLICATE_DAYS, similar_nearby
 from geo.requests.place import CITY_MARGIN_M, PLACE_SQL, parse_geometry
 from geo.requests.schemas import (
     Receipt,
@@ -29,13 +33,20 @@ from geo.requests.schemas import (
 )
 from geo.requests.steps import transition, write_event
 from geo.requests.types import TYPES, RequestNotFoundError, RequestType
+from geo.requests.windows import (
+    NO_WINDOWS,
+    WIB,
+    SubmissionWindows,
+    check_window,
+    today_in_city,
+)
 
 
 def _errors(exc: ValidationError, prefix: str) -> list[dict[str, str]]:
     return [
         {
             "field": ".".join([prefix, *(str(p) for p in err["loc"])]),
-            "message": str(err["msg"]),
+            "message": str(err["msg"]).removeprefix("Value error, "),
         }
         for err in exc.errors()
     ]
@@ -61,6 +72,8 @@ def submit(
     max_file_bytes: int = 10_000_000,
     ip: str | None = None,
     anonymous_per_hour: int = 10,
+    windows: SubmissionWindows = NO_WINDOWS,
+    today: date | None = None,
 ) -> Receipt:
     """Submit a request: validate, place it in a kelurahan, route it, write its first event.
 
@@ -77,8 +90,11 @@ def submit(
         max_file_bytes: Size limit of one file.
         ip: The submitter's address (kept in the audit log only, for the rate limit).
         anonymous_per_hour: Anonymous submissions one address may make within an hour.
+        windows: The submission windows per city and kind (``TPO_SUBMISSION_WINDOWS``).
+        today: The day in the city (default: today in WIB).
 
     Raises:
+        SubmissionWindowClosedError: The kind's window is closed today (says when it opens).
         InvalidInputError: Unknown type, invalid attributes or contact, missing documents
             (with the list), a file too large or not a PDF/JPEG/PNG by its content.
         InvalidGeometryError: A bad place, or one outside the city (+ 500 m).
@@ -93,6 +109,16 @@ def submit(
             [{"field": "type", "message": "unknown request type"}],
         )
     attrs = _validated(kind.attrs, data.attrs, "attrs")
+    if kind.kind_field:
+        code = str(getattr(attrs, kind.kind_field))
+        check_window(
+            windows,
+            city.slug,
+            kind.name,
+            code,
+            today or today_in_city(),
+            kind_title=kind.kinds.get(code),
+        )
     private = _validated(kind.private, data.private, "private") if kind.private else None
     files = _check_documents(kind, documents, max_file_bytes)
     geom = parse_geometry(data.geometry)
@@ -314,4 +340,123 @@ def track(session: Session, code: str) -> TrackPublic:
     )
 
 
-__all__ = ["RequestNotFoundError", "parse_geometry", "submit", "track", "transition"]
+class NearbyItem(BaseModel):
+    """A similar request near a place, as the public hint shows it (no code, id or title)."""
+
+    status: str
+    status_label: str
+    kelurahan: str | None
+    created_on: date
+    distance_m: int
+
+
+class NearbyPlace(BaseModel):
+    """Where the point lies: inside the city (+ 500 m) or not, and its kelurahan."""
+
+    inside: bool
+    kelurahan: str | None
+    kecamatan: str | None
+
+
+class NearbyHint(BaseModel):
+    """How many requests of the same type lie near a point, recently."""
+
+    type: str
+    count: int
+    radius_m: float
+    days: int
+    message: str
+    items: list[NearbyItem]
+    place: NearbyPlace
+
+
+MAX_NEARBY_ITEMS = 20
+
+
+def _metres(value: float) -> str:
+    return f"{value:,.0f}".replace(",", ".")
+
+
+def nearby_hint(
+    session: Session,
+    principal: Principal,
+    city: CityInfo,
+    type_name: str,
+    *,
+    lon: float,
+    lat: float,
+) -> NearbyHint:
+    """Requests of the same type near ``lon, lat`` in the last 90 days: the citizen's hint.
+
+    Within the type's ``nearby_radius_m``; distances rounded to 10 m, dates to the day; the
+    message is one sentence in Bahasa Indonesia.
+
+    Raises:
+        InvalidInputError: An unknown type, bad coordinates, a point far (50 km) from the city.
+    """
+    authorize(principal, "requests.nearby", city_id=city.id)
+    kind = TYPES.get(type_name)
+    if kind is None:
+        raise InvalidInputError(
+            f"unknown request type {type_name[:32]!r}; known: {', '.join(sorted(TYPES))}",
+            [{"field": "type", "in": "query", "message": "unknown request type"}],
+        )
+    ensure_near_city(city, lon, lat)
+    minx, miny, maxx, maxy = city.bbox
+    wkt = f"POINT({lon!r} {lat!r})"
+    place = session.execute(
+        PLACE_SQL,
+        {"wkt": wkt, "c": city.id, "margin": CITY_MARGIN_M}
+        | {"minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy},
+    ).one()
+    found = similar_nearby(
+        session, city.id, kind.name, wkt, radius_m=kind.nearby_radius_m, limit=100
+    )
+    codes = sorted({f.kelurahan_code for f in found if f.kelurahan_code})
+    rows = session.execute(
+        text(
+            "SELECT code, name FROM admin_area WHERE city_id = :c AND level = 'kelurahan'"
+            " AND code = ANY(:codes)"
+        ),
+        {"c": city.id, "codes": codes},
+    ).all()
+    names = {r.code: r.name for r in rows}
+    radius = _metres(kind.nearby_radius_m)
+    if found:
+        message = (
+            f"Sudah ada {len(found)} pengajuan serupa dalam {radius} m"
+            f" dalam {DUPLICATE_DAYS} hari terakhir."
+        )
+    else:
+        message = "Belum ada pengajuan serupa di dekat sini."
+    return NearbyHint(
+        type=kind.name,
+        count=len(found),
+        radius_m=kind.nearby_radius_m,
+        days=DUPLICATE_DAYS,
+        message=message,
+        items=[
+            NearbyItem(
+                status=f.status,
+                status_label=status_label(kind.name, f.status),
+                kelurahan=names.get(f.kelurahan_code or ""),
+                created_on=f.created_at.astimezone(WIB).date(),
+                distance_m=int(round(f.distance_m / 10) * 10),
+            )
+            for f in found[:MAX_NEARBY_ITEMS]
+        ],
+        place=NearbyPlace(
+            inside=bool(place.inside), kelurahan=place.name, kecamatan=place.kecamatan_name
+        ),
+    )
+
+
+__all__ = [
+    "NearbyHint",
+    "RequestNotFoundError",
+    "nearby_hint",
+    "parse_geometry",
+    "submit",
+    "track",
+    "transition",
+]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
@@ -11,6 +11,7 @@ from geo.errors import (
     NotFoundError,
 )
 from geo.requests.aid import AID_DOCUMENTS, AID_OPTIONAL_DOCUMENTS, AID_WORKFLOW
+from geo.requests.nearby import DUPLICATE_RADIUS_M
 from geo.requests.schemas import (
     AidAttributes,
     AidPrivate,
@@ -31,6 +32,15 @@ class RequestType:
     title_field: str
     documents: Mapping[str, str]
     optional_documents: Mapping[str, str]
+    # what the citizen's form calls the service, in Bahasa Indonesia and English
+    title_id: str = ""
+    title_en: str = ""
+    # the attribute that names the kind (hibah / bansos), and the kinds with their titles:
+    # each kind may have its own submission window (geo/requests/windows.py)
+    kind_field: str | None = None
+    kinds: Mapping[str, str] = field(default_factory=dict)
+    # requests of the same type within this distance are shown as "similar nearby"
+    nearby_radius_m: float = DUPLICATE_RADIUS_M
 
 
 TYPES: dict[str, RequestType] = {
@@ -44,6 +54,10 @@ TYPES: dict[str, RequestType] = {
         title_field="organisation",
         documents=AID_DOCUMENTS,
         optional_documents=AID_OPTIONAL_DOCUMENTS,
+        title_id="Hibah dan bantuan sosial (e-Sabakota)",
+        title_en="Grants and social aid (e-Sabakota)",
+        kind_field="kind",
+        kinds={"hibah": "Hibah", "bansos": "Bantuan sosial"},
     ),
 }
 

@@ -169,6 +169,7 @@ QUERY_VALUES = {
     "q": "Kelurahan",
     "from": "106.62,-6.20",
     "to": "106.68,-6.16",
+    "type": "bantuan",
 }
 
 

@@ -177,3 +177,17 @@ def test_a_city_admin_reads_only_their_city(
         staff = session_user(db, staff_id, name, "opd_staff", CITY)
         client.cookies.clear()
         assert client.get(path, headers=staff.headers()).status_code == 403
+
+
+def test_the_citizen_request_operations_name_their_actions(client: Any) -> None:
+    """The form's reads are public; a warga's own list needs a warga (401/403 otherwise)."""
+    ops = {
+        (m, p): op["x-permission"] for m, p, op in operations(client.get("/openapi.json").json())
+    }
+    assert ops[("get", "/cities/{city}/services")] == "requests.services"
+    assert ops[("get", "/cities/{city}/requests/nearby")] == "requests.nearby"
+    assert ops[("get", "/cities/{city}/proposals")] == "requests.proposals"
+    assert ops[("get", "/me/requests")] == "requests.own"
+    for action in ("requests.services", "requests.nearby", "requests.proposals"):
+        assert PERMISSIONS[action].roles is None
+    assert PERMISSIONS["requests.own"].roles == frozenset({"warga", "admin"})

@@ -8,6 +8,7 @@ parameters, plus the pages / and /masuk, and no answer may contain any of them.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ from tests.api.accounts import (
     session_user,
     tile_of,
 )
-from tests.api.request_sample import NIKS, multipart, proposal
+from tests.api.request_sample import NIKS, PDF, multipart, proposal
 
 pytestmark = pytest.mark.postgis
 EMAIL = "siti.rahmawati77@example.org"
@@ -40,7 +41,7 @@ PLANTED = [EMAIL, NAME, PHONE, NIK, "081234567890", "siti.rahmawati77"]
 
 
 @pytest.fixture
-def planted(db: Session) -> Cities:
+def planted(db: Session, tmp_path: Path) -> Cities:
     cities = sample_cities(db)
     user_id = make_user(db, cities, "siti", "opd_staff", email=EMAIL, display_name=NAME)
     make_user(db, cities, "login-target", "warga")
@@ -59,7 +60,36 @@ def planted(db: Session) -> Cities:
     record(db, ANONYMOUS, "test.personal", city_id=city_id, before={"nik": NIK})
     # a live session of the planted user, so session tables hold her too
     session_user(db, user_id, "siti", "opd_staff", CITY)
+    # and an aid proposal whose people are her: the transparency list, the nearby hint and
+    # tracking show the organisation, never them
+    _plant_proposal(db, tmp_path / "uploads")
     return cities
+
+
+def _plant_proposal(db: Session, store: Path) -> None:
+    from geo.cities import get_city
+    from geo.requests.aid import AID_DOCUMENTS
+    from geo.requests.attachments import Upload, UploadStore
+    from geo.requests.schemas import RequestCreate
+    from geo.requests.service import submit
+
+    person = {"name": NAME, "nik": NIK, "phone": PHONE}
+    body = proposal(LON, LAT) | {
+        "contact": {**person, "email": EMAIL, "address": "Jl. Rahasia 7"},
+        "private": {
+            "chair": person,
+            "secretary": person,
+            "bank_account": {"bank": "Bank Uji", "number": "081234567890", "holder": NAME},
+        },
+    }
+    submit(
+        db,
+        ANONYMOUS,
+        get_city(db, CITY),
+        RequestCreate.model_validate(body),
+        documents=[Upload(slot, f"{slot}.pdf", PDF) for slot in AID_DOCUMENTS],
+        store=UploadStore(store),
+    )
 
 
 def leaks(text: str) -> list[str]:
@@ -95,7 +125,7 @@ def test_anonymous_answers_carry_no_personal_data(client: Any, planted: Cities) 
         headers = " ".join(f"{k}: {v}" for k, v in response.headers.items())
         if leaks(body) or leaks(headers):
             bad.append((path, response.status_code, leaks(body + headers)))
-    for page in ("/", "/masuk"):
+    for page in ("/", "/masuk", "/lacak"):
         response = client.get(page)
         assert response.status_code == 200
         scanned.append((page, 200, False))
@@ -109,6 +139,9 @@ def test_anonymous_answers_carry_no_personal_data(client: Any, planted: Cities) 
     assert {p for p, _, restricted in scanned if restricted} >= {"/admin/audit", "/admin/users"}
     # the map report (a request of the planted person lies in its kecamatan) was scanned
     assert ("/cities/{city}/reports/{level}/{area_code}.html", 200, False) in scanned
+    assert {"/cities/{city}/proposals", "/cities/{city}/requests/nearby"} <= {
+        p for p, _, _ in scanned
+    }
 
 
 def test_the_planted_values_are_there_for_whom_may_read_them(

@@ -1,5 +1,6 @@
 // Entry point of the web map: city choice, layers and legend, kelurahan search, language switch.
 import * as L from "leaflet";
+import { AjukanFlow } from "./ajukan/flow.js";
 import { getJSON } from "./api.js";
 import { el } from "./dom.js";
 import { applyTranslations, pickLang, translator } from "./i18n.js";
@@ -141,7 +142,8 @@ function selectTab(tab, panels) {
 }
 
 function onMapTap(e, panels) {
-  if (state.tab === "trip") panels.trip.tap(e.latlng);
+  if (panels.ajukan.active) panels.ajukan.tap(e.latlng);
+  else if (state.tab === "trip") panels.trip.tap(e.latlng);
   else if (state.tab === "schools") panels.schools.setHome(e.latlng);
   else panels.nearby.at(e.latlng);
 }
@@ -162,6 +164,8 @@ async function start() {
   $("lang-toggle").addEventListener("click", () => setLang(state.lang === "id" ? "en" : "id", manager));
   const ctx = { citySlug: () => state.city?.slug, lang: () => state.lang, t: () => t, areas: (id) => manager.features(id) };
   const panels = { trip: new TripPanel(map, ctx), schools: new SchoolsPanel(map, ctx), nearby: new NearbyRoutes(map, ctx) };
+  panels.ajukan = new AjukanFlow(map, ctx);
+  $("lang-toggle").addEventListener("click", () => panels.ajukan.refresh());
   for (const b of document.querySelectorAll(".tabs [role=tab]")) b.addEventListener("click", () => selectTab(b.dataset.tab, panels));
   map.on("click", (e) => onMapTap(e, panels));
   map.on("moveend", () => {
@@ -199,6 +203,8 @@ async function start() {
     panels.trip.reset();
     panels.schools.clear();
     panels.nearby.clear();
+    panels.ajukan.close();
+    panels.ajukan.reset();
     showCity(map, manager, cities.find((c) => c.slug === select.value));
   });
   await showCity(map, manager, initial);
