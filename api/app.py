@@ -191,6 +191,7 @@ def _mount_web(app: FastAPI, web_dir: Path) -> None:
             app.mount(f"/{sub}", StaticFiles(directory=web_dir / sub), name=f"web-{sub}")
     index = web_dir / "index.html"
     login = web_dir / "masuk.html"
+    workspace = web_dir / "kelola.html"
 
     @app.get("/", include_in_schema=False)
     def index_page() -> FileResponse:
@@ -203,3 +204,9 @@ def _mount_web(app: FastAPI, web_dir: Path) -> None:
         if not login.is_file():
             raise StarletteHTTPException(404, "the login page is not installed (web/masuk.html)")
         return FileResponse(login, media_type="text/html")
+
+    @app.get("/kelola", include_in_schema=False)
+    def workspace_page() -> FileResponse:
+        if not workspace.is_file():
+            raise StarletteHTTPException(404, "the staff workspace is not installed (web/kelola.html)")
+        return FileResponse(workspace, media_type="text/html")
