@@ -7,6 +7,7 @@ import { featureStyle } from "../styles.js";
 import { colourFor, formatMeasure, legendRows, measureOf } from "./classes.js";
 
 const PANES = { roads: 420, areas: 430, points: 620 };
+const ROADS_FROM_ZOOM = 13;
 
 export class ChoroplethMap {
   constructor(element, { t, onSelect, onPoint }) {
@@ -28,9 +29,11 @@ export class ChoroplethMap {
     }).addTo(this.map);
     this.points = L.layerGroup().addTo(this.map);
     this.pointRenderer = L.svg({ pane: "points" });
-    this.legend = L.control({ position: "bottomright" });
+    this.legend = L.control({ position: "topright" });
     this.legend.onAdd = () => el("div", { class: "choropleth-legend", id: "legend" });
     this.legend.addTo(this.map);
+    // the pane changes size with the window, the filters wrapping, a phone turning
+    if (typeof ResizeObserver === "function") new ResizeObserver(() => this.map.invalidateSize()).observe(element);
   }
 
   /** The base map as the citizen map has it: an external tile URL when configured, and the
@@ -40,9 +43,18 @@ export class ChoroplethMap {
     this.roads?.remove();
     if (basemapUrl) this.base = L.tileLayer(basemapUrl, { maxZoom: 19 }).addTo(this.map);
     const url = `/cities/${encodeURIComponent(city.slug)}/collections/roads/tiles/WebMercatorQuad/{z}/{x}/{y}`;
+    // no minZoom option: a grid layer's minZoom becomes the whole map's; shown from zoom 13 on
     this.roads = new MvtLayer(url, {
-      layerName: "roads", pane: "roads", minZoom: 13, maxNativeZoom: 18, style: (p) => featureStyle("roads", p),
-    }).addTo(this.map);
+      layerName: "roads", pane: "roads", maxNativeZoom: 18, style: (p) => featureStyle("roads", p),
+    });
+    const showRoads = () => {
+      if (this.map.getZoom() >= ROADS_FROM_ZOOM) this.roads.addTo(this.map);
+      else this.roads.remove();
+    };
+    this.map.off("zoomend", this._showRoads);
+    this._showRoads = showRoads;
+    this.map.on("zoomend", showRoads);
+    showRoads();
     if (city.bbox && !this.fitted) {
       const [minx, miny, maxx, maxy] = city.bbox;
       this.map.fitBounds([[miny, minx], [maxy, maxx]]);
@@ -61,6 +73,7 @@ export class ChoroplethMap {
     this.areas.clearLayers();
     this.areas.addData(fc);
     if (!this.fitted && (fc.features || []).length) {
+      this.map.invalidateSize();
       this.map.fitBounds(this.areas.getBounds(), { padding: [8, 8] });
       this.fitted = true;
     }
