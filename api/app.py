@@ -210,5 +210,7 @@ def _mount_web(app: FastAPI, web_dir: Path) -> None:
     @app.get("/kelola", include_in_schema=False)
     def workspace_page() -> FileResponse:
         if not workspace.is_file():
-            raise StarletteHTTPException(404, "the staff workspace is not installed (web/kelola.html)")
+            raise StarletteHTTPException(
+                404, "the staff workspace is not installed (web/kelola.html)"
+            )
         return FileResponse(workspace, media_type="text/html")

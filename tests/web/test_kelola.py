@@ -115,7 +115,9 @@ def workspace(demo_server: LiveServer) -> Iterator[Workspace]:
                         password=PASSWORD,
                         grants=[grant],
                     )
-                tokens[username] = {"Authorization": f"Bearer {create_token(session, uid, name='t')[1]}"}
+                tokens[username] = {
+                    "Authorization": f"Bearer {create_token(session, uid, name='t')[1]}"
+                }
             points = _kelurahan_points(session, city_id, 10)
     finally:
         engine.dispose()
@@ -123,9 +125,11 @@ def workspace(demo_server: LiveServer) -> Iterator[Workspace]:
     # the citizen: anonymous, over HTTP, like the Ajukan form
     receipt = _submit(demo_server, proposal(lon, lat), {})
     kesra, warga = tokens["kesra.kelola"], tokens["warga.kelola"]
-    stale = _submit(demo_server, proposal(lon + 0.0004, lat, organisation="Yayasan Uji Ganda"), warga)
+    stale = _submit(
+        demo_server, proposal(lon + 0.0004, lat, organisation="Yayasan Uji Ganda"), warga
+    )
     for i, (org, kind, purpose) in enumerate(ORGANISATIONS * 3):
-        code, plon, plat = points[SPREAD[i]]
+        _code, plon, plat = points[SPREAD[i]]
         body = proposal(
             plon + 0.0003 * (i % 3),
             plat - 0.0002 * (i % 2),
@@ -141,7 +145,9 @@ def workspace(demo_server: LiveServer) -> Iterator[Workspace]:
             version = _step(demo_server, row["id"], version, kesra, transition="mulai_verifikasi")
         if i % 4 == 0:
             version = _step(demo_server, row["id"], version, kesra, transition="lolos_verifikasi")
-    yield Workspace(demo_server, receipt["code"], receipt["id"], kelurahan, stale["id"], stale["code"])
+    return Workspace(
+        demo_server, receipt["code"], receipt["id"], kelurahan, stale["id"], stale["code"]
+    )
 
 
 def new_page(browser: Any, viewport: dict[str, int]) -> Any:
@@ -214,7 +220,9 @@ def no_sideways_scroll(page: Any, width: int) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
-def test_kesra_staff_find_and_move_a_proposal(browser: Any, workspace: Workspace, artifacts: Path) -> None:
+def test_kesra_staff_find_and_move_a_proposal(
+    browser: Any, workspace: Workspace, artifacts: Path
+) -> None:
     server = workspace.server
     page = new_page(browser, DESKTOP)
     login(page, server, "kesra.kelola")
@@ -241,13 +249,19 @@ def test_kesra_staff_find_and_move_a_proposal(browser: Any, workspace: Workspace
     assert page.locator("#clear-selection").is_visible()
     count = page.locator("#list-count").inner_text()
     assert re.match(r"^\d+ pengajuan$", count), count
-    assert page.locator("[data-request-id]").count() == page.locator("#requests-body tr[data-id]").count()
+    assert (
+        page.locator("[data-request-id]").count()
+        == page.locator("#requests-body tr[data-id]").count()
+    )
     assert row.locator(".age").inner_text() == "0 hari"
     assert row.locator(".status").inner_text() == "Diajukan"
     # sorting by title flips the order; the pager names the rows
     page.click("#requests-head button[data-sort=title]")
     ready(page)
-    assert page.locator("#requests-head th[aria-sort=ascending] button").get_attribute("data-sort") == "title"
+    assert (
+        page.locator("#requests-head th[aria-sort=ascending] button").get_attribute("data-sort")
+        == "title"
+    )
     titles = page.locator("#requests-body td.title").all_inner_texts()
     assert titles == sorted(titles, key=str.casefold)
     assert re.match(r"^1–\d+ dari \d+$", page.locator("#page-text").inner_text())
@@ -262,7 +276,9 @@ def test_kesra_staff_find_and_move_a_proposal(browser: Any, workspace: Workspace
     assert page.locator("#detail .documents li").count() >= 8
     assert "Siti Contoh" not in detail.inner_text()
     assert timeline(page) == ["diajukan"]
-    steps = page.locator("#detail .actions button").evaluate_all("els => els.map(e => e.dataset.transition)")
+    steps = page.locator("#detail .actions button").evaluate_all(
+        "els => els.map(e => e.dataset.transition)"
+    )
     assert steps == ["mulai_verifikasi"]
     page.click("#show-private")
     page.wait_for_selector("#private-data")
@@ -280,12 +296,20 @@ def test_kesra_staff_find_and_move_a_proposal(browser: Any, workspace: Workspace
     assert NOTE in last.locator(".note.public").inner_text()
     assert "Rina Kesra" in last.locator(".when").inner_text()
     # the table follows: the row shows the new status
-    wait_until(page, f"""document.querySelector('#requests-body tr[data-code="{workspace.code}"] .status')?.textContent === 'Evaluasi'""")
+    wait_until(
+        page,
+        f"""document.querySelector('#requests-body tr[data-code="{workspace.code}"] .status')"""
+        "?.textContent === 'Evaluasi'",
+    )
     page.locator("#detail").evaluate("e => e.scrollTop = 0")
     page.screenshot(path=str(artifacts / "kelola-detail.png"))
     # the citizen's tracking page shows the new steps with the note
     tracked = httpx.get(f"{server.url}/track/{workspace.code}", timeout=30).json()
-    assert [e["status"] for e in tracked["timeline"]] == ["diajukan", "verifikasi_dokumen", "evaluasi"]
+    assert [e["status"] for e in tracked["timeline"]] == [
+        "diajukan",
+        "verifikasi_dokumen",
+        "evaluasi",
+    ]
     assert tracked["timeline"][-1]["note"] == NOTE
     assert "Siti Contoh" not in str(tracked)
     # English, then back
@@ -308,7 +332,9 @@ def test_a_stale_detail_says_so_and_reloads(browser: Any, workspace: Workspace) 
     row.click()
     page.wait_for_selector("#detail #timeline li")
     # another officer takes the step meanwhile (with this session's cookie, over HTTP)
-    detail = page.context.request.get(f"{server.url}/cities/tangerang/requests/{workspace.stale_id}")
+    detail = page.context.request.get(
+        f"{server.url}/cities/tangerang/requests/{workspace.stale_id}"
+    )
     assert detail.status == 200
     csrf = page.context.request.get(f"{server.url}/auth/me").json()["csrf_token"]
     moved = page.context.request.post(
@@ -325,8 +351,14 @@ def test_a_stale_detail_says_so_and_reloads(browser: Any, workspace: Workspace) 
         "Pengajuan ini baru saja diubah oleh petugas lain; muat ulang"
     )
     page.click("#detail-reload")
-    wait_until(page, "document.querySelector('#detail .detail-status .status')?.textContent === 'Verifikasi dokumen'")
-    steps = page.locator("#detail .actions button").evaluate_all("els => els.map(e => e.dataset.transition)")
+    wait_until(
+        page,
+        "document.querySelector('#detail .detail-status .status')?.textContent"
+        " === 'Verifikasi dokumen'",
+    )
+    steps = page.locator("#detail .actions button").evaluate_all(
+        "els => els.map(e => e.dataset.transition)"
+    )
     assert "lolos_verifikasi" in steps
     assert page.errors == []
     page.context.close()
@@ -337,8 +369,11 @@ def test_other_opd_staff_see_none_of_it(browser: Any, workspace: Workspace) -> N
     page = new_page(browser, DESKTOP)
     login(page, server, "dishub.kelola")
     assert page.locator("#list-count").inner_text() == "0 pengajuan"
-    counts = page.locator("path[data-kelurahan]").evaluate_all("els => els.map(e => e.dataset.count)")
-    assert counts and set(counts) == {"0"}
+    counts = page.locator("path[data-kelurahan]").evaluate_all(
+        "els => els.map(e => e.dataset.count)"
+    )
+    assert counts
+    assert set(counts) == {"0"}
     assert page.locator(f'[data-code="{workspace.code}"]').count() == 0
     answer = page.context.request.get(f"{server.url}/cities/tangerang/requests/{workspace.id}")
     assert answer.status == 404
@@ -351,7 +386,10 @@ def test_the_gate_without_a_staff_role(browser: Any, workspace: Workspace) -> No
     page = new_page(browser, PHONE)
     page.goto(f"{server.url}/kelola")
     page.wait_for_selector("body[data-ready=true][data-gate=login]")
-    assert page.locator("#gate-text").inner_text() == "Masuk sebagai petugas OPD untuk membuka ruang kerja ini."
+    assert (
+        page.locator("#gate-text").inner_text()
+        == "Masuk sebagai petugas OPD untuk membuka ruang kerja ini."
+    )
     assert page.locator("#gate-login").get_attribute("href") == "/masuk?next=%2Fkelola"
     assert not page.locator("#workspace").is_visible()
     no_sideways_scroll(page, PHONE["width"])
@@ -379,8 +417,10 @@ def test_a_phone_can_use_the_workspace(browser: Any, workspace: Workspace, artif
     no_sideways_scroll(page, PHONE["width"])
     for selector in ("#account .account-logout", "#f-type", "#f-from", "#lang-toggle"):
         box = page.locator(selector).bounding_box()
-        assert box is not None and box["height"] >= 44, selector
-        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, selector
+        assert box is not None, selector
+        assert box["height"] >= 44, selector
+        assert box["x"] >= 0, selector
+        assert box["x"] + box["width"] <= PHONE["width"] + 1, selector
     page.locator("#map").scroll_into_view_if_needed()
     click_kelurahan(page, workspace.kelurahan)
     ready(page)
@@ -391,7 +431,8 @@ def test_a_phone_can_use_the_workspace(browser: Any, workspace: Workspace, artif
     page.wait_for_selector("#detail #timeline li")
     panel = page.locator("#detail").bounding_box()
     assert panel is not None
-    assert panel["x"] >= 0 and panel["x"] + panel["width"] <= PHONE["width"] + 1
+    assert panel["x"] >= 0
+    assert panel["x"] + panel["width"] <= PHONE["width"] + 1
     close = page.locator("#detail-close")
     assert close.is_visible()
     assert (close.bounding_box() or {}).get("height", 0) >= 44

@@ -134,6 +134,9 @@ test("codes read as labels in either language, the server's label or the code ot
   assert.equal(codeLabel(id, "step", "lolos_verifikasi"), "Lolos verifikasi");
   assert.equal(attrText(id, "amount_requested_idr", 25000000), "Rp 25.000.000");
   assert.equal(attrText(id, "purpose", "<b>x</b>"), "<b>x</b>");
+  assert.equal(attrText(id, "kind", "bansos"), "Bantuan sosial");
+  assert.equal(attrText(en, "organisation_kind", "masjid_musala"), "Mosque/prayer room");
+  assert.equal(attrText(id, "organisation_kind", "baru"), "baru", "an unknown code shows as it is");
   assert.equal(formatDate("2026-12-01T17:30:00Z", "id", true).replace(/\s/g, " "), "2 Des 2026, 00.30");
   assert.equal(formatDate("not a date"), "–");
 });

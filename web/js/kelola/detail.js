@@ -95,6 +95,7 @@ export class RequestDetail {
       status,
       this.notice ? this._noticeEl() : null,
       this._actions(r),
+      this._timeline(r),
       mapBox,
       facts([
         [t("col_kelurahan"), [r.kelurahan ?? r.kelurahan_code ?? "–", r.kecamatan ? ` · ${r.kecamatan}` : ""]],
@@ -107,7 +108,6 @@ export class RequestDetail {
       section(t("detailFields"), facts(Object.entries(r.attrs || {}).map(([k, v]) => [codeLabel(t, "attr", k), attrText(t, k, v)]))),
       this._documents(r),
       this._private(r),
-      this._timeline(r),
       this._similar(r),
     ];
     $("detail-body").replaceChildren(...body.filter(Boolean));
@@ -200,11 +200,11 @@ export class RequestDetail {
     const t = this.t;
     const events = [...(r.timeline || [])];
     return section(t("timeline"), el("ol", { class: "timeline", id: "timeline" }, events.map((e) => {
-      const what = e.transition ? codeLabel(t, "step", e.transition) : codeLabel(t, "status", e.to_status);
+      const what = e.transition ? codeLabel(t, "step", e.transition) : null;
       const extra = Object.entries(e.fields || {}).filter(([, v]) => v !== null && v !== "");
       return el("li", { dataset: { to: e.to_status, transition: e.transition ?? "" } },
         el("div", { class: "when" }, formatDate(e.at, t.lang, true), " · ", t.format("byActor", { actor: e.actor || "–" })),
-        el("div", { class: "what" }, what, " → ", el("span", { class: "status", dataset: { status: e.to_status } }, codeLabel(t, "status", e.to_status))),
+        el("div", { class: "what" }, e.transition ? [what, " → "] : null, el("span", { class: "status", dataset: { status: e.to_status } }, codeLabel(t, "status", e.to_status))),
         e.public_note ? el("p", { class: "note public" }, el("strong", null, `${t("publicNote")}: `), e.public_note) : null,
         e.internal_note ? el("p", { class: "note internal" }, el("strong", null, `${t("internalNote")}: `), e.internal_note) : null,
         extra.length ? facts(extra.map(([k, v]) => [codeLabel(t, "attr", k), attrText(t, k, v)])) : null);

@@ -84,8 +84,10 @@ export class RequestTable {
     if (!rows.length) rows.push(el("tr", { class: "empty" }, el("td", { colspan: COLUMNS.length }, t("noRows"))));
     $("requests-body").replaceChildren(...rows);
     const info = pageInfo(page.total, page.offset, page.limit);
-    $("list-count").textContent = t.format("listCount", { total: page.total.toLocaleString(t.lang === "en" ? "en-GB" : "id-ID") });
-    $("page-text").textContent = t.format("pagerText", { first: info.first, last: info.last, total: page.total });
+    // past the server's count cap the total reads "10.000+"
+    const total = `${page.total.toLocaleString(t.lang === "en" ? "en-GB" : "id-ID")}${page.total_exact === false ? "+" : ""}`;
+    $("list-count").textContent = t.format("listCount", { total });
+    $("page-text").textContent = t.format("pagerText", { first: info.first, last: info.last, total });
     $("page-prev").disabled = !info.hasPrev;
     $("page-next").disabled = !info.hasNext;
   }
