@@ -5,7 +5,6 @@ public tracking page then shows; other OPDs see none of it; a phone can do the s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +48,7 @@ class Workspace:
     kelurahan: str
     stale_id: int  # a second proposal, moved behind the browser's back
     stale_code: str
+    ready_code: str  # a third, evaluated already (rekomendasi)
 
 
 def _kelurahan_points(session: Any, city_id: int, n: int) -> list[tuple[str, float, float]]:
@@ -88,7 +88,7 @@ def _step(server: LiveServer, rid: int, version: int, headers: dict[str, str], *
 
 
 @pytest.fixture(scope="module")
-def workspace(demo_server: LiveServer) -> Iterator[Workspace]:
+def workspace(demo_server: LiveServer) -> Workspace:
     """Staff of KESRA and DISHUB and a citizen; the citizen's proposal (anonymous, over HTTP)
     and a handful of others spread over the biggest kelurahan, some moved a step or two."""
     engine = make_engine(demo_server.db_url, pool_size=1)
@@ -102,6 +102,7 @@ def workspace(demo_server: LiveServer) -> Iterator[Workspace]:
                 ("kesra.kelola", "Rina Kesra", Grant("opd_staff", opd="KESRA")),
                 ("dishub.kelola", "Dodi Dishub", Grant("opd_staff", opd="DISHUB")),
                 ("warga.kelola", "Wati Warga", Grant("warga")),
+                ("admin.kelola", "Ayu Admin Kota", Grant("admin_kota")),
             ):
                 uid = session.execute(
                     text("SELECT id FROM app_user WHERE username = :u"), {"u": username}
@@ -128,6 +129,21 @@ def workspace(demo_server: LiveServer) -> Iterator[Workspace]:
     stale = _submit(
         demo_server, proposal(lon + 0.0004, lat, organisation="Yayasan Uji Ganda"), warga
     )
+    # a third one, evaluated already: up to TAPD (or a city admin) to approve
+    ready_row = _submit(
+        demo_server, proposal(lon - 0.0004, lat, organisation="Yayasan Siap Tetap"), warga
+    )
+    version = ready_row["version"]
+    for step in ("mulai_verifikasi", "lolos_verifikasi"):
+        version = _step(demo_server, ready_row["id"], version, kesra, transition=step)
+    _step(
+        demo_server,
+        ready_row["id"],
+        version,
+        kesra,
+        transition="selesai_evaluasi",
+        berita_acara="BA/017/KESRA/2026",
+    )
     for i, (org, kind, purpose) in enumerate(ORGANISATIONS * 3):
         _code, plon, plat = points[SPREAD[i]]
         body = proposal(
@@ -146,7 +162,13 @@ def workspace(demo_server: LiveServer) -> Iterator[Workspace]:
         if i % 4 == 0:
             version = _step(demo_server, row["id"], version, kesra, transition="lolos_verifikasi")
     return Workspace(
-        demo_server, receipt["code"], receipt["id"], kelurahan, stale["id"], stale["code"]
+        demo_server,
+        receipt["code"],
+        receipt["id"],
+        kelurahan,
+        stale["id"],
+        stale["code"],
+        ready_row["code"],
     )
 
 
@@ -274,6 +296,11 @@ def test_kesra_staff_find_and_move_a_proposal(
     assert "Yayasan Uji Sejahtera" in detail.inner_text()
     assert "Rp 25.000.000" in detail.inner_text()
     assert page.locator("#detail .documents li").count() >= 8
+    href = page.locator("#detail .documents a").first.get_attribute("href")
+    document = page.context.request.get(f"{server.url}{href}")
+    assert document.status == 200
+    assert document.headers["content-type"] == "application/pdf"
+    assert document.body().startswith(b"%PDF")
     assert "Siti Contoh" not in detail.inner_text()
     assert timeline(page) == ["diajukan"]
     steps = page.locator("#detail .actions button").evaluate_all(
@@ -360,6 +387,47 @@ def test_a_stale_detail_says_so_and_reloads(browser: Any, workspace: Workspace) 
         "els => els.map(e => e.dataset.transition)"
     )
     assert "lolos_verifikasi" in steps
+    assert page.errors == []
+    page.context.close()
+
+
+def test_a_city_admin_approves_with_the_amount(browser: Any, workspace: Workspace) -> None:
+    server = workspace.server
+    page = new_page(browser, DESKTOP)
+    login(page, server, "admin.kelola")
+    assert page.locator("#f-opd").is_visible()  # the OPD filter is for city admins
+    page.fill("#f-opd", "kesra")
+    page.locator("#f-opd").dispatch_event("change")
+    ready(page)
+    page.fill("#f-q", workspace.ready_code)
+    row = page.locator(f'#requests-body tr[data-code="{workspace.ready_code}"]')
+    row.wait_for(timeout=15_000)
+    row.click()
+    page.wait_for_selector("#detail #timeline li")
+    assert timeline(page)[-1] == "rekomendasi"
+    assert "BA/017/KESRA/2026" in page.locator("#timeline").inner_text()
+    page.click("#detail .actions button[data-transition=tetapkan]")
+    page.wait_for_selector("#step-form[data-transition=tetapkan]")
+    assert page.locator("#step-approved_amount_idr").get_attribute("required") is not None
+    # saving without the amount says what is missing and sends nothing
+    page.click("#step-save")
+    notice = page.locator("#detail-notice")
+    notice.wait_for()
+    assert notice.inner_text() == "Wajib diisi: Jumlah disetujui (Rp)"
+    page.locator("#step-approved_amount_idr").press_sequentially("20000000")
+    assert page.locator("#step-approved_amount_idr").input_value() == "20.000.000"
+    page.fill("#step-public_note", "Disetujui dalam DNPH 2026.")
+    page.fill("#step-internal_note", "Dipotong 20% sesuai pagu.")
+    page.click("#step-save")
+    page.wait_for_selector("#detail-notice.ok", timeout=15_000)
+    assert timeline(page)[-1] == "ditetapkan"
+    last = page.locator("#timeline li").last
+    assert "Rp 20.000.000" in last.inner_text()
+    assert "Dipotong 20% sesuai pagu." in last.locator(".note.internal").inner_text()
+    tracked = httpx.get(f"{server.url}/track/{workspace.ready_code}", timeout=30).json()
+    assert tracked["status"] == "ditetapkan"
+    assert tracked["timeline"][-1]["note"] == "Disetujui dalam DNPH 2026."
+    assert "Dipotong" not in str(tracked)  # internal notes stay inside
     assert page.errors == []
     page.context.close()
 

@@ -266,7 +266,8 @@ export class RequestDetail {
       this.formFor = null;
       this.render();
     });
-    const form = el("form", { class: "step-form", id: "step-form", dataset: { transition: step.name } }, rows, el("div", { class: "row" }, save, cancel));
+    // novalidate: the missing fields are named in the page's words (see _take), not a browser bubble
+    const form = el("form", { class: "step-form", id: "step-form", novalidate: true, dataset: { transition: step.name } }, rows, el("div", { class: "row" }, save, cancel));
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       const values = Object.fromEntries(Object.entries(inputs).map(([k, i]) => [k, i.value]));
@@ -304,5 +305,6 @@ export class RequestDetail {
     const fresh = this._noticeEl();
     if (old) old.replaceWith(fresh);
     else $("detail-body").prepend(fresh);
+    fresh.scrollIntoView?.({ block: "nearest" });
   }
 }
