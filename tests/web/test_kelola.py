@@ -495,6 +495,7 @@ def test_a_phone_can_use_the_workspace(browser: Any, workspace: Workspace, artif
     row = page.locator(f'#requests-body tr[data-code="{workspace.code}"]')
     row.wait_for(timeout=15_000)
     no_sideways_scroll(page, PHONE["width"])
+    page.screenshot(path=str(artifacts / "kelola-phone-list.png"))
     row.locator("button.open-request").click()
     page.wait_for_selector("#detail #timeline li")
     panel = page.locator("#detail").bounding_box()

@@ -49,7 +49,7 @@ export class RequestTable {
     const { column, dir } = sortState(this.sort);
     $("requests-head").replaceChildren(...COLUMNS.map(([name, sortKey]) => {
       const label = t(`col_${name}`);
-      if (!sortKey) return el("th", { scope: "col" }, label);
+      if (!sortKey) return el("th", { scope: "col", class: "unsorted" }, label);
       const active = column === sortKey;
       const button = el("button", { type: "button", class: "sort", dataset: { sort: sortKey }, title: t.format("sortBy", { col: label }) },
         label, el("span", { class: "sort-mark", "aria-hidden": "true" }, active ? (dir === "ascending" ? " ▲" : " ▼") : ""));
@@ -73,8 +73,8 @@ export class RequestTable {
       const tr = el("tr", { dataset: { id: r.id, code: r.code }, class: [r.overdue ? "overdue" : "", r.id === this.openId ? "open" : ""].join(" ").trim() || null },
         el("td", { class: "code" }, code, r.demo ? el("span", { class: "demo-tag" }, "demo") : null),
         el("td", { class: "title" }, r.title ?? ""),
-        el("td", null, r.kelurahan ?? r.kelurahan_code ?? "–", el("span", { class: "sub" }, r.kecamatan ?? "")),
-        el("td", null, el("span", { class: "status", dataset: { status: r.status } }, codeLabel(t, "status", r.status, r.status_label))),
+        el("td", { class: "kel" }, r.kelurahan ?? r.kelurahan_code ?? "–", el("span", { class: "sub" }, r.kecamatan ?? "")),
+        el("td", { class: "status-cell" }, el("span", { class: "status", dataset: { status: r.status } }, codeLabel(t, "status", r.status, r.status_label))),
         el("td", { class: "date" }, formatDate(r.created_at, t.lang)),
         el("td", { class: "age-cell" }, age, late),
       );
