@@ -77,7 +77,9 @@ def test_visibility_follows_who_handles_a_request(db: Session, city: CityInfo) -
     assert _visible(db, both, city) == 7
     assert _visible(db, _staff(city, Grant("admin_kota", kecamatan="36.71.01")), city) == 10
     assert _visible(db, _staff(city, Grant("inspektur")), city) == 10
-    sql, params = visibility(_staff(city, Grant("opd_staff", opd="DISHUB")), "requests.read", 1)
+    sql, params = visibility(
+        _staff(city, Grant("opd_staff", opd="DISHUB")), "requests.read", city.id
+    )
     assert ":v_opd0" in sql
     assert params["v_types0"] == []
     with pytest.raises(AuthenticationRequiredError):
