@@ -44,7 +44,7 @@ def _visible_row(
         text(
             row_sql(
                 f"r.city_id = :c AND r.id = :id AND {vis}",
-                extra=", ST_AsGeoJSON(r.geom, 6) AS geometry, ST_AsText(r.geom) AS wkt",
+                extra=", r.attrs, ST_AsGeoJSON(r.geom, 6) AS geometry, ST_AsText(r.geom) AS wkt",
             )
         ),
         params | due_sql("r")[1] | {"c": city.id, "id": request_id},
