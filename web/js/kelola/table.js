@@ -84,8 +84,8 @@ export class RequestTable {
     if (!rows.length) rows.push(el("tr", { class: "empty" }, el("td", { colspan: COLUMNS.length }, t("noRows"))));
     $("requests-body").replaceChildren(...rows);
     const info = pageInfo(page.total, page.offset, page.limit);
-    // past the server's count cap the total reads "10.000+"
-    const total = `${page.total.toLocaleString(t.lang === "en" ? "en-GB" : "id-ID")}${page.total_exact === false ? "+" : ""}`;
+    // past its exact-count limit the server estimates the total: "≈ 12.345"
+    const total = `${page.total_exact === false ? "≈ " : ""}${page.total.toLocaleString(t.lang === "en" ? "en-GB" : "id-ID")}`;
     $("list-count").textContent = t.format("listCount", { total });
     $("page-text").textContent = t.format("pagerText", { first: info.first, last: info.last, total });
     $("page-prev").disabled = !info.hasPrev;
