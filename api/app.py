@@ -197,6 +197,7 @@ def _mount_web(app: FastAPI, web_dir: Path) -> None:
     index = web_dir / "index.html"
     login = web_dir / "masuk.html"
     tracking = web_dir / "lacak.html"
+    workspace = web_dir / "kelola.html"
 
     @app.get("/", include_in_schema=False)
     def index_page() -> FileResponse:
@@ -215,3 +216,10 @@ def _mount_web(app: FastAPI, web_dir: Path) -> None:
         if not tracking.is_file():
             raise StarletteHTTPException(404, "the tracking page is not installed (web/lacak.html)")
         return FileResponse(tracking, media_type="text/html")
+    @app.get("/kelola", include_in_schema=False)
+    def workspace_page() -> FileResponse:
+        if not workspace.is_file():
+            raise StarletteHTTPException(
+                404, "the staff workspace is not installed (web/kelola.html)"
+            )
+        return FileResponse(workspace, media_type="text/html")
