@@ -112,8 +112,12 @@ def serve(
 
 
 def _load_demo_if_empty(url: str, settings: Settings) -> None:
+    import getpass
+
     from data.demo import KNOWN_DEMO_CITIES, load_demo_city
+    from data.demo.requests import DEMO_REQUEST_COUNT
     from data.demo.users import create_demo_accounts
+    from geo.accounts import cli_principal
 
     engine = make_engine(url, pool_size=1)
     try:
@@ -125,10 +129,15 @@ def _load_demo_if_empty(url: str, settings: Settings) -> None:
                 slug = KNOWN_DEMO_CITIES[0]
                 _say(f"No demo for '{settings.default_city}'; loading the '{slug}' demo instead.")
             _say(f"Loading the demo city '{slug}' (first start only, a few seconds) ...")
-            summary = load_demo_city(session, slug)
+            summary = load_demo_city(
+                session,
+                slug,
+                requests=DEMO_REQUEST_COUNT,
+                principal=cli_principal(getpass.getuser()),
+            )
             _say(
                 f"Demo city loaded: {summary.kelurahan} kelurahan, {summary.schools} schools, "
-                f"{summary.angkot_routes} route directions."
+                f"{summary.angkot_routes} route directions, {summary.requests} demo requests."
             )
             accounts = create_demo_accounts(session, get_city(session, slug))
         _show_demo_accounts(accounts, settings.var_dir / DEMO_USERS_FILE)
@@ -228,11 +237,14 @@ def city_demo(
     ] = False,
 ) -> None:
     """Generate the demo city (deterministic, offline) and load it into the database."""
+    import getpass
     import time
 
     from rich.progress import Progress
 
     from data.demo import KNOWN_DEMO_CITIES, load_demo_city
+    from data.demo.requests import DEMO_REQUEST_COUNT
+    from geo.accounts import cli_principal
 
     if slug not in KNOWN_DEMO_CITIES:  # before the database is brought up
         known = ", ".join(KNOWN_DEMO_CITIES)
@@ -248,7 +260,14 @@ def city_demo(
             def step(name: str, index: int, total: int) -> None:
                 bar.update(task, description=name, completed=index - 1, total=total)
 
-            summary = load_demo_city(session, slug, replace=replace, progress=step)
+            summary = load_demo_city(
+                session,
+                slug,
+                replace=replace,
+                progress=step,
+                requests=DEMO_REQUEST_COUNT,
+                principal=cli_principal(getpass.getuser()),
+            )
     except CityExistsError as exc:
         raise CityExistsError(
             f"a city '{slug}' exists already; 'tpo city demo {slug} --replace' reloads it."
@@ -265,6 +284,7 @@ def city_demo(
         ("school", summary.schools),
         ("angkot_route (both directions)", summary.angkot_routes),
         ("permit_parcel", summary.permit_parcels),
+        ("service_request (demo)", summary.requests),
     ):
         table.add_row(label, str(count))
     out.print(table)

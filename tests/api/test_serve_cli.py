@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from data.demo.requests import DEMO_REQUEST_COUNT
 from geo.store.cluster import EmbeddedCluster, free_port
 from tests.conftest import PG_BIN
 
@@ -102,6 +103,7 @@ def test_serve_ctrl_c_and_restart(var_dir: Path) -> None:
         out = interrupt(proc)
     assert proc.returncode == 0, out
     assert "Loading the demo city" in out
+    assert f"{DEMO_REQUEST_COUNT} demo requests" in out  # make run loads them with the city
     assert "Demo accounts (shown once)" in out
     assert dishub[3] in out  # printed once, at the first start
     assert cluster.status().state == "stopped", out

@@ -1,4 +1,4 @@
-"""bulk_load on PostGIS: placed as submit places, histories checked, all or nothing, one audit row."""
+"""bulk_load on PostGIS: placed as submit places, legal histories, all or nothing, one audit row."""
 
 from __future__ import annotations
 
@@ -182,7 +182,8 @@ def test_history_version_codes_private_and_one_audit_row(db: Session, city: City
     assert got[0].created_at == T0
     assert got[0].status_changed_at == got[0].updated_at == REPAIRED[-1].at
     for r in got:
-        assert normalise_code(r.code) == r.code and r.code.startswith("SBK-")
+        assert normalise_code(r.code) == r.code
+        assert r.code.startswith("SBK-")
     assert len({r.code for r in got}) == 3
     events = db.execute(
         text(
@@ -197,15 +198,19 @@ def test_history_version_codes_private_and_one_audit_row(db: Session, city: City
     status = AID_WORKFLOW.initial
     for e in events[1:]:  # legal, in order
         step = AID_WORKFLOW.transition(e.transition)
-        assert step is not None and status in step.sources and step.target == e.to_status
+        assert step is not None
+        assert status in step.sources
+        assert step.target == e.to_status
         status = e.to_status
-    assert events[2].public_note == "Lengkapi SK" and events[4].internal_note == "cek lapangan"
+    assert events[2].public_note == "Lengkapi SK"
+    assert events[4].internal_note == "cek lapangan"
     assert events[4].fields == {}  # notes have their own columns
     private = db.execute(
         text("SELECT nik, extra FROM request_private WHERE city_id = :c AND request_id = :r"),
         {"c": city.id, "r": got[0].id},
     ).one()
-    assert private.nik == NIKS[2] and private.extra["chair"]["nik"] == NIKS[0]
+    assert private.nik == NIKS[2]
+    assert private.extra["chair"]["nik"] == NIKS[0]
     parse_nik(private.nik)
     audit = db.execute(
         text(
@@ -216,8 +221,10 @@ def test_history_version_codes_private_and_one_audit_row(db: Session, city: City
     assert _count(db, "SELECT count(*) FROM audit_log WHERE action = 'requests.bulk_load'") == (
         audit_before + 1
     )
-    assert audit.actor == "cli:bulk-test" and audit.city_id == city.id
-    assert audit.detail["count"] == 3 and audit.detail["demo"] == 3
+    assert audit.actor == "cli:bulk-test"
+    assert audit.city_id == city.id
+    assert audit.detail["count"] == 3
+    assert audit.detail["demo"] == 3
     assert audit.detail["by_status"] == {"bantuan:diajukan": 2, "bantuan:ditolak": 1}
 
 
@@ -264,7 +271,8 @@ BAD_ROWS: dict[str, tuple[dict[str, Any], str]] = {
     "outside the city": ({"geometry": "POINT(106.70 -6.18)"}, "rows[1].geometry"),
     "bow-tie polygon": (
         {
-            "geometry": "POLYGON((106.61 -6.19, 106.63 -6.17, 106.63 -6.19, 106.61 -6.17, 106.61 -6.19))"
+            "geometry": "POLYGON((106.61 -6.19, 106.63 -6.17, 106.63 -6.19, 106.61 -6.17,"
+            " 106.61 -6.19))"
         },
         "rows[1].geometry",
     ),
@@ -282,9 +290,8 @@ def test_bad_rows_are_refused_and_nothing_is_written(
     rows = [_row(), _row(**changes), _row()]
     with pytest.raises(InvalidInputError) as caught:
         bulk_load(db, LOADER, city, rows, chunk_size=1)  # the first row is written, then undone
-    assert caught.value.errors and caught.value.errors[0]["field"].startswith(field), (
-        caught.value.errors
-    )
+    assert caught.value.errors
+    assert caught.value.errors[0]["field"].startswith(field), caught.value.errors
     assert "row 1" in caught.value.detail or "rows outside" in caught.value.detail
     if case in {"outside the city", "bow-tie polygon", "a line", "not WKT"}:
         assert isinstance(caught.value, InvalidGeometryError)
