@@ -18,6 +18,7 @@ from api.deps import pooled_layer_read
 from api.guards import DeadlineMiddleware, NulGuardMiddleware
 from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
 from api.routers import admin, auth, cities, citizens, health, ogc, requests, tiles, trips
+from api.routers import requests_staff as staff_requests
 from api.security import SecurityHeadersMiddleware
 from api.settings import Settings, startup_settings
 from geo.store.bootstrap import PreparedDatabase, prepare_database
@@ -166,6 +167,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ogc.router)
     app.include_router(tiles.router)
     app.include_router(requests.router)
+    app.include_router(staff_requests.router)
     app.include_router(auth.router)
     app.include_router(admin.router)
     _mount_web(app, settings.web_dir)

@@ -7,7 +7,8 @@ fixes the amount, the grant agreement (NPHD) is signed, BPKAD pays, the recipien
 
 from __future__ import annotations
 
-from geo.requests.workflow import Transition, Workflow
+from geo.models import ROLES
+from geo.requests.workflow import Transition, Workflow, validate_workflow
 
 KESRA, TAPD, BPKAD = "KESRA", "TAPD", "BPKAD"
 STAFF = frozenset({"opd_staff"})
@@ -98,11 +99,42 @@ AID_WORKFLOW = Workflow(
     ),
     # days a step may take before it is marked overdue in the staff workspace
     deadlines_days={
-        "diajukan": 7,
+        "diajukan": 3,
         "verifikasi_dokumen": 14,
+        "perlu_perbaikan": 30,
         "evaluasi": 30,
-        "rekomendasi": 30,
+        "rekomendasi": 14,
+        "ditetapkan": 30,
         "nphd": 30,
-        "dicairkan": 90,
+    },
+    # once paid, the LPJ is due 10 January of the next year (Permendagri 32/2011 art. 19)
+    report_due_after="dicairkan",
+    state_labels={
+        "diajukan": "Diajukan",
+        "verifikasi_dokumen": "Verifikasi dokumen",
+        "perlu_perbaikan": "Perlu perbaikan",
+        "evaluasi": "Evaluasi",
+        "rekomendasi": "Rekomendasi TAPD",
+        "ditetapkan": "Ditetapkan (DNPH)",
+        "ditolak": "Ditolak",
+        "nphd": "NPHD ditandatangani",
+        "dicairkan": "Dicairkan",
+        "lpj": "LPJ diunggah",
+        "selesai": "Selesai",
+    },
+    transition_labels={
+        "mulai_verifikasi": "Mulai verifikasi dokumen",
+        "minta_perbaikan": "Minta perbaikan",
+        "ajukan_ulang": "Ajukan ulang",
+        "lolos_verifikasi": "Lolos verifikasi",
+        "selesai_evaluasi": "Selesai evaluasi",
+        "tetapkan": "Tetapkan",
+        "tolak": "Tolak",
+        "tandatangani_nphd": "Tandatangani NPHD",
+        "cairkan": "Cairkan",
+        "unggah_lpj": "Unggah LPJ",
+        "selesaikan": "Selesaikan",
     },
 )
+# checked once when the wing is loaded (start-up): a broken definition never serves a request
+validate_workflow(AID_WORKFLOW, ROLES)

@@ -130,3 +130,125 @@ class TrackPublic(BaseModel):
     kecamatan: str | None
     created_at: datetime
     timeline: list[TrackEvent]
+
+
+# --- the OPD staff side (geo/requests/queries.py): rows, detail, private data ---------------
+
+
+class StaffRequestRow(BaseModel):
+    """One request in the staff table (no personal data)."""
+
+    id: int
+    code: str
+    type: str
+    status: str
+    status_label: str
+    title: str
+    kelurahan_code: str | None
+    kelurahan: str | None
+    kecamatan_code: str | None
+    kecamatan: str | None
+    opd: str | None
+    created_at: datetime
+    status_changed_at: datetime
+    step_age_days: int
+    due_at: datetime | None
+    overdue: bool
+    lon: float
+    lat: float
+    version: int
+    demo: bool
+
+
+class StaffRequestPage(BaseModel):
+    """A page of the staff table and how many rows match in all."""
+
+    items: list[StaffRequestRow]
+    total: int
+    total_exact: bool = True
+    limit: int
+    offset: int
+
+
+class StaffDocument(BaseModel):
+    """A document of a request (``url`` filled by the HTTP door)."""
+
+    id: int
+    slot: str
+    slot_label: str
+    filename: str
+    media_type: str
+    size_bytes: int
+    sha256: str
+    url: str | None = None
+
+
+class StaffTimelineEntry(BaseModel):
+    """One step of a request's history as staff see it (internal notes included)."""
+
+    at: datetime
+    actor: str
+    transition: str | None
+    from_status: str | None
+    to_status: str
+    public_note: str | None
+    internal_note: str | None
+    fields: dict[str, Any]
+
+
+class StaffTransition(BaseModel):
+    """A step the principal may take now, with the fields it needs."""
+
+    name: str
+    label: str
+    to_status: str
+    requires: list[str]
+
+
+class StaffSimilar(BaseModel):
+    """A possible duplicate: the same type nearby, recently."""
+
+    id: int
+    code: str
+    status: str
+    distance_m: float
+    created_at: datetime
+
+
+class StaffDeadlines(BaseModel):
+    """The due dates of a request: its step's and, once paid, the LPJ's."""
+
+    step_due_at: datetime | None
+    lpj_due_at: datetime | None
+    overdue: bool
+
+
+class StaffRequestDetail(StaffRequestRow):
+    """One request as its handling staff see it (personal data apart, see StaffPrivate)."""
+
+    geometry: dict[str, Any]
+    attrs: dict[str, Any]
+    priority: int
+    documents: list[StaffDocument]
+    timeline: list[StaffTimelineEntry]
+    transitions: list[StaffTransition]
+    similar: list[StaffSimilar]
+    deadlines: StaffDeadlines
+    private_allowed: bool
+
+
+class StaffContact(BaseModel):
+    """The submitter's contact, NIK masked."""
+
+    name: str
+    nik: str | None
+    phone: str | None
+    email: str | None
+    address: str | None
+
+
+class StaffPrivate(BaseModel):
+    """The personal data of a request (every NIK masked); each read is audit-logged."""
+
+    contact: StaffContact
+    private: dict[str, Any]

@@ -63,6 +63,12 @@ class Workflow:
     final: frozenset[str]
     transitions: tuple[Transition, ...]
     deadlines_days: Mapping[str, int] = field(default_factory=dict)
+    # the state whose entry starts the accountability-report clock (LPJ due 10 January of the
+    # next year, Permendagri 32/2011 art. 19); None: the type has no such report
+    report_due_after: str | None = None
+    # Bahasa names of states and transitions for the staff workspace
+    state_labels: Mapping[str, str] = field(default_factory=dict)
+    transition_labels: Mapping[str, str] = field(default_factory=dict)
 
     def transition(self, name: str) -> Transition | None:
         """The transition called ``name``, if any."""
@@ -123,6 +129,7 @@ def validate_workflow(workflow: Workflow, known_roles: Iterable[str]) -> None:
             problems.append(f"transition {t.name!r} names unknown roles {sorted(t.roles - roles)}")
         if t.sources & workflow.final:
             problems.append(f"transition {t.name!r} leaves a final state")
+    problems += _data_problems(workflow, states)
     for state in states - workflow.final:
         if not any(state in t.sources for t in workflow.transitions):
             problems.append(f"state {state!r} is a dead end (not final, no way out)")
@@ -138,3 +145,26 @@ def validate_workflow(workflow: Workflow, known_roles: Iterable[str]) -> None:
         problems.append(f"states never reached: {sorted(states - reached)}")
     if problems:
         raise WorkflowDefinitionError(f"workflow {workflow.type!r}: " + "; ".join(problems))
+
+
+def _data_problems(workflow: Workflow, states: set[str]) -> list[str]:
+    """Deadlines and labels name known, non-final states and known transitions."""
+    problems = []
+    for state, days in workflow.deadlines_days.items():
+        if state not in states or state in workflow.final:
+            problems.append(f"deadline for {state!r}, which is not an open state")
+        if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+            problems.append(f"deadline of {state!r} must be a whole number of days >= 1")
+    report = workflow.report_due_after
+    if report is not None and (report not in states or report in workflow.final):
+        problems.append(f"report_due_after {report!r} is not an open state")
+    if report is not None and report in workflow.deadlines_days:
+        problems.append(f"state {report!r} has both a deadline in days and the report deadline")
+    unknown_states = sorted(set(workflow.state_labels) - states)
+    if unknown_states:
+        problems.append(f"labels for unknown states {unknown_states}")
+    names = {t.name for t in workflow.transitions}
+    unknown_steps = sorted(set(workflow.transition_labels) - names)
+    if unknown_steps:
+        problems.append(f"labels for unknown transitions {unknown_steps}")
+    return problems

@@ -153,6 +153,7 @@ def path_values(cities: Cities) -> dict[str, str]:
         "route_id": str(cities.route_id),
         "code": TRACK_PLACEHOLDER,
         "request_id": "1",  # replaced by the code of a request made just before
+        "document_id": "1",
         "z": "12",
         "x": str(x),
         "y": str(y),

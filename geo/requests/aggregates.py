@@ -1,0 +1,128 @@
+"""Requests counted per kelurahan for the staff choropleth: counts in SQL, mapclassify classes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from geo.accounts import Principal
+from geo.cities import CityInfo
+from geo.errors import InvalidInputError
+from geo.requests.queries import READ, RequestFilter, check_filter, visibility, where_of
+
+MEASURES = ("count", "per_km2")
+MIN_CLASSES, MAX_CLASSES = 3, 9
+# ~10 m at the equator: enough for a city-wide choropleth, a fraction of the full geometry
+SIMPLIFY_DEG = 0.0001
+
+_AREAS = text(
+    "SELECT k.code, k.name, k.parent_code, kc.name AS kecamatan,"
+    " ST_Area(k.geom::geography) / 1e6 AS area_km2,"
+    " ST_AsGeoJSON(ST_Multi(ST_SimplifyPreserveTopology(k.geom, :tol)), 6) AS geometry"
+    " FROM admin_area k"
+    " LEFT JOIN admin_area kc ON kc.city_id = k.city_id AND kc.level = 'kecamatan'"
+    "  AND kc.code = k.parent_code"
+    " WHERE k.city_id = :c AND k.level = 'kelurahan' ORDER BY k.code"
+)
+
+
+def class_breaks(values: list[float], k: int) -> tuple[str, list[float]]:
+    """Class upper bounds of ``values`` in ``k`` classes: Fisher-Jenks (mapclassify), or equal
+    intervals when there are fewer distinct values than classes.
+
+    Returns:
+        The method's name and the ascending upper bounds (the last is the maximum).
+    """
+    if not values:
+        return "EqualInterval", []
+    distinct = sorted(set(values))
+    if len(distinct) > k:
+        import mapclassify  # heavy (scikit-learn): loaded on the first choropleth only
+
+        bins = mapclassify.FisherJenks(values, k=k).bins
+        return "FisherJenks", [round(float(b), 6) for b in bins]
+    low, high = distinct[0], distinct[-1]
+    if high == low:
+        return "EqualInterval", [round(float(high), 6)]
+    width = (high - low) / k
+    return "EqualInterval", [round(low + width * i, 6) for i in range(1, k)] + [round(high, 6)]
+
+
+def by_kelurahan(
+    session: Session,
+    principal: Principal,
+    city: CityInfo,
+    f: RequestFilter,
+    *,
+    measure: str = "count",
+    k: int = 5,
+) -> dict[str, Any]:
+    """Every kelurahan of ``city`` as a GeoJSON Feature with the principal's requests counted.
+
+    Filters are ``type``, ``status``, ``opd``, ``date_from`` and ``date_to`` of ``f``; counts
+    come from one ``GROUP BY kelurahan_code, status`` over the visible rows. Properties: code,
+    name, kecamatan_code, kecamatan, area_km2, count, per_km2, by_status. The collection's
+    member ``classes`` holds the measure, the method and the class upper bounds.
+
+    Raises:
+        AuthenticationRequiredError, PermissionDeniedError: Not staff of this city.
+        InvalidInputError: A bad filter, measure or number of classes.
+    """
+    vis, vis_params = visibility(principal, READ, city.id)
+    check_filter(f)
+    errors = []
+    if measure not in MEASURES:
+        errors.append({"field": "measure", "in": "query", "message": "count or per_km2"})
+    if not MIN_CLASSES <= k <= MAX_CLASSES:
+        errors.append(
+            {"field": "k", "in": "query", "message": f"{MIN_CLASSES} to {MAX_CLASSES} classes"}
+        )
+    if errors:
+        raise InvalidInputError(
+            "invalid value for: " + ", ".join(e["field"] for e in errors), errors
+        )
+    where, params = where_of(f, city.id, vis)
+    counts: dict[str | None, dict[str, int]] = defaultdict(dict)
+    for row in session.execute(
+        text(
+            "SELECT r.kelurahan_code AS code, r.status, count(*) AS n FROM service_request r"  # noqa: S608 - fixed fragments; values bound
+            f" WHERE {where} GROUP BY r.kelurahan_code, r.status"
+        ),
+        params | vis_params,
+    ):
+        counts[row.code][row.status] = row.n
+    features = []
+    values = []
+    for a in session.execute(_AREAS, {"c": city.id, "tol": SIMPLIFY_DEG}):
+        by_status = dict(sorted(counts.get(a.code, {}).items()))
+        n = sum(by_status.values())
+        area = float(a.area_km2 or 0)
+        per_km2 = round(n / area, 3) if area > 0 else 0.0
+        values.append(float(n) if measure == "count" else per_km2)
+        features.append(
+            {
+                "type": "Feature",
+                "id": a.code,
+                "geometry": orjson.Fragment(a.geometry),
+                "properties": {
+                    "code": a.code,
+                    "name": a.name,
+                    "kecamatan_code": a.parent_code,
+                    "kecamatan": a.kecamatan,
+                    "area_km2": round(area, 3),
+                    "count": n,
+                    "per_km2": per_km2,
+                    "by_status": by_status,
+                },
+            }
+        )
+    method, breaks = class_breaks(values, k)
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "classes": {"measure": measure, "method": method, "k": k, "breaks": breaks},
+    }
