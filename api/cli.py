@@ -119,7 +119,7 @@ def _load_demo_if_empty(url: str, settings: Settings) -> None:
     from data.demo.users import create_demo_accounts
     from geo.accounts import cli_principal
 
-    engine = make_engine(url, pool_size=1)
+    engine = make_engine(url, pool_size=1, statement_timeout_ms=DEMO_TIMEOUT_MS)
     try:
         with session_scope(engine) as session:
             if list_cities(session):
@@ -146,6 +146,7 @@ def _load_demo_if_empty(url: str, settings: Settings) -> None:
 
 
 DEMO_USERS_FILE = "demo-users.txt"
+DEMO_TIMEOUT_MS = 300_000  # a bulk statement of the demo load on a busy machine
 
 
 def _show_demo_accounts(accounts: list[DemoAccount], path: Path) -> None:
@@ -251,7 +252,7 @@ def city_demo(
         raise InvalidInputError(f"no demo city '{slug[:64]}'; known: {known}.")
     settings = load_settings()
     prepared = _prepare(settings)
-    engine = make_engine(prepared.url, pool_size=1)
+    engine = make_engine(prepared.url, pool_size=1, statement_timeout_ms=DEMO_TIMEOUT_MS)
     started = time.perf_counter()
     try:
         with Progress(console=console, transient=True) as bar, session_scope(engine) as session:
