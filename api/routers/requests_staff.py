@@ -16,17 +16,8 @@ from api.deps import CityDep, SessionDep, SettingsDep
 from api.routers.requests import version_etag
 from geo.requests.aggregates import by_kelurahan
 from geo.requests.attachments import UploadStore
-from geo.requests.queries import (
-    DEFAULT_SORT,
-    MAX_LIMIT,
-    MAX_OFFSET,
-    DocumentNotFoundError,
-    RequestFilter,
-    document_of,
-    list_requests,
-    read_private,
-    request_detail,
-)
+from geo.requests.detail import DocumentNotFoundError, document_of, read_private, request_detail
+from geo.requests.queries import DEFAULT_SORT, MAX_LIMIT, MAX_OFFSET, RequestFilter, list_requests
 from geo.requests.schemas import StaffPrivate, StaffRequestDetail, StaffRequestPage
 
 router = APIRouter(tags=["requests (staff)"])

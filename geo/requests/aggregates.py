@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections import defaultdict
 from typing import Any
 
@@ -43,7 +44,9 @@ def class_breaks(values: list[float], k: int) -> tuple[str, list[float]]:
     if len(distinct) > k:
         import mapclassify  # heavy (scikit-learn): loaded on the first choropleth only
 
-        bins = mapclassify.FisherJenks(values, k=k).bins
+        with warnings.catch_warnings():  # without numba it says it is slow: ~100 values are not
+            warnings.filterwarnings("ignore", message="Numba not installed")
+            bins = mapclassify.FisherJenks(values, k=k).bins
         return "FisherJenks", [round(float(b), 6) for b in bins]
     low, high = distinct[0], distinct[-1]
     if high == low:

@@ -1,4 +1,4 @@
-"""What OPD staff read of requests: the table, one request, its private data and documents."""
+"""What OPD staff read of requests: who sees which, the filters, the table."""
 
 from __future__ import annotations
 
@@ -11,27 +11,15 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.accounts import PERMISSIONS, Principal, allowed, authorize, record
+from geo.accounts import PERMISSIONS, Principal, authorize
 from geo.cities import CityInfo
-from geo.errors import AuthenticationRequiredError, InvalidInputError, NotFoundError
-from geo.errors import PermissionDeniedError as _Denied
-from geo.requests.deadlines import day_start, due_sql, report_due_at
-from geo.requests.nearby import similar_nearby
-from geo.requests.nik import mask_nik
+from geo.errors import InvalidInputError
+from geo.requests.deadlines import day_start, due_sql
 from geo.requests.schemas import (
-    StaffContact,
-    StaffDeadlines,
-    StaffDocument,
-    StaffPrivate,
-    StaffRequestDetail,
     StaffRequestPage,
     StaffRequestRow,
-    StaffSimilar,
-    StaffTimelineEntry,
-    StaffTransition,
 )
-from geo.requests.steps import _acting_roles, _may_handle
-from geo.requests.types import TYPES, RequestNotFoundError, handling_opds
+from geo.requests.types import TYPES, handling_opds
 
 READ = "requests.read"
 READ_PERSONAL = "requests.read_personal"
@@ -41,17 +29,15 @@ SORT_KEYS = ("created_at", "status_changed_at", "title", "kelurahan", "status")
 DEFAULT_SORT = "-created_at"
 MAX_LIMIT = 200
 MAX_OFFSET = 10_000_000
-# the exact total is counted up to this many rows; past it the page says total_exact=false
-TOTAL_CAP = 10_000
+# the total is counted exactly up to this many rows (a few ms at 1M requests); past it the
+# planner's estimate is given with total_exact=false (as the items' numberMatched does)
+TOTAL_CAP = 1_000
 _CODE_RE = re.compile(r"^[A-Za-z0-9._\-]{1,32}$")
+_KELURAHAN_JOIN = (
+    " LEFT JOIN admin_area k ON k.city_id = r.city_id AND k.level = 'kelurahan'"
+    " AND k.code = r.kelurahan_code"
+)
 _STATE_ORDER = [s for _, kind in sorted(TYPES.items()) for s in kind.workflow.states]
-
-
-class DocumentNotFoundError(NotFoundError):
-    """No such document on this request."""
-
-    code = "document-not-found"
-    title = "Document not found"
 
 
 @dataclass(frozen=True)
@@ -96,8 +82,12 @@ def visibility(
         parts = []
         if g.opd is not None:
             types = sorted(n for n, k in TYPES.items() if g.opd in handling_opds(k, None))
-            parts.append(f"(r.opd_code = :{prefix}_opd{i} OR r.type = ANY(:{prefix}_types{i}))")
-            params |= {f"{prefix}_opd{i}": g.opd, f"{prefix}_types{i}": types}
+            params[f"{prefix}_opd{i}"] = g.opd
+            if types:  # the OPD takes steps of these types: it sees all their requests
+                parts.append(f"(r.opd_code = :{prefix}_opd{i} OR r.type = ANY(:{prefix}_types{i}))")
+                params[f"{prefix}_types{i}"] = types
+            else:
+                parts.append(f"r.opd_code = :{prefix}_opd{i}")
         if g.kecamatan is not None:
             parts.append(f"r.kecamatan_code = :{prefix}_kec{i}")
             params[f"{prefix}_kec{i}"] = g.kecamatan
@@ -181,25 +171,27 @@ def where_of(f: RequestFilter, city_id: int, vis: str) -> tuple[str, dict[str, A
     return " AND ".join(conds), params
 
 
-def _row_sql(where: str, order: str = "") -> str:
+def row_sql(where: str, order: str = "", *, extra: str = "") -> str:
+    """The SELECT of staff rows (alias ``r``) with ``extra`` columns, for fixed fragments only."""
     due, _ = due_sql("r")
     return (
         "SELECT r.id, r.code, r.type, r.status, r.title, r.kelurahan_code, k.name AS kelurahan,"  # noqa: S608 - fixed fragments; values bound
         " r.kecamatan_code, kc.name AS kecamatan, r.opd_code, r.created_at, r.status_changed_at,"
-        " r.version, r.demo, r.priority, r.submitted_by, r.attrs,"
+        " r.version, r.demo, r.priority, r.submitted_by,"
         " ST_X(ST_PointOnSurface(r.geom)) AS lon, ST_Y(ST_PointOnSurface(r.geom)) AS lat,"
         f" {due} AS due_at, coalesce({due} < now(), false) AS overdue,"
         " CAST(floor(extract(epoch FROM now() - r.status_changed_at) / 86400) AS int) AS age_days"
+        f"{extra}"
         " FROM service_request r"
-        " LEFT JOIN admin_area k ON k.city_id = r.city_id AND k.level = 'kelurahan'"
-        "  AND k.code = r.kelurahan_code"
+        f"{_KELURAHAN_JOIN}"
         " LEFT JOIN admin_area kc ON kc.city_id = r.city_id AND kc.level = 'kecamatan'"
         "  AND kc.code = r.kecamatan_code"
         f" WHERE {where}{order}"
     )
 
 
-def _row(r: Any) -> StaffRequestRow:
+def to_row(r: Any) -> StaffRequestRow:
+    """A staff row from a row of :func:`row_sql`."""
     kind = TYPES.get(r.type)
     label = kind.workflow.state_labels.get(r.status, r.status) if kind else r.status
     return StaffRequestRow(
@@ -231,7 +223,8 @@ def list_requests(
 ) -> StaffRequestPage:
     """One page of the staff table: the requests of ``city`` the principal may read.
 
-    ``total`` counts every match up to :data:`TOTAL_CAP` (``total_exact`` false past it).
+    ``total`` is exact up to :data:`TOTAL_CAP` matches, the planner's estimate past it
+    (``total_exact`` false).
 
     Raises:
         AuthenticationRequiredError, PermissionDeniedError: Not staff of this city.
@@ -252,294 +245,31 @@ def list_requests(
     }[key]
     if key == "status":
         params["state_order"] = _STATE_ORDER
-    order = f" ORDER BY {column} {way}, r.id {way} LIMIT :limit OFFSET :offset"
+    order = f" ORDER BY {column} {way}, r.id {way}"
+    # the page's ids first (index order, narrow rows), then names, points and due dates of those
+    join = _KELURAHAN_JOIN if key == "kelurahan" else ""
+    page = (
+        f"SELECT r.id FROM service_request r{join} WHERE {where}{order}"  # noqa: S608 - fixed fragments; values bound
+        " LIMIT :limit OFFSET :offset"
+    )
     rows = session.execute(
-        text(_row_sql(where, order)), params | {"limit": f.limit, "offset": f.offset}
+        text(row_sql(f"r.city_id = :c AND r.id IN ({page})", order)),
+        params | {"limit": f.limit, "offset": f.offset},
     ).all()
+    matching = f"SELECT 1 FROM service_request r WHERE {where}"  # noqa: S608 - fixed fragments; values bound
     counted = session.execute(
-        text(f"SELECT count(*) FROM (SELECT 1 FROM service_request r WHERE {where} LIMIT :cap) s"),  # noqa: S608 - fixed fragments; values bound
+        text(f"SELECT count(*) FROM ({matching} LIMIT :cap) s"),  # noqa: S608 - fixed fragments; values bound
         params | {"cap": TOTAL_CAP + 1},
     ).scalar_one()
+    exact = counted <= TOTAL_CAP
+    if not exact:
+        plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {matching}"), params).scalar_one()
+        plan = orjson.loads(plan) if isinstance(plan, str | bytes) else plan
+        counted = max(int(plan[0]["Plan"]["Plan Rows"]), TOTAL_CAP + 1, f.offset + len(rows))
     return StaffRequestPage(
-        items=[_row(r) for r in rows],
-        total=min(counted, TOTAL_CAP),
-        total_exact=counted <= TOTAL_CAP,
+        items=[to_row(r) for r in rows],
+        total=counted,
+        total_exact=exact,
         limit=f.limit,
         offset=f.offset,
-    )
-
-
-def _visible_row(
-    session: Session, principal: Principal, city: CityInfo, request_id: int, action: str
-) -> Any:
-    vis, params = visibility(principal, action, city.id)
-    row = session.execute(
-        text(
-            _row_sql(f"r.city_id = :c AND r.id = :id AND {vis}").replace(
-                " FROM service_request r",
-                ", ST_AsGeoJSON(r.geom, 6) AS geometry, ST_AsText(r.geom) AS wkt"
-                " FROM service_request r",
-                1,
-            )
-        ),
-        params | due_sql("r")[1] | {"c": city.id, "id": request_id},
-    ).first()
-    if row is None:
-        raise RequestNotFoundError(f"no request {request_id} in {city.name}")
-    return row
-
-
-def _may_read_personal(
-    session: Session, principal: Principal, city: CityInfo, request_id: int
-) -> bool:
-    try:
-        vis, params = visibility(principal, READ_PERSONAL, city.id, prefix="p")
-    except (AuthenticationRequiredError, _Denied):
-        return False
-    found = session.execute(
-        text(f"SELECT 1 FROM service_request r WHERE r.city_id = :c AND r.id = :id AND {vis}"),  # noqa: S608 - fixed fragments; values bound
-        params | {"c": city.id, "id": request_id},
-    ).first()
-    return found is not None
-
-
-def _transitions(principal: Principal, city: CityInfo, row: Any) -> list[StaffTransition]:
-    """The steps ``principal`` may take now, by the checks of ``steps.transition``."""
-    kind = TYPES[row.type]
-    own = principal.user_id is not None and principal.user_id == row.submitted_by
-    handles = own or (
-        allowed(principal, "requests.update", city_id=city.id) and _may_handle(principal, row, kind)
-    )
-    if not handles:
-        return []
-    roles = set(principal.roles()) | ({"pemohon"} if own else set())
-    wf = kind.workflow
-    return [
-        StaffTransition(
-            name=t.name,
-            label=wf.transition_labels.get(t.name, t.name),
-            to_status=t.target,
-            requires=list(t.requires),
-        )
-        for t in wf.available(row.status, roles)
-        if t.roles & _acting_roles(principal, set(roles), row, t.name, kind)
-    ]
-
-
-def request_detail(
-    session: Session, principal: Principal, city: CityInfo, request_id: int
-) -> StaffRequestDetail:
-    """One request as its staff see it: fields, documents, timeline, steps open to the principal,
-    possible duplicates, deadlines, and whether the principal may read its personal data.
-
-    Raises:
-        AuthenticationRequiredError, PermissionDeniedError: Not staff of this city.
-        RequestNotFoundError: No such request, or one the principal does not handle.
-    """
-    row = _visible_row(session, principal, city, request_id, READ)
-    kind = TYPES[row.type]
-    docs = session.execute(
-        text(
-            "SELECT id, slot, filename, media_type, size_bytes, sha256 FROM request_attachment"
-            " WHERE city_id = :c AND request_id = :r ORDER BY id"
-        ),
-        {"c": city.id, "r": request_id},
-    ).all()
-    labels = {**kind.documents, **kind.optional_documents}
-    events = session.execute(
-        text(
-            "SELECT e.at, e.actor_id, e.actor, u.display_name, e.transition, e.from_status,"
-            " e.to_status, e.public_note, e.internal_note, e.fields FROM request_event e"
-            " LEFT JOIN app_user u ON u.id = e.actor_id"
-            " WHERE e.city_id = :c AND e.request_id = :r ORDER BY e.id"
-        ),
-        {"c": city.id, "r": request_id},
-    ).all()
-    paid = [e.at for e in events if e.to_status == kind.workflow.report_due_after]
-    vis, vis_params = visibility(principal, READ, city.id)
-    near = similar_nearby(session, city.id, row.type, row.wkt, exclude_id=row.id)
-    seen = (
-        set(
-            session.execute(
-                text(
-                    f"SELECT r.id FROM service_request r WHERE r.city_id = :c AND r.id = ANY(:ids)"  # noqa: S608 - fixed fragments; values bound
-                    f" AND {vis}"
-                ),
-                vis_params | {"c": city.id, "ids": [s.id for s in near]},
-            ).scalars()
-        )
-        if near
-        else set()
-    )
-    base = _row(row).model_dump()
-    return StaffRequestDetail(
-        **base,
-        geometry=orjson.loads(row.geometry),
-        attrs=row.attrs,
-        priority=row.priority,
-        documents=[
-            StaffDocument(
-                id=d.id,
-                slot=d.slot,
-                slot_label=labels.get(d.slot, d.slot),
-                filename=d.filename,
-                media_type=d.media_type,
-                size_bytes=d.size_bytes,
-                sha256=d.sha256,
-            )
-            for d in docs
-        ],
-        timeline=[
-            StaffTimelineEntry(
-                at=e.at,
-                actor=_actor(e, row.submitted_by),
-                transition=e.transition,
-                from_status=e.from_status,
-                to_status=e.to_status,
-                public_note=e.public_note,
-                internal_note=e.internal_note,
-                fields=e.fields or {},
-            )
-            for e in events
-        ],
-        transitions=_transitions(principal, city, row),
-        similar=[
-            StaffSimilar(
-                id=s.id,
-                code=s.code,
-                status=s.status,
-                distance_m=round(s.distance_m, 1),
-                created_at=s.created_at,
-            )
-            for s in near
-            if s.id in seen
-        ],
-        deadlines=StaffDeadlines(
-            step_due_at=row.due_at,
-            lpj_due_at=report_due_at(paid[-1]) if paid else None,
-            overdue=row.overdue,
-        ),
-        private_allowed=_may_read_personal(session, principal, city, request_id),
-    )
-
-
-def _actor(event: Any, submitted_by: int | None) -> str:
-    """Staff by display name; the submitter (logged in or anonymous) as ``Pemohon``."""
-    if event.actor_id is None and event.actor == "anonymous":
-        return "Pemohon"
-    if event.actor_id is not None and event.actor_id == submitted_by:
-        return "Pemohon"
-    return str(event.display_name or event.actor)
-
-
-def _masked(value: Any) -> Any:
-    """``value`` with every ``nik`` inside it masked."""
-    if isinstance(value, dict):
-        return {
-            k: mask_nik(v) if k == "nik" and isinstance(v, str) else _masked(v)
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_masked(v) for v in value]
-    return value
-
-
-def read_private(
-    session: Session,
-    principal: Principal,
-    city: CityInfo,
-    request_id: int,
-    *,
-    ip: str | None = None,
-) -> StaffPrivate:
-    """The personal data of a request, every NIK masked; the read is written to the audit log.
-
-    Raises:
-        AuthenticationRequiredError, PermissionDeniedError: May not read personal data here.
-        RequestNotFoundError: No such request, or one the principal does not handle.
-    """
-    vis, params = visibility(principal, READ_PERSONAL, city.id)
-    row = session.execute(
-        text(
-            "SELECT p.name, p.nik, p.phone, p.email, p.address, p.extra"  # noqa: S608 - fixed fragments; values bound
-            " FROM service_request r JOIN request_private p"
-            "  ON p.city_id = r.city_id AND p.request_id = r.id"
-            f" WHERE r.city_id = :c AND r.id = :id AND {vis}"
-        ),
-        params | {"c": city.id, "id": request_id},
-    ).first()
-    if row is None:
-        raise RequestNotFoundError(f"no request {request_id} in {city.name}")
-    record(
-        session,
-        principal,
-        READ_PERSONAL,
-        city_id=city.id,
-        object_type="service_request",
-        object_id=str(request_id),
-        ip=ip,
-    )
-    return StaffPrivate(
-        contact=StaffContact(
-            name=row.name,
-            nik=mask_nik(row.nik) if row.nik else None,
-            phone=row.phone,
-            email=row.email,
-            address=row.address,
-        ),
-        private=_masked(row.extra or {}),
-    )
-
-
-def document_of(
-    session: Session,
-    principal: Principal,
-    city: CityInfo,
-    request_id: int,
-    document_id: int,
-    *,
-    ip: str | None = None,
-) -> StaffDocument:
-    """A document of a request the principal may read (the read is audit-logged).
-
-    Raises:
-        AuthenticationRequiredError, PermissionDeniedError: Not staff of this city.
-        RequestNotFoundError: No such request, or one the principal does not handle.
-        DocumentNotFoundError: The request has no such document.
-    """
-    vis, params = visibility(principal, READ, city.id)
-    found = session.execute(
-        text(f"SELECT r.type FROM service_request r WHERE r.city_id = :c AND r.id = :id AND {vis}"),  # noqa: S608 - fixed fragments; values bound
-        params | {"c": city.id, "id": request_id},
-    ).first()
-    if found is None:
-        raise RequestNotFoundError(f"no request {request_id} in {city.name}")
-    d = session.execute(
-        text(
-            "SELECT id, slot, filename, media_type, size_bytes, sha256 FROM request_attachment"
-            " WHERE city_id = :c AND request_id = :r AND id = :d"
-        ),
-        {"c": city.id, "r": request_id, "d": document_id},
-    ).first()
-    if d is None:
-        raise DocumentNotFoundError(f"request {request_id} has no document {document_id}")
-    kind = TYPES[found.type]
-    record(
-        session,
-        principal,
-        "requests.read_document",
-        city_id=city.id,
-        object_type="request_attachment",
-        object_id=str(document_id),
-        detail={"request_id": request_id, "slot": d.slot},
-        ip=ip,
-    )
-    return StaffDocument(
-        id=d.id,
-        slot=d.slot,
-        slot_label={**kind.documents, **kind.optional_documents}.get(d.slot, d.slot),
-        filename=d.filename,
-        media_type=d.media_type,
-        size_bytes=d.size_bytes,
-        sha256=d.sha256,
     )

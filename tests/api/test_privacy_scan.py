@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.accounts import ANONYMOUS, principal_for_user, record
+from geo.accounts import ANONYMOUS, PERMISSIONS, principal_for_user, record
 from tests.api.accounts import (
     ANON,
     CITY,
@@ -76,7 +76,8 @@ def test_anonymous_answers_carry_no_personal_data(client: Any, planted: Cities) 
         if method != "get":
             continue
         response = call(client, method, path, op, planted, ANON)
-        scanned.append((path, response.status_code))
+        restricted = PERMISSIONS[op["x-permission"]].roles is not None
+        scanned.append((path, response.status_code, restricted))
         body = response.content.decode("utf-8", "replace")
         headers = " ".join(f"{k}: {v}" for k, v in response.headers.items())
         if leaks(body) or leaks(headers):
@@ -84,15 +85,15 @@ def test_anonymous_answers_carry_no_personal_data(client: Any, planted: Cities) 
     for page in ("/", "/masuk"):
         response = client.get(page)
         assert response.status_code == 200
-        scanned.append((page, 200))
+        scanned.append((page, 200, False))
         if leaks(response.text):
             bad.append((page, 200, leaks(response.text)))
     assert bad == []
     # the scan reached real answers: every public read answered 2xx (restricted ones 401)
     assert len(scanned) >= 20
-    public = [s for p, s in scanned if not p.startswith("/admin")]
-    assert all(200 <= s < 300 for s in public), scanned
-    assert {s for p, s in scanned if p.startswith("/admin")} == {401}
+    assert all(200 <= s < 300 for _, s, restricted in scanned if not restricted), scanned
+    assert {s for _, s, restricted in scanned if restricted} == {401}
+    assert {p for p, _, restricted in scanned if restricted} >= {"/admin/audit", "/admin/users"}
 
 
 def test_the_planted_values_are_there_for_whom_may_read_them(
