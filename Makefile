@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint fmt bench bench-quick bench-citizens bench-citizens-quick bootstrap system system-test venv web clean help
+.PHONY: run test lint fmt bench bench-quick bench-citizens bench-citizens-quick bench-requests bench-requests-quick bootstrap system system-test venv web clean help
 
 help:
 	@echo "make run    - install what is missing, start PostGIS under var/, serve http://$(HOST):$(PORT)"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench  - benchmarks (prints tables)"
 	@echo "make bench-quick - the benchmarks on small data, 2 s per URL"
 	@echo "make bench-citizens - only the citizens benchmark (trips, schools, search; issue #5)"
+	@echo "make bench-requests - only the requests benchmark (1M requests: submit, track; issue #12)"
 
 run: bootstrap
 	$(BIN)/tpo serve --host $(HOST) --port $(PORT)
@@ -36,16 +37,24 @@ fmt: venv
 bench: bootstrap
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench citizens
+	$(BIN)/python -m bench requests
 
 bench-quick: bootstrap
 	$(BIN)/python -m bench --quick
 	$(BIN)/python -m bench citizens --quick
+	$(BIN)/python -m bench requests --quick
 
 bench-citizens: bootstrap
 	$(BIN)/python -m bench citizens
 
 bench-citizens-quick: bootstrap
 	$(BIN)/python -m bench citizens --quick
+
+bench-requests: bootstrap
+	$(BIN)/python -m bench requests
+
+bench-requests-quick: bootstrap
+	$(BIN)/python -m bench requests --quick
 
 bootstrap: system venv web
 

@@ -114,10 +114,14 @@ def serve(
 
 
 def _load_demo_if_empty(url: str, settings: Settings) -> None:
-    from data.demo import KNOWN_DEMO_CITIES, load_demo_city
-    from data.demo.users import create_demo_accounts
+    import getpass
 
-    engine = make_engine(url, pool_size=1)
+    from data.demo import KNOWN_DEMO_CITIES, load_demo_city
+    from data.demo.requests import DEMO_REQUEST_COUNT
+    from data.demo.users import create_demo_accounts
+    from geo.accounts import cli_principal
+
+    engine = make_engine(url, pool_size=1, statement_timeout_ms=DEMO_TIMEOUT_MS)
     try:
         with session_scope(engine) as session:
             if list_cities(session):
@@ -127,10 +131,15 @@ def _load_demo_if_empty(url: str, settings: Settings) -> None:
                 slug = KNOWN_DEMO_CITIES[0]
                 _say(f"No demo for '{settings.default_city}'; loading the '{slug}' demo instead.")
             _say(f"Loading the demo city '{slug}' (first start only, a few seconds) ...")
-            summary = load_demo_city(session, slug)
+            summary = load_demo_city(
+                session,
+                slug,
+                requests=DEMO_REQUEST_COUNT,
+                principal=cli_principal(getpass.getuser()),
+            )
             _say(
                 f"Demo city loaded: {summary.kelurahan} kelurahan, {summary.schools} schools, "
-                f"{summary.angkot_routes} route directions."
+                f"{summary.angkot_routes} route directions, {summary.requests} demo requests."
             )
             accounts = create_demo_accounts(session, get_city(session, slug))
         _show_demo_accounts(accounts, settings.var_dir / DEMO_USERS_FILE)
@@ -139,6 +148,7 @@ def _load_demo_if_empty(url: str, settings: Settings) -> None:
 
 
 DEMO_USERS_FILE = "demo-users.txt"
+DEMO_TIMEOUT_MS = 300_000  # a bulk statement of the demo load on a busy machine
 
 
 def _show_demo_accounts(accounts: list[DemoAccount], path: Path) -> None:
@@ -230,18 +240,21 @@ def city_demo(
     ] = False,
 ) -> None:
     """Generate the demo city (deterministic, offline) and load it into the database."""
+    import getpass
     import time
 
     from rich.progress import Progress
 
     from data.demo import KNOWN_DEMO_CITIES, load_demo_city
+    from data.demo.requests import DEMO_REQUEST_COUNT
+    from geo.accounts import cli_principal
 
     if slug not in KNOWN_DEMO_CITIES:  # before the database is brought up
         known = ", ".join(KNOWN_DEMO_CITIES)
         raise InvalidInputError(f"no demo city '{slug[:64]}'; known: {known}.")
     settings = load_settings()
     prepared = _prepare(settings)
-    engine = make_engine(prepared.url, pool_size=1)
+    engine = make_engine(prepared.url, pool_size=1, statement_timeout_ms=DEMO_TIMEOUT_MS)
     started = time.perf_counter()
     try:
         with Progress(console=console, transient=True) as bar, session_scope(engine) as session:
@@ -250,7 +263,14 @@ def city_demo(
             def step(name: str, index: int, total: int) -> None:
                 bar.update(task, description=name, completed=index - 1, total=total)
 
-            summary = load_demo_city(session, slug, replace=replace, progress=step)
+            summary = load_demo_city(
+                session,
+                slug,
+                replace=replace,
+                progress=step,
+                requests=DEMO_REQUEST_COUNT,
+                principal=cli_principal(getpass.getuser()),
+            )
     except CityExistsError as exc:
         raise CityExistsError(
             f"a city '{slug}' exists already; 'tpo city demo {slug} --replace' reloads it."
@@ -267,6 +287,7 @@ def city_demo(
         ("school", summary.schools),
         ("angkot_route (both directions)", summary.angkot_routes),
         ("permit_parcel", summary.permit_parcels),
+        ("service_request (demo)", summary.requests),
     ):
         table.add_row(label, str(count))
     out.print(table)

@@ -1,4 +1,4 @@
-"""``python -m bench [layers|citizens] [--quick]``: run a benchmark and print its table."""
+"""``python -m bench [layers|citizens|requests] [--quick]``: run a benchmark and print its table."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description="Benchmarks of Tree Point O (prints tables)."
     )
-    parser.add_argument("suite", nargs="?", default="layers", choices=["layers", "citizens"])
+    parser.add_argument(
+        "suite", nargs="?", default="layers", choices=["layers", "citizens", "requests"]
+    )
     parser.add_argument(
         "--quick", action="store_true", help="2-second runs on small data (10k/100k points)"
     )
@@ -32,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.suite == "citizens":
         from bench.citizens.runner import run
+    elif args.suite == "requests":
+        from bench.requests.runner import run
     else:
         from bench.layers.runner import run
 

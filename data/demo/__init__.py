@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from data.demo.generate import STEPS, DemoCity, generate_demo_city
 from data.demo.load import insert_demo_city
+from data.demo.requests import load_demo_requests
+from geo.accounts import Principal
 from geo.cities import create_city, delete_city, get_city
 from geo.errors import CityExistsError, CityNotFoundError, InvalidInputError
 
@@ -34,6 +36,7 @@ class DemoSummary:
     permit_parcels: int
     median_area_error: float
     elapsed_s: float
+    requests: int = 0
 
 
 def load_demo_city(
@@ -42,6 +45,8 @@ def load_demo_city(
     *,
     replace: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
+    requests: int = 0,
+    principal: Principal | None = None,
 ) -> DemoSummary:
     """Generate the demo city ``slug`` and insert it; the caller commits.
 
@@ -50,6 +55,10 @@ def load_demo_city(
         slug: A known demo city (``tangerang``).
         replace: Delete an existing city with this slug (and all its rows) first.
         progress: Called with (step, index, total) during the work.
+        requests: How many demo aid proposals to load with it (``tpo serve`` and
+            ``tpo city demo`` load ``DEMO_REQUEST_COUNT``; tests keep the city small).
+        principal: Who loads the proposals (a deployment administrator; needed with
+            ``requests``).
 
     Returns:
         Row counts per table.
@@ -75,6 +84,11 @@ def load_demo_city(
     )
     report(STEPS[-1], len(STEPS), len(STEPS))
     insert_demo_city(session, info.id, city)
+    loaded = 0
+    if requests:
+        if principal is None:
+            raise ValueError("loading demo requests needs the principal who loads them")
+        loaded = load_demo_requests(session, principal, info, city, requests)
     levels = [a.level for a in city.admin]
     return DemoSummary(
         slug=slug,
@@ -88,6 +102,7 @@ def load_demo_city(
         permit_parcels=len(city.parcels),
         median_area_error=city.median_area_error,
         elapsed_s=time.perf_counter() - started,
+        requests=loaded,
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from data.demo.requests import DEMO_REQUEST_COUNT
 from geo.store.cluster import EmbeddedCluster, free_port
 from tests.conftest import PG_BIN
 
@@ -102,6 +103,8 @@ def test_serve_ctrl_c_and_restart(var_dir: Path) -> None:
         out = interrupt(proc)
     assert proc.returncode == 0, out
     assert "Loading the demo city" in out
+    # make run loads the demo requests with the city (the console may wrap the line)
+    assert f"{DEMO_REQUEST_COUNT} demo requests" in " ".join(out.split())
     assert "Demo accounts (shown once)" in out
     assert dishub[3] in out  # printed once, at the first start
     assert cluster.status().state == "stopped", out

@@ -1,0 +1,1 @@
+"""The requests benchmark (#12): a million requests, submit and track over HTTP, the SQL floor."""
