@@ -18,8 +18,8 @@ from api.deps import pooled_layer_read
 from api.guards import DeadlineMiddleware, NulGuardMiddleware
 from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
 from api.routers import admin, auth, cities, citizens, health, ogc, requests, tiles, trips
-from api.routers import requests_staff as staff_requests
 from api.routers import reports as report_pages
+from api.routers import requests_staff as staff_requests
 from api.security import SecurityHeadersMiddleware
 from api.settings import Settings, startup_settings
 from geo.store.bootstrap import PreparedDatabase, prepare_database
@@ -216,6 +216,7 @@ def _mount_web(app: FastAPI, web_dir: Path) -> None:
         if not tracking.is_file():
             raise StarletteHTTPException(404, "the tracking page is not installed (web/lacak.html)")
         return FileResponse(tracking, media_type="text/html")
+
     @app.get("/kelola", include_in_schema=False)
     def workspace_page() -> FileResponse:
         if not workspace.is_file():

@@ -49,7 +49,20 @@ class ServiceRequest(Base):
         Index("ix_service_request_city_id_type_status", "city_id", "type", "status"),
         Index("ix_service_request_city_id_kelurahan_code", "city_id", "kelurahan_code"),
         Index("ix_service_request_city_id_opd_code_status", "city_id", "opd_code", "status"),
-        Index("ix_service_request_city_id_created_at", "city_id", "created_at"),
+        # covering indexes of the staff table and the by-kelurahan aggregate (migration 0010)
+        Index(
+            "ix_service_request_city_id_status_created_at",
+            "city_id",
+            "status",
+            "created_at",
+            postgresql_include=["type", "opd_code", "kecamatan_code", "kelurahan_code"],
+        ),
+        Index(
+            "ix_service_request_city_id_created_at",
+            "city_id",
+            "created_at",
+            postgresql_include=["type", "status", "opd_code", "kecamatan_code", "kelurahan_code"],
+        ),
         Index("ix_service_request_city_id_submitted_by", "city_id", "submitted_by"),
     )
 
