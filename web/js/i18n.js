@@ -152,7 +152,7 @@ const STRINGS = {
     trackStatus: "Status",
     trackTimeline: "Riwayat",
     trackPlace: "Lokasi",
-    type_bantuan: "Hibah & bansos (e-Sabakota)",
+    type_bantuan: "Hibah dan bantuan sosial",
     // the OPD staff workspace (/kelola)
     kelolaTitle: "Ruang kerja OPD",
     kelolaNeedLogin: "Masuk sebagai petugas OPD untuk membuka ruang kerja ini.",
@@ -442,7 +442,7 @@ const STRINGS = {
     trackStatus: "Status",
     trackTimeline: "History",
     trackPlace: "Place",
-    type_bantuan: "Grants & social aid (e-Sabakota)",
+    type_bantuan: "Grants and social aid",
     status_diajukan: "Submitted",
     status_verifikasi_dokumen: "Document check",
     status_perlu_perbaikan: "Needs correction",
