@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -55,6 +56,44 @@ def class_breaks(values: list[float], k: int) -> tuple[str, list[float]]:
     return "EqualInterval", [round(low + width * i, 6) for i in range(1, k)] + [round(high, 6)]
 
 
+def uses_rollup(f: RequestFilter) -> bool:
+    """Whether the counts of ``f`` come from ``request_daily_count`` (every filter but the text
+    search and the overdue flag, which need the requests themselves)."""
+    return f.q is None and f.overdue is None
+
+
+def count_sql(
+    f: RequestFilter, city_id: int, vis: str, vis_params: dict[str, Any]
+) -> tuple[Any, dict[str, Any]]:
+    """The statement and parameters of the counts per (kelurahan code, status) of ``f``.
+
+    From the rollup ``request_daily_count`` (migration 0011) when :func:`uses_rollup`: its
+    ``day`` is the Asia/Jakarta calendar day, the same day ``where_of`` starts ``from`` and
+    ``to`` on, and its columns are those of the visibility predicate. Otherwise one
+    ``GROUP BY`` over the matching requests.
+    """
+    if not uses_rollup(f):
+        where, params = where_of(f, city_id, vis)
+        sql = (
+            "SELECT r.kelurahan_code AS code, r.status, count(*) AS n FROM service_request r"  # noqa: S608 - fixed fragments; values bound
+            f" WHERE {where} GROUP BY r.kelurahan_code, r.status"
+        )
+        return text(sql), params | vis_params
+    where, params = where_of(replace(f, date_from=None, date_to=None), city_id, vis)
+    if f.date_from is not None:
+        where += " AND r.day >= :from_day"
+        params["from_day"] = f.date_from
+    if f.date_to is not None:
+        where += " AND r.day <= :to_day"
+        params["to_day"] = f.date_to
+    sql = (
+        "SELECT r.kelurahan_code AS code, r.status, sum(r.n) AS n"  # noqa: S608 - fixed fragments; values bound
+        f" FROM request_daily_count r WHERE {where} AND r.n > 0"
+        " GROUP BY r.kelurahan_code, r.status"
+    )
+    return text(sql), params | vis_params
+
+
 def by_kelurahan(
     session: Session,
     principal: Principal,
@@ -66,8 +105,8 @@ def by_kelurahan(
 ) -> dict[str, Any]:
     """Every kelurahan of ``city`` as a GeoJSON Feature with the principal's requests counted.
 
-    Filters are ``type``, ``status``, ``opd``, ``date_from`` and ``date_to`` of ``f``; counts
-    come from one ``GROUP BY kelurahan_code, status`` over the visible rows. Properties: code,
+    Filters are those of the staff table; counts come from the daily rollup (or the requests
+    themselves for a text search or the overdue flag, see :func:`count_sql`). Properties: code,
     name, kecamatan_code, kecamatan, area_km2, count, per_km2, by_status. The collection's
     member ``classes`` holds the measure, the method and the class upper bounds.
 
@@ -88,16 +127,9 @@ def by_kelurahan(
         raise InvalidInputError(
             "invalid value for: " + ", ".join(e["field"] for e in errors), errors
         )
-    where, params = where_of(f, city.id, vis)
     counts: dict[str | None, dict[str, int]] = defaultdict(dict)
-    for row in session.execute(
-        text(
-            "SELECT r.kelurahan_code AS code, r.status, count(*) AS n FROM service_request r"  # noqa: S608 - fixed fragments; values bound
-            f" WHERE {where} GROUP BY r.kelurahan_code, r.status"
-        ),
-        params | vis_params,
-    ):
-        counts[row.code][row.status] = row.n
+    for row in session.execute(*count_sql(f, city.id, vis, vis_params)):
+        counts[row.code][row.status] = int(row.n)
     features = []
     values = []
     for a in session.execute(_AREAS, {"c": city.id, "tol": SIMPLIFY_DEG}):
