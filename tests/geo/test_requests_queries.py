@@ -17,7 +17,7 @@ from geo.cities import CityInfo
 from geo.errors import AuthenticationRequiredError, InvalidInputError, PermissionDeniedError
 from geo.models import ROLES
 from geo.requests import AID_WORKFLOW, WorkflowDefinitionError, validate_workflow
-from geo.requests.aggregates import by_kelurahan, class_breaks
+from geo.requests.aggregates import by_kelurahan, class_breaks, fisher_jenks
 from geo.requests.aid import AID_DOCUMENTS
 from geo.requests.attachments import Upload, UploadStore
 from geo.requests.deadlines import due_sql, is_overdue, report_due_at, step_due_at
@@ -176,6 +176,34 @@ def test_class_breaks() -> None:
     assert class_breaks([], 5) == ("EqualInterval", [])
 
 
+def test_fisher_jenks_gives_mapclassifys_breaks() -> None:
+    import warnings
+
+    import mapclassify
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    checked = 0
+    for trial in range(60):
+        n, k = int(rng.integers(6, 120)), int(rng.integers(3, 10))
+        values = (
+            [
+                rng.integers(0, 40, n),  # counts with many ties
+                rng.lognormal(3, 1.5, n),  # per km2, skewed
+            ][trial % 2]
+            .astype(float)
+            .tolist()
+        )
+        if len(set(values)) <= k:
+            continue
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Numba not installed")
+            expected = [float(b) for b in mapclassify.FisherJenks(values, k=k).bins]
+        assert fisher_jenks(values, k) == expected, (values, k)
+        checked += 1
+    assert checked > 40
+
+
 def test_by_kelurahan_counts_match_sql(db: Session, city: CityInfo) -> None:
     one = db.execute(
         text("SELECT min(id) FROM service_request WHERE city_id = :c"), {"c": city.id}
@@ -230,3 +258,4 @@ def test_a_large_total_is_the_planners_estimate(db: Session, city: CityInfo) -> 
     assert len(page.items) == 50
     small = list_requests(db, kesra, city, RequestFilter(kelurahan="36.71.02.1004"))
     assert (small.total, small.total_exact) == (4, True)
+
