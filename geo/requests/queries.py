@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -32,6 +32,9 @@ MAX_OFFSET = 10_000_000
 # the total is counted exactly up to this many rows (a few ms at 1M requests); past it the
 # planner's estimate is given with total_exact=false (as the items' numberMatched does)
 TOTAL_CAP = 1_000
+# a page by creation time with a status filter is picked per status while the entries read,
+# statuses x (offset + limit), stay under this; past it one walk of the whole filter
+PER_STATUS_CAP = 20_000
 _CODE_RE = re.compile(r"^[A-Za-z0-9._\-]{1,32}$")
 _KELURAHAN_JOIN = (
     " LEFT JOIN admin_area k ON k.city_id = r.city_id AND k.level = 'kelurahan'"
@@ -218,6 +221,31 @@ def to_row(r: Any) -> StaffRequestRow:
     )
 
 
+def _page_per_status(
+    f: RequestFilter, city_id: int, vis: str, way: str
+) -> tuple[str, dict[str, Any]]:
+    """The page's ids by creation time when ``f`` names statuses: per status the first
+    ``offset + limit`` ids from ``(city_id, status, created_at)`` (migration 0010), merged.
+
+    Walking ``(city_id, created_at)`` and discarding the rows of other statuses reads tens of
+    thousands of rows for a status that is rare among recent requests; this reads at most
+    ``offset + limit`` entries per status.
+    """
+    where, params = where_of(replace(f, status=()), city_id, vis)
+    order = f" ORDER BY r.created_at {way}, r.id {way}"
+    parts = []
+    for i, status in enumerate(dict.fromkeys(f.status)):
+        params[f"st{i}"] = status
+        parts.append(
+            f"(SELECT r.id, r.created_at FROM service_request r WHERE {where}"  # noqa: S608 - fixed fragments; values bound
+            f" AND r.status = :st{i}{order} LIMIT :per_status)"
+        )
+    params["per_status"] = f.offset + f.limit
+    merged = " UNION ALL ".join(parts)
+    page = f"SELECT r.id FROM ({merged}) r{order} LIMIT :limit OFFSET :offset"  # noqa: S608 - fixed fragments; values bound
+    return page, params
+
+
 def list_requests(
     session: Session, principal: Principal, city: CityInfo, f: RequestFilter
 ) -> StaffRequestPage:
@@ -247,11 +275,15 @@ def list_requests(
         params["state_order"] = _STATE_ORDER
     order = f" ORDER BY {column} {way}, r.id {way}"
     # the page's ids first (index order, narrow rows), then names, points and due dates of those
-    join = _KELURAHAN_JOIN if key == "kelurahan" else ""
-    page = (
-        f"SELECT r.id FROM service_request r{join} WHERE {where}{order}"  # noqa: S608 - fixed fragments; values bound
-        " LIMIT :limit OFFSET :offset"
-    )
+    if key == "created_at" and f.status and len(f.status) * (f.offset + f.limit) <= PER_STATUS_CAP:
+        page, status_params = _page_per_status(f, city.id, vis, way)
+        params |= status_params
+    else:
+        join = _KELURAHAN_JOIN if key == "kelurahan" else ""
+        page = (
+            f"SELECT r.id FROM service_request r{join} WHERE {where}{order}"  # noqa: S608 - fixed fragments; values bound
+            " LIMIT :limit OFFSET :offset"
+        )
     rows = session.execute(
         text(row_sql(f"r.city_id = :c AND r.id IN ({page})", order)),
         params | {"limit": f.limit, "offset": f.offset},

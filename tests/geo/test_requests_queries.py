@@ -259,3 +259,47 @@ def test_a_large_total_is_the_planners_estimate(db: Session, city: CityInfo) -> 
     small = list_requests(db, kesra, city, RequestFilter(kelurahan="36.71.02.1004"))
     assert (small.total, small.total_exact) == (4, True)
 
+
+def test_pages_by_status_are_the_plain_pages(
+    db: Session, city: CityInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A newest-first page with statuses, picked per status, equals the one walk of the filter."""
+    from geo.requests import queries
+
+    ids = db.execute(
+        text("SELECT id FROM service_request WHERE city_id = :c ORDER BY id"), {"c": city.id}
+    ).scalars()
+    base = datetime(2026, 3, 1, 3, tzinfo=UTC)
+    for n, rid in enumerate(ids):
+        db.execute(
+            text(
+                "UPDATE service_request SET status = :s, created_at = :t"
+                " WHERE city_id = :c AND id = :i"
+            ),
+            {
+                "s": ("diajukan", "evaluasi", "nphd")[n % 3],
+                "t": base + timedelta(hours=n // 2),  # pairs created at the same instant
+                "c": city.id,
+                "i": rid,
+            },
+        )
+    admin = _staff(city, Grant("admin_kota"))
+    kesra = _staff(city, Grant("opd_staff", opd="KESRA"))
+    cases = [
+        (statuses, sort, offset, limit)
+        for statuses in (("evaluasi",), ("diajukan", "nphd"), ("nphd", "evaluasi", "diajukan"))
+        for sort in ("-created_at", "created_at")
+        for offset, limit in ((0, 50), (1, 2), (3, 3), (9, 5))
+    ]
+    picked = {}
+    for statuses, sort, offset, limit in cases:
+        f = RequestFilter(status=statuses, sort=sort, offset=offset, limit=limit)
+        for who in (admin, kesra):
+            page = list_requests(db, who, city, f)
+            picked[(statuses, sort, offset, limit, who.grants)] = [r.id for r in page.items]
+    monkeypatch.setattr(queries, "PER_STATUS_CAP", 0)  # every page by the one walk
+    for (statuses, sort, offset, limit, grants), got in picked.items():
+        f = RequestFilter(status=statuses, sort=sort, offset=offset, limit=limit)
+        who = admin if grants == admin.grants else kesra
+        assert got == [r.id for r in list_requests(db, who, city, f).items], (statuses, sort)
+    assert any(len(v) > 1 for v in picked.values())
