@@ -89,7 +89,7 @@ def staff_rows(client: httpx.Client, tcp: str, info: CityInfo, warmup: int, log:
     if AGGREGATE_PATH not in paths:
         log("  staff endpoints (by-kelurahan, table) not in this server: skipped")
         return []
-    from geo.requests.aggregates import _AREAS, SIMPLIFY_DEG
+    from geo.requests.aggregates import _AREAS, SIMPLIFY_DEG, count_sql
     from geo.requests.deadlines import due_sql
     from geo.requests.queries import TOTAL_CAP, RequestFilter, row_sql, visibility, where_of
 
@@ -133,14 +133,10 @@ def staff_rows(client: httpx.Client, tcp: str, info: CityInfo, warmup: int, log:
                 offset=offset,
             )
             where, params = where_of(rf, info.id, vis)
+            counts, count_params = count_sql(rf, info.id, vis, vis_params)
             agg_sql.append(
                 [
-                    (
-                        "SELECT r.kelurahan_code AS code, r.status, count(*) AS n"
-                        f" FROM service_request r WHERE {where}"
-                        " GROUP BY r.kelurahan_code, r.status",
-                        params | vis_params,
-                    ),
+                    (counts.text, count_params),
                     (_AREAS.text, {"c": info.id, "tol": SIMPLIFY_DEG}),
                 ]
             )
@@ -175,7 +171,7 @@ def staff_rows(client: httpx.Client, tcp: str, info: CityInfo, warmup: int, log:
             agg_ms,
             TARGETS["aggregate"],
             agg_floor,
-            f"{note}; floor: GROUP BY + the kelurahan shapes{fails}",
+            f"{note}; floor: the counts (daily rollup) + the kelurahan shapes{fails}",
         ),
         Row(
             "staff table page of 50 (status + date filter)",
