@@ -221,29 +221,45 @@ def to_row(r: Any) -> StaffRequestRow:
     )
 
 
-def _page_per_status(
-    f: RequestFilter, city_id: int, vis: str, way: str
-) -> tuple[str, dict[str, Any]]:
-    """The page's ids by creation time when ``f`` names statuses: per status the first
-    ``offset + limit`` ids from ``(city_id, status, created_at)`` (migration 0010), merged.
-
-    Walking ``(city_id, created_at)`` and discarding the rows of other statuses reads tens of
-    thousands of rows for a status that is rare among recent requests; this reads at most
-    ``offset + limit`` entries per status.
-    """
+def _per_status(f: RequestFilter, city_id: int, vis: str, each: str) -> tuple[str, dict[str, Any]]:
+    """``each`` (a SELECT's tail after its WHERE) once per status of ``f``, as ``UNION ALL``:
+    every branch reads ``(city_id, status, created_at)`` (migration 0010) for one status."""
     where, params = where_of(replace(f, status=()), city_id, vis)
-    order = f" ORDER BY r.created_at {way}, r.id {way}"
     parts = []
     for i, status in enumerate(dict.fromkeys(f.status)):
         params[f"st{i}"] = status
         parts.append(
             f"(SELECT r.id, r.created_at FROM service_request r WHERE {where}"  # noqa: S608 - fixed fragments; values bound
-            f" AND r.status = :st{i}{order} LIMIT :per_status)"
+            f" AND r.status = :st{i}{each})"
         )
+    return " UNION ALL ".join(parts), params
+
+
+def _page_per_status(
+    f: RequestFilter, city_id: int, vis: str, way: str
+) -> tuple[str, dict[str, Any]]:
+    """The page's ids by creation time when ``f`` names statuses: per status the first
+    ``offset + limit`` ids, merged (PostgreSQL merges the branches in order and stops).
+
+    Walking ``(city_id, created_at)`` and discarding the rows of other statuses reads tens of
+    thousands of rows for a status that is rare among recent requests; this reads at most
+    ``offset + limit`` entries per status.
+    """
+    order = f" ORDER BY r.created_at {way}, r.id {way}"
+    merged, params = _per_status(f, city_id, vis, f"{order} LIMIT :per_status")
     params["per_status"] = f.offset + f.limit
-    merged = " UNION ALL ".join(parts)
     page = f"SELECT r.id FROM ({merged}) r{order} LIMIT :limit OFFSET :offset"  # noqa: S608 - fixed fragments; values bound
     return page, params
+
+
+def _count_sql(f: RequestFilter, city_id: int, vis: str, where: str) -> tuple[str, dict[str, Any]]:
+    """The capped count of ``f``'s matches; with statuses, per status through its index (in
+    index order, so the planner does not pick a sequential scan hoping to stop early)."""
+    if f.status:
+        merged, params = _per_status(f, city_id, vis, " ORDER BY r.created_at DESC LIMIT :cap")
+        return f"SELECT count(*) FROM (SELECT 1 FROM ({merged}) u LIMIT :cap) s", params  # noqa: S608 - fixed fragments; values bound
+    matching = f"SELECT 1 FROM service_request r WHERE {where}"  # noqa: S608 - fixed fragments; values bound
+    return f"SELECT count(*) FROM ({matching} LIMIT :cap) s", {}  # noqa: S608 - fixed fragments; values bound
 
 
 def list_requests(
@@ -289,9 +305,9 @@ def list_requests(
         params | {"limit": f.limit, "offset": f.offset},
     ).all()
     matching = f"SELECT 1 FROM service_request r WHERE {where}"  # noqa: S608 - fixed fragments; values bound
+    count, count_params = _count_sql(f, city.id, vis, where)
     counted = session.execute(
-        text(f"SELECT count(*) FROM ({matching} LIMIT :cap) s"),  # noqa: S608 - fixed fragments; values bound
-        params | {"cap": TOTAL_CAP + 1},
+        text(count), params | count_params | {"cap": TOTAL_CAP + 1}
     ).scalar_one()
     exact = counted <= TOTAL_CAP
     if not exact:

@@ -256,6 +256,10 @@ def test_a_large_total_is_the_planners_estimate(db: Session, city: CityInfo) -> 
     assert page.total_exact is False
     assert page.total > TOTAL_CAP
     assert len(page.items) == 50
+    by_status = list_requests(db, kesra, city, RequestFilter(status=("diajukan", "evaluasi")))
+    assert by_status.total_exact is False
+    assert by_status.total > TOTAL_CAP
+    assert len(by_status.items) == 50
     small = list_requests(db, kesra, city, RequestFilter(kelurahan="36.71.02.1004"))
     assert (small.total, small.total_exact) == (4, True)
 
@@ -297,6 +301,15 @@ def test_pages_by_status_are_the_plain_pages(
         for who in (admin, kesra):
             page = list_requests(db, who, city, f)
             picked[(statuses, sort, offset, limit, who.grants)] = [r.id for r in page.items]
+            if who is admin:  # the capped count, per status too
+                direct = db.execute(
+                    text(
+                        "SELECT count(*) FROM service_request"
+                        " WHERE city_id = :c AND status = ANY(:s)"
+                    ),
+                    {"c": city.id, "s": list(statuses)},
+                ).scalar_one()
+                assert (page.total, page.total_exact) == (direct, True)
     monkeypatch.setattr(queries, "PER_STATUS_CAP", 0)  # every page by the one walk
     for (statuses, sort, offset, limit, grants), got in picked.items():
         f = RequestFilter(status=statuses, sort=sort, offset=offset, limit=limit)
