@@ -91,7 +91,15 @@ def staff_rows(client: httpx.Client, tcp: str, info: CityInfo, warmup: int, log:
         return []
     from geo.requests.aggregates import _AREAS, SIMPLIFY_DEG, count_sql
     from geo.requests.deadlines import due_sql
-    from geo.requests.queries import TOTAL_CAP, RequestFilter, row_sql, visibility, where_of
+    from geo.requests.queries import (
+        TOTAL_CAP,
+        RequestFilter,
+        _count_sql,
+        _page_per_status,
+        row_sql,
+        visibility,
+        where_of,
+    )
 
     engine = create_engine(tcp.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
@@ -141,21 +149,19 @@ def staff_rows(client: httpx.Client, tcp: str, info: CityInfo, warmup: int, log:
                 ]
             )
             page = params | vis_params | due_sql("r")[1]
-            # list_requests' statements: the page's ids, their rows, the capped count, the estimate
+            # list_requests' statements: the page's ids (per status), their rows, the capped
+            # count (per status), the estimate
             order = " ORDER BY r.created_at DESC, r.id DESC"
-            ids = f"SELECT r.id FROM service_request r WHERE {where}{order}"
-            ids += " LIMIT :limit OFFSET :offset"
+            ids, id_params = _page_per_status(rf, info.id, vis, "DESC")
+            count, count_params = _count_sql(rf, info.id, vis, where)
             matching = f"SELECT 1 FROM service_request r WHERE {where}"
             table_sql.append(
                 [
                     (
                         row_sql(f"r.city_id = :c AND r.id IN ({ids})", order),
-                        page | {"limit": 50, "offset": offset},
+                        page | id_params | {"limit": 50, "offset": offset},
                     ),
-                    (
-                        f"SELECT count(*) FROM ({matching} LIMIT :cap) s",
-                        page | {"cap": TOTAL_CAP + 1},
-                    ),
+                    (count, page | count_params | {"cap": TOTAL_CAP + 1}),
                     (f"EXPLAIN (FORMAT JSON) {matching}", page),
                 ]
             )
