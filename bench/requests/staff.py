@@ -89,9 +89,17 @@ def staff_rows(client: httpx.Client, tcp: str, info: CityInfo, warmup: int, log:
     if AGGREGATE_PATH not in paths:
         log("  staff endpoints (by-kelurahan, table) not in this server: skipped")
         return []
-    from geo.requests.aggregates import _AREAS, SIMPLIFY_DEG
+    from geo.requests.aggregates import _AREAS, SIMPLIFY_DEG, count_sql
     from geo.requests.deadlines import due_sql
-    from geo.requests.queries import TOTAL_CAP, RequestFilter, row_sql, visibility, where_of
+    from geo.requests.queries import (
+        TOTAL_CAP,
+        RequestFilter,
+        _count_sql,
+        _page_per_status,
+        row_sql,
+        visibility,
+        where_of,
+    )
 
     engine = create_engine(tcp.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
@@ -133,33 +141,27 @@ def staff_rows(client: httpx.Client, tcp: str, info: CityInfo, warmup: int, log:
                 offset=offset,
             )
             where, params = where_of(rf, info.id, vis)
+            counts, count_params = count_sql(rf, info.id, vis, vis_params)
             agg_sql.append(
                 [
-                    (
-                        "SELECT r.kelurahan_code AS code, r.status, count(*) AS n"
-                        f" FROM service_request r WHERE {where}"
-                        " GROUP BY r.kelurahan_code, r.status",
-                        params | vis_params,
-                    ),
+                    (counts.text, count_params),
                     (_AREAS.text, {"c": info.id, "tol": SIMPLIFY_DEG}),
                 ]
             )
             page = params | vis_params | due_sql("r")[1]
-            # list_requests' statements: the page's ids, their rows, the capped count, the estimate
+            # list_requests' statements: the page's ids (per status), their rows, the capped
+            # count (per status), the estimate
             order = " ORDER BY r.created_at DESC, r.id DESC"
-            ids = f"SELECT r.id FROM service_request r WHERE {where}{order}"
-            ids += " LIMIT :limit OFFSET :offset"
+            ids, id_params = _page_per_status(rf, info.id, vis, "DESC")
+            count, count_params = _count_sql(rf, info.id, vis, where)
             matching = f"SELECT 1 FROM service_request r WHERE {where}"
             table_sql.append(
                 [
                     (
                         row_sql(f"r.city_id = :c AND r.id IN ({ids})", order),
-                        page | {"limit": 50, "offset": offset},
+                        page | id_params | {"limit": 50, "offset": offset},
                     ),
-                    (
-                        f"SELECT count(*) FROM ({matching} LIMIT :cap) s",
-                        page | {"cap": TOTAL_CAP + 1},
-                    ),
+                    (count, page | count_params | {"cap": TOTAL_CAP + 1}),
                     (f"EXPLAIN (FORMAT JSON) {matching}", page),
                 ]
             )
@@ -175,7 +177,7 @@ def staff_rows(client: httpx.Client, tcp: str, info: CityInfo, warmup: int, log:
             agg_ms,
             TARGETS["aggregate"],
             agg_floor,
-            f"{note}; floor: GROUP BY + the kelurahan shapes{fails}",
+            f"{note}; floor: the counts (daily rollup) + the kelurahan shapes{fails}",
         ),
         Row(
             "staff table page of 50 (status + date filter)",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement
@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Computed,
+    Date,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
@@ -101,6 +102,31 @@ class ServiceRequest(Base):
     status_changed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+
+
+class RequestDailyCount(Base):
+    """Requests per city, type, OPD, kecamatan, kelurahan, status and day (Asia/Jakarta).
+
+    Kept exact in the writing transaction by the triggers of migration 0011; missing codes are
+    ``''``; a key whose count fell to 0 keeps its row. What the by-kelurahan aggregate sums.
+    """
+
+    __tablename__ = "request_daily_count"
+    __table_args__ = (
+        CheckConstraint("n >= 0", name="n_not_negative"),
+        Index("ix_request_daily_count_city_id_day", "city_id", "day"),
+    )
+
+    city_id: Mapped[int] = mapped_column(
+        ForeignKey("city.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    opd_code: Mapped[str] = mapped_column(String(32), primary_key=True, server_default="")
+    kecamatan_code: Mapped[str] = mapped_column(String(32), primary_key=True, server_default="")
+    kelurahan_code: Mapped[str] = mapped_column(String(32), primary_key=True, server_default="")
+    n: Mapped[int] = mapped_column(Integer)
 
 
 def _request_fk() -> ForeignKeyConstraint:

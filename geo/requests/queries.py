@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -32,6 +32,9 @@ MAX_OFFSET = 10_000_000
 # the total is counted exactly up to this many rows (a few ms at 1M requests); past it the
 # planner's estimate is given with total_exact=false (as the items' numberMatched does)
 TOTAL_CAP = 1_000
+# a page by creation time with a status filter is picked per status while the entries read,
+# statuses x (offset + limit), stay under this; past it one walk of the whole filter
+PER_STATUS_CAP = 20_000
 _CODE_RE = re.compile(r"^[A-Za-z0-9._\-]{1,32}$")
 _KELURAHAN_JOIN = (
     " LEFT JOIN admin_area k ON k.city_id = r.city_id AND k.level = 'kelurahan'"
@@ -218,6 +221,47 @@ def to_row(r: Any) -> StaffRequestRow:
     )
 
 
+def _per_status(f: RequestFilter, city_id: int, vis: str, each: str) -> tuple[str, dict[str, Any]]:
+    """``each`` (a SELECT's tail after its WHERE) once per status of ``f``, as ``UNION ALL``:
+    every branch reads ``(city_id, status, created_at)`` (migration 0010) for one status."""
+    where, params = where_of(replace(f, status=()), city_id, vis)
+    parts = []
+    for i, status in enumerate(dict.fromkeys(f.status)):
+        params[f"st{i}"] = status
+        parts.append(
+            f"(SELECT r.id, r.created_at FROM service_request r WHERE {where}"  # noqa: S608 - fixed fragments; values bound
+            f" AND r.status = :st{i}{each})"
+        )
+    return " UNION ALL ".join(parts), params
+
+
+def _page_per_status(
+    f: RequestFilter, city_id: int, vis: str, way: str
+) -> tuple[str, dict[str, Any]]:
+    """The page's ids by creation time when ``f`` names statuses: per status the first
+    ``offset + limit`` ids, merged (PostgreSQL merges the branches in order and stops).
+
+    Walking ``(city_id, created_at)`` and discarding the rows of other statuses reads tens of
+    thousands of rows for a status that is rare among recent requests; this reads at most
+    ``offset + limit`` entries per status.
+    """
+    order = f" ORDER BY r.created_at {way}, r.id {way}"
+    merged, params = _per_status(f, city_id, vis, f"{order} LIMIT :per_status")
+    params["per_status"] = f.offset + f.limit
+    page = f"SELECT r.id FROM ({merged}) r{order} LIMIT :limit OFFSET :offset"  # noqa: S608 - fixed fragments; values bound
+    return page, params
+
+
+def _count_sql(f: RequestFilter, city_id: int, vis: str, where: str) -> tuple[str, dict[str, Any]]:
+    """The capped count of ``f``'s matches; with statuses, per status through its index (in
+    index order, so the planner does not pick a sequential scan hoping to stop early)."""
+    if f.status:
+        merged, params = _per_status(f, city_id, vis, " ORDER BY r.created_at DESC LIMIT :cap")
+        return f"SELECT count(*) FROM (SELECT 1 FROM ({merged}) u LIMIT :cap) s", params  # noqa: S608 - fixed fragments; values bound
+    matching = f"SELECT 1 FROM service_request r WHERE {where}"  # noqa: S608 - fixed fragments; values bound
+    return f"SELECT count(*) FROM ({matching} LIMIT :cap) s", {}  # noqa: S608 - fixed fragments; values bound
+
+
 def list_requests(
     session: Session, principal: Principal, city: CityInfo, f: RequestFilter
 ) -> StaffRequestPage:
@@ -247,19 +291,23 @@ def list_requests(
         params["state_order"] = _STATE_ORDER
     order = f" ORDER BY {column} {way}, r.id {way}"
     # the page's ids first (index order, narrow rows), then names, points and due dates of those
-    join = _KELURAHAN_JOIN if key == "kelurahan" else ""
-    page = (
-        f"SELECT r.id FROM service_request r{join} WHERE {where}{order}"  # noqa: S608 - fixed fragments; values bound
-        " LIMIT :limit OFFSET :offset"
-    )
+    if key == "created_at" and f.status and len(f.status) * (f.offset + f.limit) <= PER_STATUS_CAP:
+        page, status_params = _page_per_status(f, city.id, vis, way)
+        params |= status_params
+    else:
+        join = _KELURAHAN_JOIN if key == "kelurahan" else ""
+        page = (
+            f"SELECT r.id FROM service_request r{join} WHERE {where}{order}"  # noqa: S608 - fixed fragments; values bound
+            " LIMIT :limit OFFSET :offset"
+        )
     rows = session.execute(
         text(row_sql(f"r.city_id = :c AND r.id IN ({page})", order)),
         params | {"limit": f.limit, "offset": f.offset},
     ).all()
     matching = f"SELECT 1 FROM service_request r WHERE {where}"  # noqa: S608 - fixed fragments; values bound
+    count, count_params = _count_sql(f, city.id, vis, where)
     counted = session.execute(
-        text(f"SELECT count(*) FROM ({matching} LIMIT :cap) s"),  # noqa: S608 - fixed fragments; values bound
-        params | {"cap": TOTAL_CAP + 1},
+        text(count), params | count_params | {"cap": TOTAL_CAP + 1}
     ).scalar_one()
     exact = counted <= TOTAL_CAP
     if not exact:

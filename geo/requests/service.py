@@ -306,15 +306,20 @@ def track(session: Session, code: str) -> TrackPublic:
     canonical = normalise_code(code)
     if canonical is None:
         raise RequestNotFoundError("no request with this code (check the code you typed)")
+    # one statement: the request, its place names and its timeline (three ordered arrays)
     row = session.execute(
         text(
-            "SELECT r.city_id, r.id, r.code, r.type, r.status, r.created_at,"
-            " k.name AS kelurahan, kc.name AS kecamatan"
+            "SELECT r.code, r.type, r.status, r.created_at,"
+            " k.name AS kelurahan, kc.name AS kecamatan, e.ats, e.statuses, e.notes"
             " FROM service_request r"
             " LEFT JOIN admin_area k ON k.city_id = r.city_id AND k.level = 'kelurahan'"
             "  AND k.code = r.kelurahan_code"
             " LEFT JOIN admin_area kc ON kc.city_id = r.city_id AND kc.level = 'kecamatan'"
             "  AND kc.code = r.kecamatan_code"
+            " CROSS JOIN LATERAL (SELECT array_agg(ev.at ORDER BY ev.id) AS ats,"
+            "  array_agg(ev.to_status ORDER BY ev.id) AS statuses,"
+            "  array_agg(ev.public_note ORDER BY ev.id) AS notes"
+            "  FROM request_event ev WHERE ev.city_id = r.city_id AND ev.request_id = r.id) e"
             # one index probe per city: the unique key leads with city_id (DESIGN §8)
             " WHERE r.city_id = ANY(ARRAY(SELECT id FROM city)) AND r.code = :code"
         ),
@@ -322,13 +327,7 @@ def track(session: Session, code: str) -> TrackPublic:
     ).first()
     if row is None:
         raise RequestNotFoundError("no request with this code (check the code you typed)")
-    events = session.execute(
-        text(
-            "SELECT at, to_status, public_note FROM request_event"
-            " WHERE city_id = :c AND request_id = :r ORDER BY id"
-        ),
-        {"c": row.city_id, "r": row.id},
-    ).all()
+    events = zip(row.ats or [], row.statuses or [], row.notes or [], strict=True)
     return TrackPublic(
         code=row.code,
         type=row.type,
@@ -336,7 +335,7 @@ def track(session: Session, code: str) -> TrackPublic:
         kelurahan=row.kelurahan,
         kecamatan=row.kecamatan,
         created_at=row.created_at,
-        timeline=[TrackEvent(at=e.at, status=e.to_status, note=e.public_note) for e in events],
+        timeline=[TrackEvent(at=at, status=status, note=note) for at, status, note in events],
     )
 
 

@@ -17,7 +17,7 @@ from geo.cities import CityInfo
 from geo.errors import AuthenticationRequiredError, InvalidInputError, PermissionDeniedError
 from geo.models import ROLES
 from geo.requests import AID_WORKFLOW, WorkflowDefinitionError, validate_workflow
-from geo.requests.aggregates import by_kelurahan, class_breaks
+from geo.requests.aggregates import by_kelurahan, class_breaks, fisher_jenks
 from geo.requests.aid import AID_DOCUMENTS
 from geo.requests.attachments import Upload, UploadStore
 from geo.requests.deadlines import due_sql, is_overdue, report_due_at, step_due_at
@@ -176,6 +176,34 @@ def test_class_breaks() -> None:
     assert class_breaks([], 5) == ("EqualInterval", [])
 
 
+def test_fisher_jenks_gives_mapclassifys_breaks() -> None:
+    import warnings
+
+    import mapclassify
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    checked = 0
+    for trial in range(60):
+        n, k = int(rng.integers(6, 120)), int(rng.integers(3, 10))
+        values = (
+            [
+                rng.integers(0, 40, n),  # counts with many ties
+                rng.lognormal(3, 1.5, n),  # per km2, skewed
+            ][trial % 2]
+            .astype(float)
+            .tolist()
+        )
+        if len(set(values)) <= k:
+            continue
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Numba not installed")
+            expected = [float(b) for b in mapclassify.FisherJenks(values, k=k).bins]
+        assert fisher_jenks(values, k) == expected, (values, k)
+        checked += 1
+    assert checked > 40
+
+
 def test_by_kelurahan_counts_match_sql(db: Session, city: CityInfo) -> None:
     one = db.execute(
         text("SELECT min(id) FROM service_request WHERE city_id = :c"), {"c": city.id}
@@ -228,5 +256,63 @@ def test_a_large_total_is_the_planners_estimate(db: Session, city: CityInfo) -> 
     assert page.total_exact is False
     assert page.total > TOTAL_CAP
     assert len(page.items) == 50
+    by_status = list_requests(db, kesra, city, RequestFilter(status=("diajukan", "evaluasi")))
+    assert by_status.total_exact is False
+    assert by_status.total > TOTAL_CAP
+    assert len(by_status.items) == 50
     small = list_requests(db, kesra, city, RequestFilter(kelurahan="36.71.02.1004"))
     assert (small.total, small.total_exact) == (4, True)
+
+
+def test_pages_by_status_are_the_plain_pages(
+    db: Session, city: CityInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A newest-first page with statuses, picked per status, equals the one walk of the filter."""
+    from geo.requests import queries
+
+    ids = db.execute(
+        text("SELECT id FROM service_request WHERE city_id = :c ORDER BY id"), {"c": city.id}
+    ).scalars()
+    base = datetime(2026, 3, 1, 3, tzinfo=UTC)
+    for n, rid in enumerate(ids):
+        db.execute(
+            text(
+                "UPDATE service_request SET status = :s, created_at = :t"
+                " WHERE city_id = :c AND id = :i"
+            ),
+            {
+                "s": ("diajukan", "evaluasi", "nphd")[n % 3],
+                "t": base + timedelta(hours=n // 2),  # pairs created at the same instant
+                "c": city.id,
+                "i": rid,
+            },
+        )
+    admin = _staff(city, Grant("admin_kota"))
+    kesra = _staff(city, Grant("opd_staff", opd="KESRA"))
+    cases = [
+        (statuses, sort, offset, limit)
+        for statuses in (("evaluasi",), ("diajukan", "nphd"), ("nphd", "evaluasi", "diajukan"))
+        for sort in ("-created_at", "created_at")
+        for offset, limit in ((0, 50), (1, 2), (3, 3), (9, 5))
+    ]
+    picked = {}
+    for statuses, sort, offset, limit in cases:
+        f = RequestFilter(status=statuses, sort=sort, offset=offset, limit=limit)
+        for who in (admin, kesra):
+            page = list_requests(db, who, city, f)
+            picked[(statuses, sort, offset, limit, who.grants)] = [r.id for r in page.items]
+            if who is admin:  # the capped count, per status too
+                direct = db.execute(
+                    text(
+                        "SELECT count(*) FROM service_request"
+                        " WHERE city_id = :c AND status = ANY(:s)"
+                    ),
+                    {"c": city.id, "s": list(statuses)},
+                ).scalar_one()
+                assert (page.total, page.total_exact) == (direct, True)
+    monkeypatch.setattr(queries, "PER_STATUS_CAP", 0)  # every page by the one walk
+    for (statuses, sort, offset, limit, grants), got in picked.items():
+        f = RequestFilter(status=statuses, sort=sort, offset=offset, limit=limit)
+        who = admin if grants == admin.grants else kesra
+        assert got == [r.id for r in list_requests(db, who, city, f).items], (statuses, sort)
+    assert any(len(v) > 1 for v in picked.values())
