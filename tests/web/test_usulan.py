@@ -93,6 +93,7 @@ def test_the_public_list_shows_organisations_and_amounts_not_people(
     )
     assert page.locator("#total-requested").inner_text() == f"Rp {total:,}".replace(",", ".")
     _no_people(page)
+    page.screenshot(path=str(artifacts / "usulan-desktop.png"))
     # a filter narrows the list to the bansos, newest first
     page.select_option("#f-kind", "bansos")
     wait_until(page, "document.body.dataset.busy === 'false'")
@@ -149,4 +150,46 @@ def test_the_map_and_the_tracking_page_link_to_the_list(page: Any, listed: LiveS
     link.wait_for(timeout=10_000)
     assert link.get_attribute("href") == "/usulan"
     assert link.inner_text() == "Daftar usulan hibah & bansos"
+    assert page.errors == []
+
+
+def test_pages_sorting_and_filters_in_the_address(page: Any, listed: LiveServer) -> None:
+    page.set_viewport_size(DESKTOP)
+    total = api(listed, "/cities/tangerang/proposals?limit=1")["total"]
+    assert total >= 2
+    _open(page, listed, "?limit=1")
+    first = _rows(page)
+    assert len(first) == 1
+    assert page.locator("#usulan-count").inner_text() == f"1–1 dari {total} usulan"
+    assert page.locator("#page-prev").is_disabled()
+    page.click("#page-next")
+    page.wait_for_selector("#page-prev:not([disabled])")
+    wait_until(page, "document.body.dataset.busy === 'false'")
+    assert page.locator("#usulan-count").inner_text() == f"2–2 dari {total} usulan"
+    assert _rows(page) != first
+    page.click("#page-prev")
+    page.wait_for_selector("#page-prev[disabled]")
+    assert _rows(page) == first
+    # a filter from the address, and back into it (a list one can share)
+    _open(page, listed, "?kind=bansos")
+    assert page.locator("#f-kind").input_value() == "bansos"
+    assert BANSOS_ORG in _rows(page)
+    assert HIBAH_ORG not in _rows(page)
+    # the address keeps the filters (a list one can share)
+    page.select_option("#f-year", str(page.evaluate("new Date().getFullYear()")))
+    wait_until(page, "location.search.includes('year=')")
+    assert "kind=bansos" in page.evaluate("location.search")
+    # sorting the rows of a page by amount, both ways
+    _open(page, listed, "?limit=100")
+    page.click("#usulan-table button[data-sort=amount_requested_idr]")
+
+    def amounts() -> list[int]:
+        texts = page.locator("#usulan-table .c-amount_requested_idr").all_inner_texts()
+        return [int(t.removeprefix("Rp ").replace(".", "")) for t in texts if t.startswith("Rp ")]
+
+    assert amounts() == sorted(amounts(), reverse=True)
+    header = page.locator("#usulan-table th:has(button[data-sort=amount_requested_idr])")
+    assert header.get_attribute("aria-sort") == "descending"
+    page.click("#usulan-table button[data-sort=amount_requested_idr]")
+    assert amounts() == sorted(amounts())
     assert page.errors == []

@@ -8,6 +8,7 @@ import { formatRupiah, monthLabel, pageInfo, pageTotals, proposalQuery, yearChoi
 
 const $ = (id) => document.getElementById(id);
 const LIMIT = 25;
+const MAX_LIMIT = 100;
 const STATUSES = ["diajukan", "verifikasi_dokumen", "perlu_perbaikan", "evaluasi", "rekomendasi", "ditetapkan", "ditolak", "nphd", "dicairkan", "lpj", "selesai"];
 const COLUMNS = [
   { key: "organisation", label: "attr_organisation" },
@@ -23,6 +24,7 @@ const state = {
   lang: pickLang(localStorage.getItem("tpo.lang")),
   city: params.get("city") || "",
   filters: { kind: params.get("kind") || "", status: params.get("status") || "", year: params.get("year") || "" },
+  limit: Math.min(MAX_LIMIT, Math.max(1, Number.parseInt(params.get("limit"), 10) || LIMIT)),
   offset: 0,
   page: null,
   sort: null, // { key, dir: 1 | -1 } over the rows of the page
@@ -113,7 +115,8 @@ async function load() {
   state.error = null;
   document.body.dataset.busy = "true";
   try {
-    const query = proposalQuery({ ...state.filters, limit: LIMIT, offset: state.offset });
+    const query = proposalQuery({ ...state.filters, limit: state.limit, offset: state.offset });
+    rememberFilters();
     state.page = await getJSON(`/cities/${encodeURIComponent(state.city)}/proposals?${query}`);
   } catch (err) {
     state.page = null;
@@ -121,6 +124,16 @@ async function load() {
   }
   render();
   document.body.dataset.busy = "false";
+}
+
+/** The filters in the address (a list one can share), without reloading the page. */
+function rememberFilters() {
+  const url = new URLSearchParams();
+  if (params.get("city")) url.set("city", state.city);
+  for (const [key, value] of Object.entries(state.filters)) if (value) url.set(key, value);
+  if (state.limit !== LIMIT) url.set("limit", String(state.limit));
+  const search = url.toString();
+  history.replaceState(null, "", search ? `${location.pathname}?${search}` : location.pathname);
 }
 
 function fillFilters() {
