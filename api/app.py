@@ -198,6 +198,7 @@ def _mount_web(app: FastAPI, web_dir: Path) -> None:
     login = web_dir / "masuk.html"
     tracking = web_dir / "lacak.html"
     workspace = web_dir / "kelola.html"
+    proposals = web_dir / "usulan.html"
 
     @app.get("/", include_in_schema=False)
     def index_page() -> FileResponse:
@@ -216,6 +217,14 @@ def _mount_web(app: FastAPI, web_dir: Path) -> None:
         if not tracking.is_file():
             raise StarletteHTTPException(404, "the tracking page is not installed (web/lacak.html)")
         return FileResponse(tracking, media_type="text/html")
+
+    @app.get("/usulan", include_in_schema=False)
+    def proposals_page() -> FileResponse:
+        if not proposals.is_file():
+            raise StarletteHTTPException(
+                404, "the proposals list is not installed (web/usulan.html)"
+            )
+        return FileResponse(proposals, media_type="text/html")
 
     @app.get("/kelola", include_in_schema=False)
     def workspace_page() -> FileResponse:

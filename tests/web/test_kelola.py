@@ -516,3 +516,46 @@ def test_a_phone_can_use_the_workspace(browser: Any, workspace: Workspace, artif
     assert page.locator("#detail").is_hidden()
     assert page.errors == []
     page.context.close()
+
+
+def test_the_selected_kelurahan_links_its_map_reports(browser: Any, workspace: Workspace) -> None:
+    server = workspace.server
+    engine = make_engine(server.db_url, pool_size=1)
+    try:
+        with session_scope(engine) as session:
+            kecamatan = session.execute(
+                text(
+                    "SELECT a.parent_code FROM admin_area a JOIN city c ON c.id = a.city_id"
+                    " WHERE c.slug = 'tangerang' AND a.level = 'kelurahan' AND a.code = :k"
+                ),
+                {"k": workspace.kelurahan},
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    page = new_page(browser, DESKTOP)
+    login(page, server, "kesra.kelola")
+    assert page.locator("#report-links").is_hidden()
+    click_kelurahan(page, workspace.kelurahan)
+    ready(page)
+    link = page.locator("#report-kelurahan")
+    link.wait_for(timeout=10_000)
+    assert link.inner_text() == "Laporan peta (HTML)"
+    href = link.get_attribute("href")
+    assert href == f"/cities/tangerang/reports/kelurahan/{workspace.kelurahan}.html"
+    assert link.get_attribute("target") == "_blank"
+    assert link.get_attribute("rel") == "noopener"
+    assert page.locator("#report-kecamatan").get_attribute("href") == (
+        f"/cities/tangerang/reports/kecamatan/{kecamatan}.html"
+    )
+    # the staff's session gets the full report (not cached by anyone)
+    report = page.context.request.get(f"{server.url}{href}")
+    assert report.status == 200
+    assert report.headers["content-type"].startswith("text/html")
+    assert report.headers["cache-control"] == "private, no-store"
+    # clearing the selection takes the links away
+    page.click("#clear-selection")
+    ready(page)
+    assert page.locator("#report-links").is_hidden()
+    assert page.errors == []
+    assert csp_violations(page) == []
+    page.context.close()

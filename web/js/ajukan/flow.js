@@ -117,7 +117,8 @@ export class AjukanFlow {
         return el("li", null, button, el("p", { class: kind.window.open ? "hint window-open" : "window-closed", dataset: { window: kind.window.open ? "open" : "closed" } }, this.t(msg.key, msg.params)));
       })),
     ));
-    const links = el("p", null, el("a", { href: "/lacak", class: "ajukan-link" }, this.t("openTracking")));
+    const links = el("p", null, el("a", { href: "/lacak", class: "ajukan-link" }, this.t("openTracking")), " ",
+      el("a", { href: "/usulan", class: "ajukan-link", id: "ajukan-proposals-link" }, this.t("usulanLink")));
     this.body.replaceChildren(el("p", { class: "hint" }, this.t("ajukanIntro")), ...cards, links);
     const me = await this.me();
     if (me?.authenticated && (me.user?.roles || []).some((g) => g.role === "warga")) {

@@ -9,12 +9,13 @@ import { StaffApi } from "./api.js";
 import { ChoroplethMap } from "./choropleth.js";
 import { RequestDetail } from "./detail.js";
 import { Filters } from "./filters.js";
+import { reportLinks } from "./reports.js";
 import { staffAccess } from "./query.js";
 import { RequestTable } from "./table.js";
 
 const $ = (id) => document.getElementById(id);
 const NARROW = 700;
-const state = { lang: pickLang(localStorage.getItem("tpo.lang")), me: null, kelurahan: null, kelurahanName: "", sort: "-created_at", offset: 0, q: "", overdue: false };
+const state = { lang: pickLang(localStorage.getItem("tpo.lang")), me: null, kelurahan: null, kelurahanName: "", kecamatan: null, city: null, sort: "-created_at", offset: 0, q: "", overdue: false };
 let t = translator(state.lang);
 const seq = new Sequencer(); // every panel's loads go through it: an older answer never wins
 const parts = {};
@@ -92,6 +93,11 @@ function renderWhere() {
   if (!$("list-where")) return;
   $("list-where").textContent = state.kelurahan ? `· ${state.kelurahanName || state.kelurahan}` : `· ${t("allKelurahan")}`;
   $("clear-selection").hidden = !state.kelurahan;
+  const links = reportLinks(state.city, state.kelurahan, state.kecamatan);
+  $("report-links").hidden = !links.length;
+  $("report-links").replaceChildren(...links.map((link, i) => [i ? " · " : "", el("a", {
+    href: link.href, target: "_blank", rel: "noopener", id: `report-${link.level}`, class: "report-link",
+  }, t(link.label))]).flat());
 }
 
 async function loadMap() {
@@ -140,6 +146,7 @@ function refresh() {
 function select(code, props) {
   state.kelurahan = state.kelurahan === code ? null : code;
   state.kelurahanName = state.kelurahan ? props?.name || code : "";
+  state.kecamatan = state.kelurahan ? props?.kecamatan_code || null : null;
   state.offset = 0;
   parts.map.select(state.kelurahan);
   renderWhere();
@@ -185,6 +192,7 @@ async function startWorkspace(me, config) {
   $("demo-badge").hidden = !city.demo;
   $("gate").hidden = true;
   $("workspace").hidden = false;
+  state.city = city.slug;
   parts.api = new StaffApi(city.slug, me.csrf_token);
   parts.filters = new Filters({
     t, admin: access.admin,
