@@ -12,20 +12,17 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.accounts import ANONYMOUS, Grant, Principal, cli_principal
+from geo.accounts import Grant, Principal, cli_principal
 from geo.cities import CityInfo
 from geo.requests.aggregates import by_kelurahan, count_sql, uses_rollup
-from geo.requests.aid import AID_DOCUMENTS
-from geo.requests.attachments import Upload, UploadStore
 from geo.requests.bulk import BulkEvent, BulkRequest, bulk_load
 from geo.requests.queries import RequestFilter, visibility, where_of
-from geo.requests.schemas import RequestCreate
-from geo.requests.service import submit, transition
-from tests.api.request_sample import PDF, proposal
-from tests.layers.sample import insert_sample_city
+from geo.requests.service import transition
+from tests.api.request_sample import proposal
+from tests.geo.request_city import POINTS, city_with_proposals
+from tests.geo.request_city import staff as _staff
 
 pytestmark = pytest.mark.postgis
-POINTS = [(106.62, -6.20), (106.62, -6.16), (106.68, -6.20), (106.68, -6.16)]
 KEY = (
     "type, coalesce(opd_code, '') AS opd, coalesce(kecamatan_code, '') AS kec,"
     " coalesce(kelurahan_code, '') AS kel, status,"
@@ -34,12 +31,6 @@ KEY = (
 # 23:59:59 and 00:00:00 in Jakarta (UTC+7) on either side of 2 March 2026
 LATE = datetime(2026, 3, 1, 16, 59, 59, tzinfo=UTC)
 MIDNIGHT = datetime(2026, 3, 1, 17, 0, tzinfo=UTC)
-
-
-def _staff(city: CityInfo, *grants: Grant) -> Principal:
-    return Principal(
-        user_id=987654, username="t", display_name="t", city_id=city.id, grants=grants, via="token"
-    )
 
 
 def _rollup(db: Session, city_id: int) -> dict[tuple[Any, ...], int]:
@@ -72,19 +63,7 @@ def _same(db: Session, city_id: int) -> int:
 
 @pytest.fixture
 def city(db: Session, tmp_path: Path) -> CityInfo:
-    info = insert_sample_city(db).city
-    store = UploadStore(tmp_path)
-    for n, (lon, lat) in enumerate(POINTS):
-        for _ in range(n + 1):
-            submit(
-                db,
-                ANONYMOUS,
-                info,
-                RequestCreate.model_validate(proposal(lon, lat)),
-                documents=[Upload(slot, f"{slot}.pdf", PDF) for slot in AID_DOCUMENTS],
-                store=store,
-            )
-    return info
+    return city_with_proposals(db, tmp_path)
 
 
 def _ids(db: Session, city: CityInfo) -> list[int]:

@@ -18,8 +18,6 @@ from geo.errors import AuthenticationRequiredError, InvalidInputError, Permissio
 from geo.models import ROLES
 from geo.requests import AID_WORKFLOW, WorkflowDefinitionError, validate_workflow
 from geo.requests.aggregates import by_kelurahan, class_breaks, fisher_jenks
-from geo.requests.aid import AID_DOCUMENTS
-from geo.requests.attachments import Upload, UploadStore
 from geo.requests.deadlines import due_sql, is_overdue, report_due_at, step_due_at
 from geo.requests.queries import (
     TOTAL_CAP,
@@ -28,38 +26,17 @@ from geo.requests.queries import (
     list_requests,
     visibility,
 )
-from geo.requests.schemas import RequestCreate
-from geo.requests.service import submit
 from geo.requests.types import TYPES
-from tests.api.request_sample import PDF, proposal
-from tests.layers.sample import insert_sample_city
+from tests.geo.request_city import city_with_proposals
+from tests.geo.request_city import staff as _staff
 
 pytestmark = pytest.mark.postgis
 BANTUAN = TYPES["bantuan"]
-POINTS = [(106.62, -6.20), (106.62, -6.16), (106.68, -6.20), (106.68, -6.16)]
-
-
-def _staff(city: CityInfo, *grants: Grant) -> Principal:
-    return Principal(
-        user_id=987654, username="t", display_name="t", city_id=city.id, grants=grants, via="token"
-    )
 
 
 @pytest.fixture
 def city(db: Session, tmp_path: Path) -> CityInfo:
-    info = insert_sample_city(db).city
-    store = UploadStore(tmp_path)
-    for n, (lon, lat) in enumerate(POINTS):
-        for _ in range(n + 1):
-            submit(
-                db,
-                ANONYMOUS,
-                info,
-                RequestCreate.model_validate(proposal(lon, lat)),
-                documents=[Upload(slot, f"{slot}.pdf", PDF) for slot in AID_DOCUMENTS],
-                store=store,
-            )
-    return info
+    return city_with_proposals(db, tmp_path)
 
 
 def _visible(db: Session, principal: Principal, city: CityInfo) -> int:
