@@ -212,7 +212,8 @@ def staff_rows(client: httpx.Client, tcp: str, info: CityInfo, warmup: int, log:
             None,
             public_floor,
             "anonymous; every kelurahan once (a new query each, so no cached page); floor: the"
-            " view alone (sums of the per-kelurahan rollup of 0015); the counting view it replaced (0009):"
+            " view alone (sums of the per-kelurahan rollup of 0015); the counting view it"
+            " replaced (0009):"
             f" p50 {percentile(counting, 50):,.0f} ms, p95 {percentile(counting, 95):,.0f} ms",
         ),
     ]
