@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from geo.requests.saran import SARAN, SARAN_KINDS_EN, SARAN_WORKFLOW
 from geo.requests.schemas import Contact
 from geo.requests.types import TYPES, RequestType
 from geo.requests.windows import SubmissionWindows, window_of, window_state
@@ -33,6 +34,7 @@ STATUS_LABELS: Mapping[str, Mapping[str, str]] = {
         "lpj": "LPJ diunggah",
         "selesai": "Selesai",
     },
+    SARAN: dict(SARAN_WORKFLOW.state_labels),
 }
 ORGANISATION_KINDS: Mapping[str, tuple[str, str]] = {
     "yayasan": ("Yayasan", "Foundation"),
@@ -44,7 +46,7 @@ ORGANISATION_KINDS: Mapping[str, tuple[str, str]] = {
     "ormas": ("Ormas", "Civil society organisation"),
     "lainnya": ("Lainnya", "Other"),
 }
-KIND_TITLES_EN = {"hibah": "Grant", "bansos": "Social aid"}
+KIND_TITLES_EN = {"hibah": "Grant", "bansos": "Social aid", **SARAN_KINDS_EN}
 DOCUMENT_LABELS_EN = {
     "proposal": "Proposal",
     "surat_pernyataan": "Statement of responsibility",
@@ -168,6 +170,9 @@ def _service(kind: RequestType, ctx: _Ctx) -> dict[str, Any]:
         "max_file_bytes": ctx.max_file_bytes,
         "accepted_media_types": list(ACCEPTED_MEDIA_TYPES),
         "nearby_radius_m": kind.nearby_radius_m,
+        "geometry_types": sorted(kind.geometry_types),
+        "contact_required": kind.contact_required,
+        "contact_fields": [f for f in Contact.model_fields if f not in kind.contact_refused],
         "limits": limits,
     }
 
@@ -191,8 +196,10 @@ def services(
         One dict per request type: ``type``, ``prefix``, ``title`` {id, en}, ``kinds`` [{code,
         title, window {open, opens_on, closes_on}}], ``open``, ``organisation_kinds``,
         ``documents`` [{slot, label, required}], ``max_file_bytes``, ``accepted_media_types``,
-        ``nearby_radius_m``, ``limits`` (dotted field -> minLength/maxLength/pattern/minimum/
-        maximum/enum/required).
+        ``nearby_radius_m``, ``geometry_types`` (GeoJSON types the place may be),
+        ``contact_required``, ``contact_fields``, ``limits`` (dotted field -> minLength/
+        maxLength/pattern/minimum/maximum/enum/required; a contact the type does not require
+        keeps ``contact.name`` required once a contact is given).
     """
     ctx = _Ctx(windows, city_slug, today, max_file_bytes)
     return [_service(kind, ctx) for kind in TYPES.values()]
