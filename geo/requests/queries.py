@@ -186,7 +186,8 @@ def row_sql(where: str, order: str = "", *, extra: str = "") -> str:
         "SELECT r.id, r.code, r.type, r.status, r.title, r.kelurahan_code, k.name AS kelurahan,"  # noqa: S608 - fixed fragments; values bound
         " r.kecamatan_code, kc.name AS kecamatan, r.opd_code, r.created_at, r.status_changed_at,"
         " r.version, r.demo, r.priority, r.submitted_by,"
-        " ST_X(ST_PointOnSurface(r.geom)) AS lon, ST_Y(ST_PointOnSurface(r.geom)) AS lat,"
+        # the point, a line's start (where its kelurahan is), a point on the area (0009, 0014)
+        " ST_X(r.geom_point) AS lon, ST_Y(r.geom_point) AS lat,"
         f" {due} AS due_at, coalesce({due} < now(), false) AS overdue,"
         " CAST(floor(extract(epoch FROM now() - r.status_changed_at) / 86400) AS int) AS age_days"
         f"{extra}"

@@ -191,6 +191,9 @@ def test_dishub_moves_a_suggestion_through_its_workflow(db: Session, city: CityI
     planner = staff(city, Grant("dishub"))
     reviewer = staff(city, Grant("dishub_reviewer"))
     receipt = submit(db, ANONYMOUS, city, _saran(_line(SW, NW)))
+    detail = request_detail(db, planner, city, receipt.id)
+    assert (detail.lon, detail.lat) == SW  # the line's start, where its kelurahan is
+    assert detail.geometry["type"] == "LineString"
     with pytest.raises(IllegalTransitionError) as early:
         transition(
             db,
