@@ -1,0 +1,39 @@
+"""The route editing wing: the one route writer, versions, drafts, review, diff, validation."""
+
+from geo.editing.diff import diff_versions
+from geo.editing.review import Published, publish_version, return_version
+from geo.editing.store import etag
+from geo.editing.validate import Problem, validate_route
+from geo.editing.versions import (
+    Saved,
+    get_version,
+    list_routes,
+    list_versions,
+    new_route,
+    restore_version,
+    reverse_route,
+    save_draft,
+)
+from geo.editing.write import ATTRIBUTES, IMPORTER, WriteResult, write_routes
+
+__all__ = [
+    "ATTRIBUTES",
+    "IMPORTER",
+    "Problem",
+    "Published",
+    "Saved",
+    "WriteResult",
+    "diff_versions",
+    "etag",
+    "get_version",
+    "list_routes",
+    "list_versions",
+    "new_route",
+    "publish_version",
+    "restore_version",
+    "return_version",
+    "reverse_route",
+    "save_draft",
+    "validate_route",
+    "write_routes",
+]
