@@ -136,9 +136,8 @@ def check_attributes(attrs: dict[str, Any]) -> list[Problem]:
         ("speed_kmh", 0.1, 120, "Kecepatan harus lebih dari 0 sampai 120 km/jam"),
     ):
         value = attrs.get(key)
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            bad(key, message)
-        elif not (math.isfinite(value) and low <= value <= high):
+        number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+        if number is None or not (math.isfinite(number) and low <= number <= high):
             bad(key, message)
     for key in ("origin", "destination"):
         value = attrs.get(key)

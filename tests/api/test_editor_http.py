@@ -164,7 +164,8 @@ def test_publish_reaches_the_trip_planner_and_the_public_layer(
     assert [leg["route"]["code"] for leg in rides] == ["E1"]
     _, lat16 = grid.lonlat(0, 16)
     ride_lats = [lat for _, lat in rides[0]["geometry"]["coordinates"]]
-    assert ride_lats and all(abs(lat - lat16) < 2e-4 for lat in ride_lats)  # row 10: 5e-3 away
+    assert ride_lats
+    assert all(abs(lat - lat16) < 2e-4 for lat in ride_lats)  # row 10 is 5e-3 away
     new_coords = client.get(item).json()["geometry"]["coordinates"]
     assert new_coords[0][1] == pytest.approx(lat16, abs=1e-6)
     history = client.get(f"{BASE}/{e1}/versions", headers=planner).json()["versions"]
