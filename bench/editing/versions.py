@@ -23,7 +23,7 @@ from bench.citizens.database import DEMO_SLUG, cluster, ensure_demo
 from bench.layers import servers
 from geo.accounts import Grant, create_token, create_user
 from geo.cities import get_city
-from geo.editing.validate import line_from_geojson, validate_route
+from geo.editing import line_from_geojson, validate_route
 from geo.errors import RouteInvalidError
 from geo.store import PROJECT_ROOT
 from geo.store.cluster import free_port
@@ -193,7 +193,8 @@ def run(quick: bool = False) -> int:
         ("diff", diff_ms),
         ("publish->trip", publish_ms),
     ]
-    print()
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"\n{os.cpu_count()} CPUs, load average {load} (other work on the machine counts)")
     print("| operation (HTTP, one worker, demo city) | n | p50 ms | p95 ms | target ms | ok |")
     print("|---|---:|---:|---:|---:|---|")
     for name, values in rows:

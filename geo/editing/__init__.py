@@ -3,7 +3,7 @@
 from geo.editing.diff import diff_versions
 from geo.editing.review import Published, publish_version, return_version
 from geo.editing.store import etag
-from geo.editing.validate import Problem, validate_route
+from geo.editing.validate import Problem, line_from_geojson, validate_route
 from geo.editing.versions import (
     Saved,
     get_version,
@@ -26,6 +26,7 @@ __all__ = [
     "diff_versions",
     "etag",
     "get_version",
+    "line_from_geojson",
     "list_routes",
     "list_versions",
     "new_route",
