@@ -1,6 +1,40 @@
-"""The editing wing: the route write model (versions, drafts, review), snapping and validation.
+"""The route editing wing: the one route writer, versions, drafts, review, diff, validation."""
 
-Other wings and the layers above use it only through what this module exports.
-"""
+from geo.editing.diff import diff_versions
+from geo.editing.review import Published, publish_version, return_version
+from geo.editing.store import etag
+from geo.editing.validate import Problem, line_from_geojson, validate_route
+from geo.editing.versions import (
+    Saved,
+    get_version,
+    list_routes,
+    list_versions,
+    new_route,
+    restore_version,
+    reverse_route,
+    save_draft,
+)
+from geo.editing.write import ATTRIBUTES, IMPORTER, WriteResult, write_routes
 
-__all__: list[str] = []
+__all__ = [
+    "ATTRIBUTES",
+    "IMPORTER",
+    "Problem",
+    "Published",
+    "Saved",
+    "WriteResult",
+    "diff_versions",
+    "etag",
+    "get_version",
+    "line_from_geojson",
+    "list_routes",
+    "list_versions",
+    "new_route",
+    "publish_version",
+    "restore_version",
+    "return_version",
+    "reverse_route",
+    "save_draft",
+    "validate_route",
+    "write_routes",
+]
