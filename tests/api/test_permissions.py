@@ -191,3 +191,20 @@ def test_the_citizen_request_operations_name_their_actions(client: Any) -> None:
     for action in ("requests.services", "requests.nearby", "requests.proposals"):
         assert PERMISSIONS[action].roles is None
     assert PERMISSIONS["requests.own"].roles == frozenset({"warga", "admin"})
+
+
+# the route editor's planning signals (api/routers/planning.py): Dishub planners only
+PLANNING_OPERATIONS = {
+    ("get", "/cities/{city}/editor/coverage"),
+    ("post", "/cities/{city}/editor/coverage/preview"),
+    ("get", "/cities/{city}/editor/demand"),
+    ("post", "/cities/{city}/editor/demand/served"),
+}
+
+
+def test_the_planning_operations_need_routes_edit(client: Any) -> None:
+    ops = {
+        (m, p): op["x-permission"] for m, p, op in operations(client.get("/openapi.json").json())
+    }
+    assert {ops.get(key) for key in PLANNING_OPERATIONS} == {"routes.edit"}
+    assert set(PERMISSIONS["routes.edit"].roles or ()) == {"dishub", "dishub_reviewer", "admin"}
