@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.cities import CityInfo
-from geo.errors import InvalidGeometryError
+from geo.errors import InvalidGeometryError, RouteNotFoundError
 
 # the walk-free distance a route serves (the view route_coverage of migration 0013 has it
 # written out; tests check the two agree)
@@ -54,6 +54,8 @@ _PREVIEW = text(
     "  WHERE ST_DWithin(n.g, k.g, :radius)) after"
     " ORDER BY k.code"
 )
+
+_ROUTE_EXISTS = text("SELECT 1 FROM angkot_route WHERE city_id = :c AND id = :id")
 
 _CITY_AREA = text(
     "SELECT coalesce(sum(ST_Area(ST_Transform(geom, :srid))), 0) / 1e6 FROM admin_area"
@@ -184,7 +186,14 @@ def coverage_preview(
 
     Returns:
         Kelurahan added and removed (code, name), the covered km² and the city share change.
+
+    Raises:
+        RouteNotFoundError: ``replaces`` is no route of the city.
     """
+    if replaces is not None and (
+        session.execute(_ROUTE_EXISTS, {"c": city.id, "id": replaces}).first() is None
+    ):
+        raise RouteNotFoundError(f"{city.slug} has no route {replaces}")
     params = {
         "c": city.id,
         "srid": city.utm_srid,
