@@ -93,7 +93,24 @@ def run(runs: int) -> int:
             preview = _times(lambda: coverage_preview(session, city, line), runs)
         settings = Settings(database_url=url, layer_cache_mb=0, _env_file=None)
         headers = {"Authorization": f"Bearer {token}"}
+        bump = text(
+            "UPDATE layer_revision SET revision = revision + 1"
+            " WHERE city_id = :c AND layer = 'route_coverage'"
+        )
+
+        def after_publish() -> None:
+            # a new revision, as a publish makes it: the cached answer no longer serves
+            with engine.begin() as conn:
+                conn.execute(bump, {"c": city_id})
+            started = time.perf_counter()
+            client.get("/cities/tangerang/editor/coverage", headers=headers)
+            cold.append(time.perf_counter() - started)
+
+        cold: list[float] = []
         with TestClient(create_app(settings)) as client:
+            for _ in range(runs + 1):
+                after_publish()
+            cold = cold[1:]
             http = _times(
                 lambda: client.get("/cities/tangerang/editor/coverage", headers=headers), runs
             )
@@ -109,10 +126,11 @@ def run(runs: int) -> int:
     print("| case | runs | p50 ms | p95 ms | target 1 s |")
     print("|---|---:|---:|---:|---|")
     print(_row("coverage for the city (SQL, geo.analysis.city_coverage)", sql, TARGET_S))
-    print(_row("GET /editor/coverage (HTTP, in-process app)", http, TARGET_S))
+    print(_row("GET /editor/coverage after a publish (HTTP, in-process app)", cold, TARGET_S))
+    print(_row("GET /editor/coverage, same revision (cached)", http, TARGET_S))
     print(_row("route_coverage items, uncached (HTTP)", items, TARGET_S))
     print(_row("POST /editor/coverage/preview (SQL, a diagonal line)", preview))
-    return 0 if sorted(http)[max(0, round(0.95 * len(http)) - 1)] <= TARGET_S else 1
+    return 0 if sorted(cold)[max(0, round(0.95 * len(cold)) - 1)] <= TARGET_S else 1
 
 
 def main(argv: list[str] | None = None) -> int:
