@@ -17,13 +17,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.deps import pooled_layer_read
 from api.guards import DeadlineMiddleware, NulGuardMiddleware
 from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
-from api.routers import admin, auth, cities, citizens, health, ogc, requests, tiles, trips
+from api.routers import admin, auth, cities, citizens, health, ogc, planning, requests, tiles, trips
 from api.routers import editor as route_editor
 from api.routers import reports as report_pages
 from api.routers import requests_staff as staff_requests
 from api.routers import suggestions as citizen_suggestions
 from api.security import SecurityHeadersMiddleware
 from api.settings import Settings, startup_settings
+from geo.analysis import DemandRecorder
 from geo.store.bootstrap import PreparedDatabase, prepare_database
 from geo.store.db import make_engine, make_sessionmaker
 from geo.transit.cache import PlannerCache
@@ -168,6 +169,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.planner = PlannerCache(max_transfer_walk_m=settings.max_transfer_walk_m)
     app.include_router(citizens.router)
     app.include_router(trips.router)
+    app.state.demand_recorder = DemandRecorder()  # unmet trip searches (geo.analysis)
+    app.include_router(planning.router)
     app.include_router(ogc.router)
     app.include_router(tiles.router)
     app.include_router(requests.router)

@@ -12,6 +12,7 @@ from geo.models.accounts import (
 )
 from geo.models.base import ADMIN_LEVELS, NAMING, SCHOOL_LEVELS, SCHOOL_STATUSES, Base
 from geo.models.city import AdminArea, City
+from geo.models.demand import DEMAND_REASONS, TripDemand
 from geo.models.editing import LIVE_STATES, VERSION_STATES, RouteVersion
 from geo.models.layers import REVISIONED_TABLES, LayerPointGrid, LayerPointGridState, LayerRevision
 from geo.models.parcels import PermitParcel
@@ -28,6 +29,7 @@ from geo.models.transport import AngkotRoute, RoadEdge
 
 __all__ = [
     "ADMIN_LEVELS",
+    "DEMAND_REASONS",
     "LIVE_STATES",
     "NAMING",
     "REQUEST_TYPES",
@@ -58,6 +60,7 @@ __all__ = [
     "RouteVersion",
     "School",
     "ServiceRequest",
+    "TripDemand",
     "UserRole",
     "UserSession",
 ]
