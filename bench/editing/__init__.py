@@ -1,0 +1,1 @@
+"""Editing benchmarks (issue #13): route snapping."""
