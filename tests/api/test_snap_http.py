@@ -166,6 +166,26 @@ def test_who_may_snap_and_what_is_unreachable(client: Any, db: Session, demo: in
     assert "batas 150 m" in only["reason"]
 
 
+def test_a_demo_one_way_street(client: Any, db: Session, demo: int) -> None:
+    """Along a one-way street of the demo the path is the street; against it, a detour."""
+    name, ahead, back = db.execute(
+        text(
+            "SELECT name, ST_AsGeoJSON(ST_LineInterpolatePoint(geom, 0.2)),"
+            " ST_AsGeoJSON(ST_LineInterpolatePoint(geom, 0.8)) FROM road_edge"
+            " WHERE city_id = :c AND oneway ORDER BY length_m DESC, id LIMIT 1"
+        ),
+        {"c": demo},
+    ).one()
+    a, b = json.loads(ahead)["coordinates"], json.loads(back)["coordinates"]
+    dishub = user(db, demo, "dishub")
+    forward = client.post(URL, json={"waypoints": [a, b]}, headers=dishub.headers()).json()
+    assert forward["streets"] == [name]
+    assert forward["length_m"] == pytest.approx(_metres(a, b), rel=0.1)
+    backward = client.post(URL, json={"waypoints": [b, a]}, headers=dishub.headers()).json()
+    assert backward["length_m"] > forward["length_m"] + 100
+    assert len(backward["streets"]) >= 3
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
