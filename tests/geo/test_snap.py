@@ -129,6 +129,18 @@ def test_a_waypoint_on_a_corner_does_not_name_the_cross_street(db: Session, grid
     assert route.length_m == pytest.approx(500, rel=REL)
 
 
+def test_a_waypoint_near_a_corner_is_on_the_corner(db: Session, grid: GridCity) -> None:
+    # 4 m into the one-way street, against its direction: taken as the corner, not a trap
+    route = _snap(db, grid, [(1.04, 2.03), (1, 0)])
+    assert _close(route.snapped[0], grid.lonlat(1, 2))
+    assert route.length_m == pytest.approx(200, rel=REL)
+    assert route.streets == ["Jalan Kolom 1"]
+    # and a waypoint at the far end of a one-way edge is reached at that corner
+    into = _snap(db, grid, [(1, 0), (1.97, 2.02)])
+    assert into.length_m == pytest.approx(300, rel=REL)
+    assert _close(into.snapped[1], grid.lonlat(2, 2))
+
+
 def test_a_free_segment_stays_a_straight_line(db: Session, grid: GridCity) -> None:
     # waypoint 2 lies 300 m beyond the grid: only the free segment touches it
     route = _snap(db, grid, [(0.5, 0.1), (2, 0), (5, 7)], free=(1,))
