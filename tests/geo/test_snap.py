@@ -230,3 +230,20 @@ def test_the_cache_rebuilds_when_the_roads_change(db: Session, grid: GridCity) -
     route = snap_route(db, grid.city, [grid.lonlat(4.5, 2), grid.lonlat(0.5, 2)], cache=cache)
     assert cache.builds == 2
     assert route.length_m == pytest.approx(400, rel=REL)
+
+
+def test_a_city_without_roads(db: Session) -> None:
+    from geo.cities import create_city
+
+    city = create_city(db, "tanpajalan", "Kota Tanpa Jalan", (106.6, -6.3, 106.7, -6.2))
+    graph = build_drive_graph(db, city.id, city.utm_srid)
+    assert graph.edge_count == 0
+    with pytest.raises(SnapUnreachableError) as caught:
+        snap_on_graph(graph, [(106.61, -6.21), (106.62, -6.22)])
+    assert [u["code"] for u in caught.value.unreachable] == ["off-network", "off-network"]
+    assert "belum punya jaringan jalan" in caught.value.unreachable[0]["reason"]
+    # drawn by hand, a route needs no roads
+    route = snap_on_graph(graph, [(106.61, -6.21), (106.62, -6.22), (106.63, -6.22)], [0, 1])
+    assert len(route.coords) == 3
+    assert route.streets == []
+    assert route.length_m == pytest.approx(1564 + 1105, rel=0.01)
