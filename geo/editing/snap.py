@@ -25,8 +25,8 @@ MIN_NAMED_M = 1.0  # a street touched for less than this (a waypoint on a corner
 NODE_SNAP_M = 10.0
 _AT_NODE_M = 1e-6
 # the first search from a waypoint stops at this many metres (a bound, then a full search)
-_BOUND_FACTOR = 3.0
-_BOUND_EXTRA_M = 3000.0
+_BOUND_FACTOR = 2.0
+_BOUND_EXTRA_M = 1000.0
 
 Coord = tuple[float, float]
 
