@@ -1,4 +1,7 @@
-"""The editing wing: the route write model (versions, drafts, review), snapping, validation."""
+"""The editing wing: the route write model (versions, drafts, review), snapping and validation.
+
+Other wings and the layers above use it only through what this module exports.
+"""
 
 from geo.editing.drive import DriveGraph, DriveGraphCache, build_drive_graph
 from geo.editing.snap import SNAP_LIMIT_M, SnappedRoute, snap_on_graph, snap_route
