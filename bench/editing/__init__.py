@@ -1,1 +1,1 @@
-"""Editing benchmarks (issue #13): route snapping."""
+"""The route editor benchmark (issue #13): save a version, diff, publish -> trip."""

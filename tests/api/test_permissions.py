@@ -191,12 +191,3 @@ def test_the_citizen_request_operations_name_their_actions(client: Any) -> None:
     for action in ("requests.services", "requests.nearby", "requests.proposals"):
         assert PERMISSIONS[action].roles is None
     assert PERMISSIONS["requests.own"].roles == frozenset({"warga", "admin"})
-
-
-def test_route_snapping_is_a_route_edit(client: Any) -> None:
-    """Snapping waypoints is part of editing routes: Dishub planners, reviewers, admins."""
-    ops = {
-        (m, p): op["x-permission"] for m, p, op in operations(client.get("/openapi.json").json())
-    }
-    assert ops[("post", "/cities/{city}/routes/snap")] == "routes.edit"
-    assert PERMISSIONS["routes.edit"].roles == frozenset({"dishub", "dishub_reviewer", "admin"})

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.accounts import Grant, create_user, upsert_opd
-from tests.api.accounts import PASSWORD, User, token_user
+from geo.accounts import PERMISSIONS, Grant, create_user, upsert_opd
+from tests.api.accounts import PASSWORD, User, operations, token_user
 
 pytestmark = pytest.mark.postgis
 URL = "/cities/tangerang/routes/snap"
@@ -219,3 +219,13 @@ def test_nan_and_broken_json_are_refused(client: Any, db: Session, small: int, r
     r = client.post(URL, content=raw, headers=headers)
     assert r.status_code == 422, r.text
     assert r.headers["content-type"] == PROBLEM
+
+
+def test_snapping_is_a_route_edit(client: Any) -> None:
+    """Snapping waypoints is part of editing routes (the permission walk in
+    tests/api/test_permissions.py calls it as every role): planners, reviewers, admins."""
+    ops = {
+        (m, p): op["x-permission"] for m, p, op in operations(client.get("/openapi.json").json())
+    }
+    assert ops[("post", "/cities/{city}/routes/snap")] == "routes.edit"
+    assert PERMISSIONS["routes.edit"].roles == frozenset({"dishub", "dishub_reviewer", "admin"})
