@@ -21,10 +21,12 @@ from api.routers import admin, auth, cities, citizens, health, ogc, planning, re
 from api.routers import editor as route_editor
 from api.routers import reports as report_pages
 from api.routers import requests_staff as staff_requests
+from api.routers import snap as route_snap
 from api.routers import suggestions as citizen_suggestions
 from api.security import SecurityHeadersMiddleware
 from api.settings import Settings, startup_settings
 from geo.analysis import DemandRecorder
+from geo.editing import DriveGraphCache
 from geo.store.bootstrap import PreparedDatabase, prepare_database
 from geo.store.db import make_engine, make_sessionmaker
 from geo.transit.cache import PlannerCache
@@ -171,6 +173,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(trips.router)
     app.state.demand_recorder = DemandRecorder()  # unmet trip searches (geo.analysis)
     app.include_router(planning.router)
+    app.state.drive_graphs = DriveGraphCache()
+    app.include_router(route_snap.router)
     app.include_router(ogc.router)
     app.include_router(tiles.router)
     app.include_router(requests.router)

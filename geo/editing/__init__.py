@@ -1,7 +1,9 @@
 """The route editing wing: the one route writer, versions, drafts, review, diff, validation."""
 
 from geo.editing.diff import diff_versions
+from geo.editing.drive import DriveGraph, DriveGraphCache, build_drive_graph
 from geo.editing.review import Published, publish_version, return_version
+from geo.editing.snap import SNAP_LIMIT_M, SnappedRoute, snap_on_graph, snap_route
 from geo.editing.store import etag
 from geo.editing.validate import Problem, line_from_geojson, validate_route
 from geo.editing.versions import (
@@ -19,10 +21,15 @@ from geo.editing.write import ATTRIBUTES, IMPORTER, WriteResult, write_routes
 __all__ = [
     "ATTRIBUTES",
     "IMPORTER",
+    "SNAP_LIMIT_M",
+    "DriveGraph",
+    "DriveGraphCache",
     "Problem",
     "Published",
     "Saved",
+    "SnappedRoute",
     "WriteResult",
+    "build_drive_graph",
     "diff_versions",
     "etag",
     "get_version",
@@ -35,6 +42,8 @@ __all__ = [
     "return_version",
     "reverse_route",
     "save_draft",
+    "snap_on_graph",
+    "snap_route",
     "validate_route",
     "write_routes",
 ]
