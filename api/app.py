@@ -18,6 +18,7 @@ from api.deps import pooled_layer_read
 from api.guards import DeadlineMiddleware, NulGuardMiddleware
 from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
 from api.routers import admin, auth, cities, citizens, health, ogc, requests, tiles, trips
+from api.routers import gtfs as gtfs_feed
 from api.routers import reports as report_pages
 from api.routers import requests_staff as staff_requests
 from api.security import SecurityHeadersMiddleware
@@ -166,6 +167,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.planner = PlannerCache(max_transfer_walk_m=settings.max_transfer_walk_m)
     app.include_router(citizens.router)
     app.include_router(trips.router)
+    app.include_router(gtfs_feed.router)
     app.include_router(ogc.router)
     app.include_router(tiles.router)
     app.include_router(requests.router)
