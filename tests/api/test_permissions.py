@@ -191,3 +191,12 @@ def test_the_citizen_request_operations_name_their_actions(client: Any) -> None:
     for action in ("requests.services", "requests.nearby", "requests.proposals"):
         assert PERMISSIONS[action].roles is None
     assert PERMISSIONS["requests.own"].roles == frozenset({"warga", "admin"})
+
+
+def test_the_gtfs_feed_is_public(client: Any) -> None:
+    """The city's GTFS feed is a public read of the routes (published routes only)."""
+    ops = {
+        (m, p): op["x-permission"] for m, p, op in operations(client.get("/openapi.json").json())
+    }
+    assert ops[("get", "/cities/{city}/gtfs.zip")] == "routes.read"
+    assert PERMISSIONS["routes.read"].roles is None
