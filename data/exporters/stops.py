@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from pyproj import Geod
+import shapely
+from pyproj import Geod, Transformer
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -27,29 +28,11 @@ MIN_SEGMENT_M = 0.01
 """Vertices closer than this to the previous one are dropped (shape distances must grow)."""
 _GEOD = Geod(ellps="WGS84")
 
-# the named road edge nearest to a stop and to its point ahead, within the radius
-_STREET_NAMES = text(
-    """
-    WITH p AS (
-        SELECT u.i, ST_SetSRID(ST_MakePoint(u.x, u.y), 4326) AS pt,
-               ST_SetSRID(ST_MakePoint(u.ax, u.ay), 4326) AS ahead
-        FROM unnest(CAST(:x AS float8[]), CAST(:y AS float8[]), CAST(:ax AS float8[]),
-                    CAST(:ay AS float8[])) WITH ORDINALITY AS u(x, y, ax, ay, i)
-    )
-    SELECT p.i, s.name FROM p
-    CROSS JOIN LATERAL (
-        SELECT c.name FROM (
-            SELECT r.id, r.name, ST_Distance(r.geom::geography, p.pt::geography) AS d,
-                   ST_Distance(r.geom::geography, p.ahead::geography) AS d_ahead
-            FROM road_edge r
-            WHERE r.city_id = :city_id AND r.name IS NOT NULL AND btrim(r.name) <> ''
-              AND r.geom && ST_Expand(p.pt, :deg)
-        ) c
-        WHERE c.d <= :radius_m AND c.d_ahead <= c.d + :slack_m
-        ORDER BY c.d + c.d_ahead, c.id
-        LIMIT 1
-    ) s
-    """
+# the named road edges around the stops, oldest first
+_NAMED_EDGES = text(
+    "SELECT name, ST_AsBinary(geom) AS wkb FROM road_edge"
+    " WHERE city_id = :city_id AND name IS NOT NULL AND btrim(name) <> ''"
+    " AND geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326) ORDER BY id"
 )
 
 
@@ -132,33 +115,53 @@ def place_stops(line: Line) -> StopPoints:
 
 
 def street_names(
-    session: Session, city_id: int, points: FloatArray, ahead: FloatArray, max_abs_lat: float
+    session: Session, city_id: int, utm_srid: int, points: FloatArray, ahead: FloatArray
 ) -> dict[int, str]:
     """Names of the streets the points lie on, by point index (points off named streets are
-    missing), in one statement for all points.
+    missing): the named edges around the points are read once and matched in metres.
 
     Args:
         session: Open session.
         city_id: The city whose ``road_edge`` rows are searched.
+        utm_srid: The city's UTM zone (EPSG code).
         points: (k, 2) lon/lat of the stops.
         ahead: (k, 2) lon/lat of the point along the route ahead of each stop.
-        max_abs_lat: The largest absolute latitude of the points (sizes the index search box).
     """
     if len(points) == 0:
         return {}
-    cos_lat = max(math.cos(math.radians(min(max_abs_lat, 80.0))), 0.17)
-    deg = STREET_RADIUS_M / (111_000.0 * cos_lat) * 1.2
+    both = np.vstack([points, ahead])
+    (minx, miny), (maxx, maxy) = both.min(axis=0), both.max(axis=0)
+    cos_lat = max(math.cos(math.radians(min(max(abs(miny), abs(maxy)), 80.0))), 0.17)
+    pad = STREET_RADIUS_M / (111_000.0 * cos_lat) * 1.5
     rows = session.execute(
-        _STREET_NAMES,
+        _NAMED_EDGES,
         {
-            "x": points[:, 0].tolist(),
-            "y": points[:, 1].tolist(),
-            "ax": ahead[:, 0].tolist(),
-            "ay": ahead[:, 1].tolist(),
             "city_id": city_id,
-            "deg": deg,
-            "radius_m": STREET_RADIUS_M,
-            "slack_m": AHEAD_SLACK_M,
+            "minx": float(minx) - pad,
+            "miny": float(miny) - pad,
+            "maxx": float(maxx) + pad,
+            "maxy": float(maxy) + pad,
         },
+    ).all()
+    if not rows:
+        return {}
+    names = [" ".join(str(row.name).split()) for row in rows]
+    to_utm = Transformer.from_crs(4326, utm_srid, always_xy=True)
+    edges = shapely.transform(
+        shapely.from_wkb([bytes(row.wkb) for row in rows]),
+        lambda xy: np.column_stack(to_utm.transform(xy[:, 0], xy[:, 1])),
     )
-    return {int(i) - 1: " ".join(str(name).split()) for i, name in rows}
+    stops = shapely.points(np.column_stack(to_utm.transform(points[:, 0], points[:, 1])))
+    aheads = shapely.points(np.column_stack(to_utm.transform(ahead[:, 0], ahead[:, 1])))
+    tree = shapely.STRtree(edges)
+    stop_i, edge_i = tree.query(stops, predicate="dwithin", distance=STREET_RADIUS_M)
+    if len(stop_i) == 0:
+        return {}
+    dist = shapely.distance(stops[stop_i], edges[edge_i])
+    dist_ahead = shapely.distance(aheads[stop_i], edges[edge_i])
+    fits = dist_ahead <= dist + AHEAD_SLACK_M
+    stop_i, edge_i, score = stop_i[fits], edge_i[fits], (dist + dist_ahead)[fits]
+    order = np.lexsort((edge_i, score, stop_i))  # per stop: lowest score, then oldest edge
+    stop_i, edge_i = stop_i[order], edge_i[order]
+    firsts = np.flatnonzero(np.r_[True, stop_i[1:] != stop_i[:-1]])
+    return {int(stop_i[k]): names[int(edge_i[k])] for k in firsts}

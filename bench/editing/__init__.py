@@ -1,0 +1,1 @@
+"""Benchmarks of the route editor (issue #13)."""
