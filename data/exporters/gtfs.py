@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -32,7 +33,7 @@ from sqlalchemy.orm import Session
 from data.exporters.stops import Line, StopPoints, measured_line, place_stops, street_names
 from data.importers.common import Progress, tick
 from geo.cities import CityInfo, get_city
-from geo.errors import InvalidFileError
+from geo.errors import InvalidFileError, InvalidInputError
 
 TIMEZONE = "Asia/Jakarta"
 LANG = "id"
@@ -129,7 +130,9 @@ def export_gtfs(
 
     Raises:
         CityNotFoundError: No such city.
+        InvalidInputError: ``url`` is not an absolute http(s) address.
     """
+    check_url(url)
     city = get_city(session, city_slug)
     start = today or jakarta_today()
     report = GtfsReport(city.slug, start, start + timedelta(days=CALENDAR_DAYS))
@@ -211,8 +214,10 @@ def export_gtfs_file(session: Session, city_slug: str, path: Path, **options: An
 
     Raises:
         CityNotFoundError: No such city.
+        InvalidInputError: The ``url`` option is not an absolute http(s) address.
         InvalidFileError: ``path`` is a folder, or its folder is missing or not writable.
     """
+    check_url(str(options.get("url", "")))
     path = Path(path)
     folder = path.parent
     if path.is_dir():
@@ -236,6 +241,20 @@ def export_gtfs_file(session: Session, city_slug: str, path: Path, **options: An
     finally:
         tmp.unlink(missing_ok=True)
     return report
+
+
+def check_url(url: str) -> str:
+    """The feed's URL (``agency_url``), when it is an absolute http(s) address.
+
+    Raises:
+        InvalidInputError: It is not.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise InvalidInputError(
+            f"the feed's URL must be an absolute http:// or https:// address, not '{url[:100]}'"
+        )
+    return url
 
 
 # -- reading ---------------------------------------------------------------------------------

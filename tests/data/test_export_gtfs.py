@@ -267,6 +267,16 @@ def test_reimported_feed_gives_the_same_routes(db: Session, grid: GridCity, tmp_
     assert ends[("R01", 1)] == ("Pasar Timur", "Terminal Barat")
 
 
+def test_a_city_without_routes_gets_an_empty_feed(db: Session) -> None:
+    create_city(db, "kosong", "Kota Kosong", (106.6, -6.2, 106.7, -6.1))
+    buffer = io.BytesIO()
+    report = export_gtfs(db, "kosong", buffer, url=URL, today=TODAY)
+    assert (report.routes, report.trips, report.stops) == (0, 0, 0)
+    feed = tables(buffer.getvalue())
+    assert len(feed["agency"]) == 1
+    assert feed["routes"] == feed["trips"] == feed["stops"] == feed["shapes"] == []
+
+
 @pytest.mark.shared_data
 def test_bogor_round_trip(db: Session, tmp_path: Path) -> None:
     """A real feed: Bogor's 24 angkot routes, imported, exported (no streets: stops named by
@@ -288,8 +298,8 @@ def test_bogor_round_trip(db: Session, tmp_path: Path) -> None:
 
 
 # -- HTTP ------------------------------------------------------------------------------------
-def test_http_feed_etag_and_304(client: Any, db: Session, grid: GridCity) -> None:
-    response = client.get("/cities/ekspor/gtfs.zip")
+def test_http_feed_etag_and_304(client: Any, db: Session, grid: GridCity, tmp_path: Path) -> None:
+    response = client.get("/cities/ekspor/gtfs.zip", headers={"Host": "peta.example.org"})
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/zip"
     disposition = response.headers["content-disposition"]
@@ -298,9 +308,15 @@ def test_http_feed_etag_and_304(client: Any, db: Session, grid: GridCity) -> Non
     assert response.headers["cache-control"] == "public, no-cache"
     feed = tables(response.content)
     assert {r["route_id"] for r in feed["routes"]} == {"R01", "R02"}
-    assert feed["agency"][0]["agency_url"] == "http://testserver/"
+    assert feed["agency"][0]["agency_url"] == "http://peta.example.org/"
+    (tmp_path / "http.zip").write_bytes(response.content)
+    errors, warnings = validate(tmp_path / "http.zip")
+    assert errors == []
+    assert warnings <= KNOWN_WARNINGS
     etag = response.headers["etag"]
-    again = client.get("/cities/ekspor/gtfs.zip", headers={"If-None-Match": etag})
+    again = client.get(
+        "/cities/ekspor/gtfs.zip", headers={"Host": "peta.example.org", "If-None-Match": etag}
+    )
     assert again.status_code == 304
     assert again.content == b""
     assert again.headers["etag"] == etag
@@ -309,7 +325,9 @@ def test_http_feed_etag_and_304(client: Any, db: Session, grid: GridCity) -> Non
         text("UPDATE angkot_route SET fare_idr = 6000 WHERE city_id = :c AND code = 'R02'"),
         {"c": grid.city.id},
     )
-    changed = client.get("/cities/ekspor/gtfs.zip", headers={"If-None-Match": etag})
+    changed = client.get(
+        "/cities/ekspor/gtfs.zip", headers={"Host": "peta.example.org", "If-None-Match": etag}
+    )
     assert changed.status_code == 200
     assert changed.headers["etag"] != etag
     prices = {f["price"] for f in tables(changed.content)["fare_attributes"]}
@@ -377,6 +395,10 @@ def test_cli_bad_paths_and_city(cli_db: tuple[str, Engine], tmp_path: Path) -> N
         denied = tpo(url, "export", "gtfs", "ekspor", str(locked / "feed.zip"))
         assert denied.exit_code == 2
         assert "not writable" in denied.text
+    bad_url = tpo(url, "export", "gtfs", "ekspor", str(tmp_path / "feed.zip"), "--url", "peta")
+    assert bad_url.exit_code == 2
+    assert "error[invalid-input]" in bad_url.text
+    assert "absolute http:// or https:// address" in bad_url.text
     unknown = tpo(url, "export", "gtfs", "atlantis", str(tmp_path / "feed.zip"))
     assert unknown.exit_code == 3
     assert "error[city-not-found]" in unknown.text
