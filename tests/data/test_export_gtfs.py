@@ -9,7 +9,7 @@ import itertools
 import os
 import zipfile
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from api.cli import app
-from data.exporters import export_gtfs, export_gtfs_file
+from data.exporters import export_gtfs, export_gtfs_file, jakarta_today
 from data.importers import import_gtfs
 from geo.cities import create_city
 from geo.store import migrate
@@ -34,7 +34,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning"),
 ]
 URL = "https://tpo.example.org/"
-TODAY = date(2026, 12, 2)
+TODAY = jakarta_today()  # validated feeds must not have expired
 BOGOR_FEED = SHARED_DATA / "bogor-angkot-gtfs" / "bogor-gtfs.zip"
 ATTRIBUTES = ("code", "direction", "name", "colour", "fare_idr", "headway_s", "speed_kmh")
 # gtfs-kit's validator predates these (GTFS added them in 2020): its only complaint may be that
@@ -193,14 +193,15 @@ def test_the_feed_is_valid_gtfs(db: Session, grid: GridCity, tmp_path: Path) -> 
         ("05:00:00", "21:00:00", "0")
     }
     (calendar,) = feed["calendar"]
-    assert (calendar["start_date"], calendar["end_date"]) == ("20261202", "20271202")
+    one_year = (TODAY + timedelta(days=365)).strftime("%Y%m%d")
+    assert (calendar["start_date"], calendar["end_date"]) == (TODAY.strftime("%Y%m%d"), one_year)
     assert {calendar[d] for d in ("monday", "wednesday", "saturday", "sunday")} == {"1"}
     fares = {f["fare_id"]: f for f in feed["fare_attributes"]}
     rules = {r["route_id"]: fares[r["fare_id"]] for r in feed["fare_rules"]}
     assert (rules["R01"]["price"], rules["R01"]["currency_type"]) == ("4000", "IDR")
     assert rules["R02"]["price"] == "5000"
     (info,) = feed["feed_info"]
-    assert (info["feed_lang"], info["feed_start_date"]) == ("id", "20261202")
+    assert (info["feed_lang"], info["feed_start_date"]) == ("id", TODAY.strftime("%Y%m%d"))
     # the validator does look: the same feed without its first stop is an error
     broken = tmp_path / "broken.zip"
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(broken, "w") as target:
@@ -215,8 +216,10 @@ def test_the_feed_is_valid_gtfs(db: Session, grid: GridCity, tmp_path: Path) -> 
 
 def test_stops_every_500_m_named_after_their_street(db: Session, grid: GridCity) -> None:
     buffer = io.BytesIO()
-    export_gtfs(db, "ekspor", buffer, url=URL, today=TODAY)
+    export_gtfs(db, "ekspor", buffer, url=URL, today=date(2028, 2, 29))
     feed = tables(buffer.getvalue())
+    (calendar,) = feed["calendar"]  # 365 days from a leap day
+    assert (calendar["start_date"], calendar["end_date"]) == ("20280229", "20290228")
     stops = {s["stop_id"]: s for s in feed["stops"]}
     times: dict[str, list[dict[str, str]]] = {}
     for row in feed["stop_times"]:
