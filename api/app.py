@@ -19,6 +19,7 @@ from api.guards import DeadlineMiddleware, NulGuardMiddleware
 from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
 from api.routers import admin, auth, cities, citizens, health, ogc, planning, requests, tiles, trips
 from api.routers import editor as route_editor
+from api.routers import gtfs as gtfs_feed
 from api.routers import reports as report_pages
 from api.routers import requests_staff as staff_requests
 from api.routers import snap as route_snap
@@ -175,6 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(planning.router)
     app.state.drive_graphs = DriveGraphCache()
     app.include_router(route_snap.router)
+    app.include_router(gtfs_feed.router)
     app.include_router(ogc.router)
     app.include_router(tiles.router)
     app.include_router(requests.router)

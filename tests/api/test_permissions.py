@@ -242,3 +242,12 @@ def test_the_planning_operations_need_routes_edit(client: Any) -> None:
     }
     assert {ops.get(key) for key in PLANNING_OPERATIONS} == {"routes.edit"}
     assert set(PERMISSIONS["routes.edit"].roles or ()) == {"dishub", "dishub_reviewer", "admin"}
+
+
+def test_the_gtfs_feed_is_public(client: Any) -> None:
+    """The city's GTFS feed is a public read of the routes (published routes only)."""
+    ops = {
+        (m, p): op["x-permission"] for m, p, op in operations(client.get("/openapi.json").json())
+    }
+    assert ops[("get", "/cities/{city}/gtfs.zip")] == "routes.read"
+    assert PERMISSIONS["routes.read"].roles is None

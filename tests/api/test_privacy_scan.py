@@ -7,7 +7,9 @@ parameters, plus the pages / and /masuk, and no answer may contain any of them.
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +103,16 @@ def leaks(text: str) -> list[str]:
     return found
 
 
+def answer_text(response: Any) -> str:
+    """The text of an answer; of a zip (the GTFS feed), the text of every file in it."""
+    if response.headers.get("content-type") == "application/zip":
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            return "\n".join(
+                archive.read(name).decode("utf-8", "replace") for name in archive.namelist()
+            )
+    return str(response.content.decode("utf-8", "replace"))
+
+
 def plant_request(client: Any) -> None:
     """A proposal whose contact is the planted person, in the kecamatan of the map report."""
     body = proposal(106.62, -6.20)
@@ -121,7 +133,7 @@ def test_anonymous_answers_carry_no_personal_data(client: Any, planted: Cities) 
         response = call(client, method, path, op, planted, ANON)
         restricted = PERMISSIONS[op["x-permission"]].roles is not None
         scanned.append((path, response.status_code, restricted))
-        body = response.content.decode("utf-8", "replace")
+        body = answer_text(response)
         headers = " ".join(f"{k}: {v}" for k, v in response.headers.items())
         if leaks(body) or leaks(headers):
             bad.append((path, response.status_code, leaks(body + headers)))
@@ -139,6 +151,8 @@ def test_anonymous_answers_carry_no_personal_data(client: Any, planted: Cities) 
     assert {p for p, _, restricted in scanned if restricted} >= {"/admin/audit", "/admin/users"}
     # the map report (a request of the planted person lies in its kecamatan) was scanned
     assert ("/cities/{city}/reports/{level}/{area_code}.html", 200, False) in scanned
+    # and the GTFS feed, file by file (its zip is compressed)
+    assert ("/cities/{city}/gtfs.zip", 200, False) in scanned
     assert {"/cities/{city}/proposals", "/cities/{city}/requests/nearby"} <= {
         p for p, _, _ in scanned
     }
