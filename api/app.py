@@ -20,8 +20,10 @@ from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
 from api.routers import admin, auth, cities, citizens, health, ogc, requests, tiles, trips
 from api.routers import reports as report_pages
 from api.routers import requests_staff as staff_requests
+from api.routers import snap as route_snap
 from api.security import SecurityHeadersMiddleware
 from api.settings import Settings, startup_settings
+from geo.editing import DriveGraphCache
 from geo.store.bootstrap import PreparedDatabase, prepare_database
 from geo.store.db import make_engine, make_sessionmaker
 from geo.transit.cache import PlannerCache
@@ -167,6 +169,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.planner = PlannerCache(max_transfer_walk_m=settings.max_transfer_walk_m)
     app.include_router(citizens.router)
     app.include_router(trips.router)
+    app.state.drive_graphs = DriveGraphCache()
+    app.include_router(route_snap.router)
     app.include_router(ogc.router)
     app.include_router(tiles.router)
     app.include_router(requests.router)

@@ -106,6 +106,27 @@ class InvalidFileError(InvalidInputError):
     title = "Invalid file"
 
 
+class SnapUnreachableError(InvalidInputError):
+    """Route waypoints the drive network cannot reach (HTTP 422).
+
+    Attributes:
+        unreachable: One entry per waypoint: ``{"index", "code", "reason", "reason_en",
+            "distance_m"}`` (``code`` is ``off-network`` or ``no-path``; ``reason`` in Bahasa
+            Indonesia).
+    """
+
+    code = "snap-unreachable"
+    title = "Waypoints not reachable by road"
+
+    def __init__(self, detail: str, unreachable: list[dict[str, Any]]) -> None:
+        super().__init__(detail)
+        self.unreachable = unreachable
+
+    def members(self) -> dict[str, Any]:
+        """Extension members of the problem body: ``unreachable``."""
+        return {"unreachable": self.unreachable}
+
+
 class ConflictError(GeoError):
     """The write clashes with existing data (duplicate natural key)."""
 
