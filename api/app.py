@@ -17,13 +17,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.deps import pooled_layer_read
 from api.guards import DeadlineMiddleware, NulGuardMiddleware
 from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
-from api.routers import admin, auth, cities, citizens, health, ogc, requests, tiles, trips
+from api.routers import admin, auth, cities, citizens, health, ogc, planning, requests, tiles, trips
 from api.routers import reports as report_pages
 from api.routers import requests_staff as staff_requests
 from api.routers import snap as route_snap
 from api.security import SecurityHeadersMiddleware
 from api.settings import Settings, startup_settings
 from geo.editing import DriveGraphCache
+from geo.analysis import DemandRecorder
 from geo.store.bootstrap import PreparedDatabase, prepare_database
 from geo.store.db import make_engine, make_sessionmaker
 from geo.transit.cache import PlannerCache
@@ -171,6 +172,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(trips.router)
     app.state.drive_graphs = DriveGraphCache()
     app.include_router(route_snap.router)
+    app.state.demand_recorder = DemandRecorder()  # unmet trip searches (geo.analysis)
+    app.include_router(planning.router)
     app.include_router(ogc.router)
     app.include_router(tiles.router)
     app.include_router(requests.router)

@@ -12,6 +12,7 @@ from geo.models.accounts import (
 )
 from geo.models.base import ADMIN_LEVELS, NAMING, SCHOOL_LEVELS, SCHOOL_STATUSES, Base
 from geo.models.city import AdminArea, City
+from geo.models.demand import DEMAND_REASONS, TripDemand
 from geo.models.layers import REVISIONED_TABLES, LayerPointGrid, LayerPointGridState, LayerRevision
 from geo.models.parcels import PermitParcel
 from geo.models.places import Place, PlaceWord
@@ -27,6 +28,7 @@ from geo.models.transport import AngkotRoute, RoadEdge
 
 __all__ = [
     "ADMIN_LEVELS",
+    "DEMAND_REASONS",
     "NAMING",
     "REQUEST_TYPES",
     "REVISIONED_TABLES",
@@ -54,6 +56,7 @@ __all__ = [
     "RoadEdge",
     "School",
     "ServiceRequest",
+    "TripDemand",
     "UserRole",
     "UserSession",
 ]
