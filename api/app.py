@@ -23,8 +23,8 @@ from api.routers import requests_staff as staff_requests
 from api.routers import snap as route_snap
 from api.security import SecurityHeadersMiddleware
 from api.settings import Settings, startup_settings
-from geo.editing import DriveGraphCache
 from geo.analysis import DemandRecorder
+from geo.editing import DriveGraphCache
 from geo.store.bootstrap import PreparedDatabase, prepare_database
 from geo.store.db import make_engine, make_sessionmaker
 from geo.transit.cache import PlannerCache
