@@ -317,7 +317,7 @@ function renderLineInfo() {
   }
   const n = state.snapped.filter(Boolean).length;
   const text = t.format("edLineInfo", { length: formatLength(lineLength(state.geometry), t.lang), points: state.waypoints.length, snapped: n });
-  $("line-info").replaceChildren(el("span", null, text), state.dirty ? el("span", { class: "tag draft" }, t("edUnsaved")) : null, streets.length ? el("span", { class: "streets" }, ` · ${streets.join(" → ")}`) : null);
+  $("line-info").replaceChildren(el("span", null, text), state.dirty ? [" ", el("span", { class: "tag draft" }, t("edUnsaved"))] : null, streets.length ? el("span", { class: "streets" }, ` · ${streets.slice(0, 6).join(" → ")}${streets.length > 6 ? " → …" : ""}`) : null);
 }
 
 async function toggleEditing() {

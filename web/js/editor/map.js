@@ -39,7 +39,6 @@ export class EditorMap {
     this.map.setView([-6.178, 106.63], 12);
     for (const [name, z] of Object.entries(PANES)) this.map.createPane(name).style.zIndex = String(z);
     this.map.getPane("arrows").style.pointerEvents = "none";
-    this.others = L.layerGroup().addTo(this.map);
     this.demand = L.layerGroup().addTo(this.map);
     this.diff = L.layerGroup().addTo(this.map);
     this.route = null;
@@ -63,6 +62,12 @@ export class EditorMap {
     };
     this.map.on("zoomend", showRoads);
     showRoads();
+    // the published routes, faint, for orientation
+    const routes = `/cities/${encodeURIComponent(city.slug)}/collections/angkot_routes/tiles/WebMercatorQuad/{z}/{x}/{y}`;
+    this.published = new MvtLayer(routes, {
+      layerName: "angkot_routes", pane: "others", maxNativeZoom: 18,
+      style: (p) => ({ ...featureStyle("angkot_routes", p), weight: 2, opacity: 0.3 }),
+    }).addTo(this.map);
     if (city.bbox) {
       const [minx, miny, maxx, maxy] = city.bbox;
       this.map.fitBounds([[miny, minx], [maxy, maxx]]);
@@ -97,15 +102,6 @@ export class EditorMap {
       const head = el("span", { class: "arrowhead", style: { transform: `rotate(${a.angle.toFixed(1)}deg)`, borderLeftColor: this.colour } });
       const icon = L.divIcon({ className: "arrow-icon", html: head, iconSize: [12, 12], iconAnchor: [6, 6] });
       L.marker(this.map.layerPointToLatLng([a.x, a.y]), { icon, pane: "arrows", interactive: false, keyboard: false }).addTo(this.arrows);
-    }
-  }
-
-  /** The other routes, faint, for orientation (features of the routes list with geometry). */
-  showOthers(features) {
-    this.others.clearLayers();
-    for (const f of features || []) {
-      if (!f?.geometry) continue;
-      L.geoJSON(f, { pane: "others", interactive: false, style: { color: f.properties?.colour || "#888", weight: 2, opacity: 0.35 } }).addTo(this.others);
     }
   }
 
