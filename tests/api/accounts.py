@@ -151,6 +151,7 @@ def path_values(cities: Cities) -> dict[str, str]:
         "layer": "schools",
         "fid": str(cities.school_id),
         "route_id": str(cities.route_id),
+        "version": "1",  # a route's first version (the route editor)
         "code": TRACK_PLACEHOLDER,
         "request_id": "1",  # replaced by the code of a request made just before
         "document_id": "1",
@@ -206,6 +207,8 @@ def call(
         made = client.post(f"/cities/{CITY}/requests", data=data, files=files)
         assert made.status_code == 201, made.text
         url = url.replace(TRACK_PLACEHOLDER, made.json()["code"])
+    if path.endswith("/editor/routes/{route_id}/diff"):
+        url = url.split("?")[0] + "?from=1&to=1"
     response = client.request(method.upper(), url, **kwargs)
     client.cookies.clear()
     return response
