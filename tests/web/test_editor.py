@@ -17,7 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from geo.accounts import Grant, create_token, create_user
+from geo.accounts import Grant, create_token, create_user, upsert_opd
 from geo.cities import get_city
 from geo.store.db import make_engine, session_scope
 from tests.conftest import LiveServer
@@ -120,6 +120,7 @@ def scene(demo_server: LiveServer) -> Scene:
     try:
         with session_scope(engine) as session:
             city_id = get_city(session, "tangerang").id
+            upsert_opd(session, city_id, "KESRA", "Bagian Kesejahteraan Rakyat")
             tokens = {}
             for username, name, grant in USERS:
                 uid = session.execute(
@@ -264,7 +265,7 @@ def test_a_planner_moves_a_route_and_the_reviewer_publishes_it(
     assert page.locator("#route-list li").count() >= 10
     open_route(page, scene.route_id)
     assert page.locator("#a-code").input_value() == published["properties"]["code"]
-    assert page.locator(".arrowhead").count() >= 3  # the direction of travel
+    wait_until(page, "document.querySelectorAll('.arrowhead').length >= 3")  # the direction
     page.click("#edit-toggle")
     marker(page, scene.k).wait_for()
     assert page.locator("#snap-toggle").is_checked()
@@ -300,7 +301,7 @@ def test_a_planner_moves_a_route_and_the_reviewer_publishes_it(
     message = "Lewat jalan sebelah: hindari pasar tumpah"
     page.fill("#save-message", message)
     page.click("#save-draft")
-    page.wait_for_selector("#notice.ok, #notice.warn", timeout=15_000)
+    page.wait_for_selector("#notice:not([hidden])", timeout=15_000)
     saved = re.search(r"Draf versi (\d+) tersimpan", page.locator("#notice").inner_text())
     assert saved, page.locator("#notice").inner_text()
     draft = int(saved.group(1))
@@ -325,9 +326,9 @@ def test_a_planner_moves_a_route_and_the_reviewer_publishes_it(
     assert "perencana.editor" in page.locator(f'#history li[data-version="{draft}"]').inner_text()
     page.click("#publish")
     page.wait_for_selector("#notice.ok", timeout=15_000)
+    ready(page)
     assert page.locator("#notice").inner_text().startswith(f"Versi {draft} terbit")
     # the next trip request uses the new line
-    wait_until(page, "true")  # let the page settle; the check below polls the API
     for _ in range(50):
         if scene.route_id in near_routes(server, scene.target):
             break
@@ -359,6 +360,7 @@ def test_a_planner_moves_a_route_and_the_reviewer_publishes_it(
     ready(page)
     page.click("#restore")
     page.wait_for_selector("#notice.ok", timeout=15_000)
+    ready(page)
     restored = re.search(r"dipulihkan sebagai draf versi (\d+)", page.locator("#notice").inner_text())
     assert restored, page.locator("#notice").inner_text()
     again = api_get(scene, "peninjau.editor", f"/editor/routes/{scene.route_id}/versions/{restored.group(1)}")

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
-import { arrowsAlong, assemble, dedupe, editSegments, haversine, lineLength, segmentKey } from "../js/editor/geometry.js";
+import { arrowsAlong, assemble, dedupe, despikeAt, editSegments, haversine, isSpike, lineLength, segmentKey } from "../js/editor/geometry.js";
 import { DEFAULTS, diffSummary, editorAccess, formValues, formatLength, impactSummary, matchRoute, parseEtag, propertiesFrom, saveFailure } from "../js/editor/format.js";
 import { translator } from "../js/i18n.js";
 
@@ -140,4 +140,19 @@ test("the editor's modules build no HTML from strings", () => {
     assert.doesNotMatch(text, /\.(bindPopup|bindTooltip)\((?!\(\) => el\()/, file);
     assert.doesNotMatch(text, /setAttribute\(\s*["']style["']|\.cssText\b/, file);
   }
+});
+
+test("where a road path starts past the waypoint, the joint does not double back", () => {
+  // the line comes east to W[1]; the road path starts 8 m further east and goes back through W[1]
+  const past = [106.61 + 8 / 110600, -6.2];
+  const path = [past, [106.61, -6.2], [106.61, -6.195]];
+  const line = assemble([W[0], W[1], [106.61, -6.195]], [false, true], new Map([[segmentKey(W[1], [106.61, -6.195]), path]]));
+  assert.deepEqual(line, [W[0], [106.61, -6.2], [106.61, -6.195]]);
+  assert.ok(isSpike([0, 0], [0.0002, 0], [0.00001, 0]), "back over 20 m");
+  assert.ok(!isSpike([0, 0], [0.001, 0], [0.0001, 0]), "back over 100 m is a turn, not a spike");
+  assert.ok(!isSpike([0, 0], [0.0002, 0], [0.0002, 0.0002]), "a right angle");
+  // away from the joints the line is left as drawn
+  const zigzag = [[0, 0], [0.0002, 0], [0.00001, 0], [0.001, 0]];
+  assert.deepEqual(despikeAt(zigzag, []), zigzag);
+  assert.deepEqual(despikeAt(zigzag, [1]), [[0, 0], [0.00001, 0], [0.001, 0]]);
 });

@@ -4,7 +4,7 @@
 // diff, restore and review, and the citizens' unmet demand and the coverage per kelurahan.
 import { getJSON } from "../api.js";
 import { fetchMe, logout, roleKeys } from "../auth.js";
-import { el } from "../dom.js";
+import { el, setChildren } from "../dom.js";
 import { applyTranslations, pickLang, translator } from "../i18n.js";
 import { Sequencer } from "../sequence.js";
 import { EditorApi } from "./api.js";
@@ -49,7 +49,7 @@ async function tracked(slot, task) {
 function notice(kind, text, lines = []) {
   const box = $("notice");
   box.className = `notice ${kind}`;
-  box.replaceChildren(el("p", null, text), lines.length ? el("ul", null, lines.map((l) => el("li", null, l))) : null);
+  setChildren(box, el("p", null, text), lines.length ? el("ul", null, lines.map((l) => el("li", null, l))) : null);
   box.hidden = !text;
 }
 
@@ -74,7 +74,7 @@ function renderAccount() {
   const box = $("account");
   const me = state.me;
   if (!me?.authenticated || !me.user) {
-    box.replaceChildren(el("a", { class: "account-link", href: "/masuk?next=%2Feditor" }, t("login")));
+    setChildren(box, el("a", { class: "account-link", href: "/masuk?next=%2Feditor" }, t("login")));
     box.dataset.state = "out";
     return;
   }
@@ -90,7 +90,7 @@ function renderAccount() {
     button.disabled = false;
     showMessage(t("logoutFailed"));
   });
-  box.replaceChildren(who, button);
+  setChildren(box, who, button);
   box.dataset.state = "in";
 }
 
@@ -122,7 +122,7 @@ async function loadRoutes() {
 function renderRoutes() {
   const list = $("route-list");
   const me = state.me?.user?.username;
-  list.replaceChildren(...state.routes.map((r) => {
+  setChildren(list, ...state.routes.map((r) => {
     const drafts = (r.drafts || []).filter((d) => d.state === "draft" || d.state === "returned");
     const mine = drafts.find((d) => d.author === me);
     const badges = [];
@@ -177,7 +177,7 @@ function loadGeometry(coords) {
 }
 
 /** Open a route: my live draft of it when I have one, else its published (or newest) version. */
-async function selectRoute(id, { version = null } = {}) {
+async function selectRoute(id, { version = null, keepNotice = false } = {}) {
   stopEditing();
   let result;
   try {
@@ -204,7 +204,7 @@ async function selectRoute(id, { version = null } = {}) {
   parts.map.fitRoute();
   setEditable(true);
   renderEditWhat();
-  notice("", "");
+  if (!keepNotice) notice("", "");
   renderRoutes();
   await loadHistory();
   if (window.innerWidth < NARROW) {
@@ -216,10 +216,10 @@ async function selectRoute(id, { version = null } = {}) {
 
 function renderEditWhat() {
   const r = state.route;
-  if (!r) return $("edit-what").replaceChildren();
+  if (!r) return setChildren($("edit-what"));
   const p = r.feature?.properties || {};
   const label = r.id ? `${p.code || ""} · v${p.version ?? "?"} (${t(`st_${p.state || "draft"}`)})` : t("edNewRoute");
-  $("edit-what").replaceChildren(el("span", null, label));
+  setChildren($("edit-what"), el("span", null, label));
 }
 
 function startNew() {
@@ -309,7 +309,7 @@ function redraw() {
 }
 
 function renderLineInfo() {
-  if (!state.route) return $("line-info").replaceChildren();
+  if (!state.route) return setChildren($("line-info"));
   const streets = [];
   for (let i = 0; i < state.waypoints.length - 1; i++) {
     if (!state.snapped[i]) continue;
@@ -317,7 +317,7 @@ function renderLineInfo() {
   }
   const n = state.snapped.filter(Boolean).length;
   const text = t.format("edLineInfo", { length: formatLength(lineLength(state.geometry), t.lang), points: state.waypoints.length, snapped: n });
-  $("line-info").replaceChildren(el("span", null, text), state.dirty ? [" ", el("span", { class: "tag draft" }, t("edUnsaved"))] : null, streets.length ? el("span", { class: "streets" }, ` · ${streets.slice(0, 6).join(" → ")}${streets.length > 6 ? " → …" : ""}`) : null);
+  setChildren($("line-info"), el("span", null, text), state.dirty ? [" ", el("span", { class: "tag draft" }, t("edUnsaved"))] : null, streets.length ? el("span", { class: "streets" }, ` · ${streets.slice(0, 6).join(" → ")}${streets.length > 6 ? " → …" : ""}`) : null);
 }
 
 async function toggleEditing() {
@@ -451,7 +451,7 @@ async function loadHistory() {
 }
 
 function renderHistory() {
-  $("history").replaceChildren(...state.versions.map((v) => {
+  setChildren($("history"), ...state.versions.map((v) => {
     const button = el("button", { type: "button", class: "version-pick" },
       el("span", { class: "v-head" }, el("strong", null, `v${v.version}`), " ", el("span", { class: `state ${v.state}` }, t(`st_${v.state}`)),
         " · ", el("span", { class: "author" }, v.author || "–"), " · ", el("span", { class: "when" }, formatWhen(v.saved_at)), " · ", formatLength(v.length_m, t.lang)),
@@ -496,7 +496,7 @@ async function chooseVersion(version) {
   $("version-box").hidden = false;
   $("version-box").dataset.version = String(version);
   const head = base === null || base === undefined ? t("edFirstVersion") : t.format("edDiffOf", { from: base, to: version });
-  $("diff-summary").replaceChildren(el("strong", null, head), diff ? el("span", null, ` ${diffSummary(diff, t)}`) : null);
+  setChildren($("diff-summary"), el("strong", null, head), diff ? el("span", null, ` ${diffSummary(diff, t)}`) : null);
   const open = meta.state === "draft" || meta.state === "returned";
   $("publish").hidden = !(state.access.review && open);
   $("return-box").hidden = !(state.access.review && meta.state === "draft");
@@ -513,12 +513,12 @@ async function versionAction(kind) {
       const made = await parts.api.restore(id, version, state.route.etag);
       notice("ok", t.format("edRestored", { from: version, version: made.version }));
       await loadRoutes();
-      await selectRoute(id, { version: made.version });
+      await selectRoute(id, { version: made.version, keepNotice: true });
     } else if (kind === "publish") {
       await parts.api.publish(id, version, state.route.etag);
       notice("ok", t.format("edPublished", { version }));
       await loadRoutes();
-      await selectRoute(id, { version });
+      await selectRoute(id, { version, keepNotice: true });
     } else if (kind === "return") {
       await parts.api.sendBack(id, version, state.route.etag, $("return-note").value.trim());
       notice("ok", t.format("edReturned", { version }));
@@ -555,7 +555,7 @@ async function reverseRoute() {
 let impactTimer = null;
 function scheduleImpact() {
   clearTimeout(impactTimer);
-  $("draft-impact").replaceChildren();
+  setChildren($("draft-impact"));
   if (state.geometry.length < 2 || !state.dirty) return;
   impactTimer = setTimeout(loadImpact, 500);
 }
@@ -570,12 +570,12 @@ async function loadImpact() {
       parts.api.coveragePreview(geometry, state.route?.id ?? null, signal),
     ]));
   } catch (err) {
-    $("draft-impact").replaceChildren(el("span", { class: "hint" }, `${t("edImpactFailed")}: ${err.message}`));
+    setChildren($("draft-impact"), el("span", { class: "hint" }, `${t("edImpactFailed")}: ${err.message}`));
     return;
   }
   if (!result.current) return;
   const [served, preview] = result.value;
-  $("draft-impact").replaceChildren(el("span", null, impactSummary(served, preview, t)));
+  setChildren($("draft-impact"), el("span", null, impactSummary(served, preview, t)));
 }
 
 function isoDay(d) {
@@ -621,7 +621,7 @@ async function loadCoverage() {
   const c = result.value || {};
   if (c.city) $("coverage-city").textContent = t.format("edCoverageCity", { share: formatShare(c.city.share, t.lang), covered: Number(c.city.covered_km2 || 0).toFixed(1), area: Number(c.city.area_km2 || 0).toFixed(1) });
   const rows = [...(c.kelurahan || [])].sort((a, b) => (a.share ?? 0) - (b.share ?? 0));
-  $("coverage-body").replaceChildren(...rows.map((k) => el("tr", { dataset: { kelurahan: k.code } },
+  setChildren($("coverage-body"), ...rows.map((k) => el("tr", { dataset: { kelurahan: k.code } },
     el("td", null, k.name || k.code, el("span", { class: "sub" }, k.kecamatan || "")),
     el("td", { class: "share" }, formatShare(k.share, t.lang)),
     el("td", { class: "routes" }, (k.routes || []).join(", ") || "–"))));

@@ -63,11 +63,55 @@ export function segmentKey(a, b) {
   return `${a[0].toFixed(7)},${a[1].toFixed(7)};${b[0].toFixed(7)},${b[1].toFixed(7)}`;
 }
 
+const SPIKE_TURN_DEG = 170; // the API's rule: no turn back of more than 170° over less than 30 m
+const SPIKE_SPAN_M = 30;
+
+function local(origin, c) {
+  const k = (Math.PI / 180) * R;
+  return [(c[0] - origin[0]) * k * Math.cos((origin[1] * Math.PI) / 180), (c[1] - origin[1]) * k];
+}
+
+/** Whether a → b → c turns back by more than 170° with a leg shorter than 30 m. */
+export function isSpike(a, b, c) {
+  const [ax, ay] = local(b, a);
+  const [cx, cy] = local(b, c);
+  const span = Math.min(Math.hypot(ax, ay), Math.hypot(cx, cy));
+  if (span >= SPIKE_SPAN_M || span === 0) return false;
+  const h1 = Math.atan2(-ay, -ax);
+  const h2 = Math.atan2(cy, cx);
+  let turn = Math.abs(((h2 - h1) * 180) / Math.PI) % 360;
+  if (turn > 180) turn = 360 - turn;
+  return turn > SPIKE_TURN_DEG;
+}
+
+/** The line without the little back-and-forth where two pieces meet (a road path starting a
+ * few metres past the waypoint the line came to): spikes within `reach` vertices of each joint
+ * are dropped; elsewhere the line stays as drawn. */
+export function despikeAt(coords, joints, reach = 3) {
+  const out = coords.map((c) => [c[0], c[1]]);
+  for (const j of [...new Set(joints)].sort((a, b) => b - a)) {
+    let hi = j + reach;
+    for (let guard = 0; guard <= 2 * reach; guard++) {
+      let removed = false;
+      for (let i = Math.max(1, j - reach); i <= Math.min(hi, out.length - 2); i++) {
+        if (isSpike(out[i - 1], out[i], out[i + 1])) {
+          out.splice(i, 1);
+          hi -= 1;
+          removed = true;
+          break;
+        }
+      }
+      if (!removed) break;
+    }
+  }
+  return dedupe(out);
+}
+
 /**
  * The line of a route: each snapped segment as the road path found for it (`paths`, by
  * segmentKey), each straight segment as a straight line between the ends of its neighbours'
- * paths (so a straight piece joins the road where a snapped one left it, no spike to the
- * waypoint itself). A snapped segment whose path is missing is drawn straight.
+ * paths (so a straight piece joins the road where a snapped one left it), without spikes where
+ * the pieces meet. A snapped segment whose path is missing is drawn straight.
  */
 export function assemble(waypoints, snapped, paths) {
   if (waypoints.length < 2) return waypoints.map((c) => [c[0], c[1]]);
@@ -77,6 +121,7 @@ export function assemble(waypoints, snapped, paths) {
     pieces.push(path && path.length >= 2 ? { road: true, coords: path } : { road: false, coords: [waypoints[i], waypoints[i + 1]] });
   }
   const out = [];
+  const joints = [];
   pieces.forEach((piece, i) => {
     let coords = piece.coords;
     if (!piece.road) {
@@ -86,9 +131,11 @@ export function assemble(waypoints, snapped, paths) {
       const end = next?.road ? next.coords[0] : coords[coords.length - 1];
       coords = [start, end];
     }
-    out.push(...coords);
+    const roadJoint = piece.road || pieces[i - 1]?.road;
+    if (i > 0 && roadJoint) joints.push(Math.max(0, out.length - 1));
+    for (const c of coords) if (!out.length || !same(out[out.length - 1], c)) out.push([c[0], c[1]]);
   });
-  return dedupe(out);
+  return despikeAt(out, joints);
 }
 
 /**

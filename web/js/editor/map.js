@@ -10,7 +10,7 @@ import { arrowsAlong } from "./geometry.js";
 const L = Leaflet;
 const ROADS_FROM_ZOOM = 13;
 const ARROW_STEP_PX = 90;
-const PANES = { roads: 420, others: 430, demand: 440, diff: 450, route: 460, arrows: 470, control: 480 };
+const PANES = { roads: 420, others: 430, demand: 440, route: 450, diff: 460, arrows: 470, control: 480 };
 
 let geoman = null;
 
@@ -65,8 +65,8 @@ export class EditorMap {
     // the published routes, faint, for orientation
     const routes = `/cities/${encodeURIComponent(city.slug)}/collections/angkot_routes/tiles/WebMercatorQuad/{z}/{x}/{y}`;
     this.published = new MvtLayer(routes, {
-      layerName: "angkot_routes", pane: "others", maxNativeZoom: 18,
-      style: (p) => ({ ...featureStyle("angkot_routes", p), weight: 2, opacity: 0.3 }),
+      layerName: "angkot_routes", pane: "others", maxNativeZoom: 18, opacity: 0.35,
+      style: (p) => ({ ...featureStyle("angkot_routes", p), weight: 2 }),
     }).addTo(this.map);
     if (city.bbox) {
       const [minx, miny, maxx, maxy] = city.bbox;
@@ -88,7 +88,7 @@ export class EditorMap {
   }
 
   fitRoute() {
-    if (this.coords.length >= 2) this.map.fitBounds(L.latLngBounds(toLatLngs(this.coords)), { padding: [30, 30] });
+    if (this.coords.length >= 2) this.map.fitBounds(L.latLngBounds(toLatLngs(this.coords)), { padding: [30, 30], animate: false });
   }
 
   _drawArrows() {
@@ -150,10 +150,10 @@ export class EditorMap {
   /** Two versions of a route: the old one dashed, the new one solid, what was added and removed. */
   showDiff(oldCoords, newCoords, diff, colour) {
     this.diff.clearLayers();
-    if (oldCoords?.length) L.polyline(toLatLngs(oldCoords), { pane: "diff", color: "#555", weight: 4, dashArray: "8 8", className: "diff-old" }).addTo(this.diff);
-    if (newCoords?.length) L.polyline(toLatLngs(newCoords), { pane: "diff", color: colour || this.colour, weight: 4, className: "diff-new" }).addTo(this.diff);
-    if (diff?.removed) L.geoJSON(diff.removed, { pane: "diff", style: { color: "#c0392b", weight: 6, dashArray: "6 6", opacity: 0.9, className: "diff-removed" } }).addTo(this.diff);
-    if (diff?.added) L.geoJSON(diff.added, { pane: "diff", style: { color: "#1e8449", weight: 6, opacity: 0.9, className: "diff-added" } }).addTo(this.diff);
+    if (newCoords?.length) L.polyline(toLatLngs(newCoords), { pane: "diff", color: colour || this.colour, weight: 5, className: "diff-new" }).addTo(this.diff);
+    if (oldCoords?.length) L.polyline(toLatLngs(oldCoords), { pane: "diff", color: "#1d2733", weight: 3, dashArray: "6 8", className: "diff-old" }).addTo(this.diff);
+    if (diff?.removed) L.geoJSON(diff.removed, { pane: "diff", style: { color: "#c0392b", weight: 4, dashArray: "6 8", opacity: 0.95, className: "diff-removed" } }).addTo(this.diff);
+    if (diff?.added) L.geoJSON(diff.added, { pane: "diff", style: { color: "#1e8449", weight: 8, opacity: 0.6, className: "diff-added" } }).addTo(this.diff);
   }
 
   clearDiff() {
