@@ -7,6 +7,7 @@ phone can do it too."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ def _metres(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, floa
 def distance_to_line(point: tuple[float, float], coords: list[list[float]]) -> float:
     """Metres from ``point`` to the nearest piece of the line (local flat approximation)."""
     best = math.inf
-    for a, b in zip(coords, coords[1:], strict=False):
+    for a, b in itertools.pairwise(coords):
         ax, ay = _metres(point, (a[0], a[1]))
         bx, by = _metres(point, (b[0], b[1]))
         dx, dy = bx - ax, by - ay
@@ -69,7 +70,10 @@ def distance_to_line(point: tuple[float, float], coords: list[list[float]]) -> f
 
 def _snap(server: LiveServer, headers: dict[str, str], waypoints: list[Any]) -> Any:
     response = httpx.post(
-        f"{server.url}{CITY}/routes/snap", json={"waypoints": waypoints}, headers=headers, timeout=30
+        f"{server.url}{CITY}/routes/snap",
+        json={"waypoints": waypoints},
+        headers=headers,
+        timeout=30,
     )
     return response.json() if response.status_code == 200 else None
 
@@ -234,15 +238,21 @@ def rides_through(scene: Scene) -> bool:
     """Whether a citizen's trip from the new street onward rides the route past that street."""
     answer = httpx.get(
         f"{scene.server.url}{CITY}/trips",
-        params={"from": f"{scene.target[0]},{scene.target[1]}", "to": "{},{}".format(*scene.onward)},
+        params={
+            "from": f"{scene.target[0]},{scene.target[1]}",
+            "to": "{},{}".format(*scene.onward),
+        },
         timeout=30,
     )
     assert answer.status_code == 200, answer.text
     for itinerary in answer.json()["itineraries"]:
         for leg in itinerary["legs"]:
-            if leg["mode"] == "ride" and leg["route"]["id"] == scene.route_id:
-                if distance_to_line(scene.target, leg["geometry"]["coordinates"]) < 30:
-                    return True
+            if (
+                leg["mode"] == "ride"
+                and leg["route"]["id"] == scene.route_id
+                and distance_to_line(scene.target, leg["geometry"]["coordinates"]) < 30
+            ):
+                return True
     return False
 
 
@@ -288,10 +298,14 @@ def test_a_planner_moves_a_route_and_the_reviewer_publishes_it(
     page.mouse.move(*start)
     page.mouse.down()
     for step in range(1, 11):
-        page.mouse.move(start[0] + (goal[0] - start[0]) * step / 10, start[1] + (goal[1] - start[1]) * step / 10)
+        page.mouse.move(
+            start[0] + (goal[0] - start[0]) * step / 10, start[1] + (goal[1] - start[1]) * step / 10
+        )
     page.mouse.up()
     ready(page)
-    wait_until(page, "/ 2 ruas mengikuti jalan/.test(document.querySelector('#line-info').textContent)")
+    wait_until(
+        page, "/ 2 ruas mengikuti jalan/.test(document.querySelector('#line-info').textContent)"
+    )
     assert "belum disimpan" in page.locator("#line-info").inner_text()
     # undo and redo the move
     page.click("#undo")
@@ -361,14 +375,22 @@ def test_a_planner_moves_a_route_and_the_reviewer_publishes_it(
     page.click("#restore")
     page.wait_for_selector("#notice.ok", timeout=15_000)
     ready(page)
-    restored = re.search(r"dipulihkan sebagai draf versi (\d+)", page.locator("#notice").inner_text())
+    restored = re.search(
+        r"dipulihkan sebagai draf versi (\d+)", page.locator("#notice").inner_text()
+    )
     assert restored, page.locator("#notice").inner_text()
-    again = api_get(scene, "peninjau.editor", f"/editor/routes/{scene.route_id}/versions/{restored.group(1)}")
+    again = api_get(
+        scene, "peninjau.editor", f"/editor/routes/{scene.route_id}/versions/{restored.group(1)}"
+    )
     assert again["properties"]["state"] == "draft"
     assert len(again["geometry"]["coordinates"]) == len(published["geometry"]["coordinates"])
-    for a, b in zip(again["geometry"]["coordinates"], published["geometry"]["coordinates"], strict=True):
+    for a, b in zip(
+        again["geometry"]["coordinates"], published["geometry"]["coordinates"], strict=True
+    ):
         assert math.dist(a, b) < 1e-7
-    wait_until(page, f"!!document.querySelector('#history li[data-version=\"{restored.group(1)}\"]')")
+    wait_until(
+        page, f"!!document.querySelector('#history li[data-version=\"{restored.group(1)}\"]')"
+    )
     assert page.errors == []
     assert csp_violations(page) == []
     page.context.close()
@@ -386,10 +408,29 @@ def test_a_stale_save_names_who_saved_and_keeps_the_edit(browser: Any, scene: Sc
         timeout=30,
     )
     feature = answer.json()
-    props = {k: feature["properties"][k] for k in ("code", "name", "direction", "origin", "destination", "colour", "fare_idr", "headway_s", "speed_kmh", "active", "circular")}
+    props = {
+        k: feature["properties"][k]
+        for k in (
+            "code",
+            "name",
+            "direction",
+            "origin",
+            "destination",
+            "colour",
+            "fare_idr",
+            "headway_s",
+            "speed_kmh",
+            "active",
+            "circular",
+        )
+    }
     saved = httpx.post(
         f"{server.url}{CITY}/editor/routes/{scene.spare_id}/versions",
-        json={"geometry": feature["geometry"], "properties": {**props, "fare_idr": 5000}, "message": "tarif baru"},
+        json={
+            "geometry": feature["geometry"],
+            "properties": {**props, "fare_idr": 5000},
+            "message": "tarif baru",
+        },
         headers={**scene.tokens["peninjau.editor"], "If-Match": answer.headers["etag"]},
         timeout=30,
     )
@@ -402,7 +443,9 @@ def test_a_stale_save_names_who_saved_and_keeps_the_edit(browser: Any, scene: Sc
     assert said.startswith("Trayek ini disimpan lebih dulu oleh peninjau.editor"), said
     kept = re.search(r"draf versi (\d+)", said)
     assert kept, said
-    version = api_get(scene, "perencana.editor", f"/editor/routes/{scene.spare_id}/versions/{kept.group(1)}")
+    version = api_get(
+        scene, "perencana.editor", f"/editor/routes/{scene.spare_id}/versions/{kept.group(1)}"
+    )
     assert version["properties"]["headway_s"] == 720
     assert version["properties"]["author"] == "perencana.editor"
     assert page.errors == []
@@ -424,12 +467,18 @@ def test_no_editor_for_opd_staff_or_anonymous_visitors(browser: Any, scene: Scen
     page.click("#login-submit")
     page.wait_for_url(f"{server.url}/editor")
     page.wait_for_selector("body[data-ready=true][data-gate=role]")
-    assert page.locator("#gate-text").inner_text().startswith("Akun ini tidak punya akses ke editor rute")
+    assert (
+        page.locator("#gate-text")
+        .inner_text()
+        .startswith("Akun ini tidak punya akses ke editor rute")
+    )
     assert not page.locator("#workspace").is_visible()
     assert not page.locator("#gate-login").is_visible()
     # and the API says the same
     csrf = page.context.request.get(f"{server.url}/auth/me").json()["csrf_token"]
-    refused = page.context.request.get(f"{server.url}{CITY}/editor/routes", headers={"X-CSRF-Token": csrf})
+    refused = page.context.request.get(
+        f"{server.url}{CITY}/editor/routes", headers={"X-CSRF-Token": csrf}
+    )
     assert refused.status == 403
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert page.errors == []
@@ -442,13 +491,31 @@ def test_hostile_route_names_are_shown_as_text(browser: Any, scene: Scene) -> No
     body = {
         "geometry": base["geometry"],
         "properties": {
-            **{k: base["properties"][k] for k in ("direction", "colour", "fare_idr", "headway_s", "speed_kmh", "active", "circular")},
-            "code": hostile.ROUTE_CODE, "name": hostile.ROUTE_NAME,
-            "origin": hostile.ORIGIN, "destination": hostile.DESTINATION,
+            **{
+                k: base["properties"][k]
+                for k in (
+                    "direction",
+                    "colour",
+                    "fare_idr",
+                    "headway_s",
+                    "speed_kmh",
+                    "active",
+                    "circular",
+                )
+            },
+            "code": hostile.ROUTE_CODE,
+            "name": hostile.ROUTE_NAME,
+            "origin": hostile.ORIGIN,
+            "destination": hostile.DESTINATION,
         },
         "message": hostile.SVG,
     }
-    made = httpx.post(f"{server.url}{CITY}/editor/routes", json=body, headers=scene.tokens["perencana.editor"], timeout=30)
+    made = httpx.post(
+        f"{server.url}{CITY}/editor/routes",
+        json=body,
+        headers=scene.tokens["perencana.editor"],
+        timeout=30,
+    )
     assert made.status_code == 201, made.text
     route_id = made.json()["id"]
     page = new_page(browser, DESKTOP)
@@ -467,7 +534,12 @@ def test_hostile_route_names_are_shown_as_text(browser: Any, scene: Scene) -> No
     assert hostile.SVG in page.locator("#history").inner_text()
     assert page.evaluate("window.__xss") is None
     assert page.title() != "XSS-FIRED"
-    assert page.locator("#route-list svg, #history svg, #route-list img, #history img, #route-list script").count() == 0
+    assert (
+        page.locator(
+            "#route-list svg, #history svg, #route-list img, #history img, #route-list script"
+        ).count()
+        == 0
+    )
     assert page.dialogs == []
     assert page.errors == []
     page.context.close()
