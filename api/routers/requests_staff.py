@@ -16,9 +16,10 @@ from api.deps import CityDep, SessionDep, SettingsDep
 from api.routers.requests import version_etag
 from geo.requests.aggregates import by_kelurahan
 from geo.requests.attachments import UploadStore
+from geo.requests.catalogue import staff_facets
 from geo.requests.detail import DocumentNotFoundError, document_of, read_private, request_detail
 from geo.requests.queries import DEFAULT_SORT, MAX_LIMIT, MAX_OFFSET, RequestFilter, list_requests
-from geo.requests.schemas import StaffPrivate, StaffRequestDetail, StaffRequestPage
+from geo.requests.schemas import StaffFacets, StaffPrivate, StaffRequestDetail, StaffRequestPage
 
 router = APIRouter(tags=["requests (staff)"])
 NO_STORE = "private, no-store"
@@ -78,6 +79,20 @@ def get_requests(
             offset=offset,
         ),
     )
+
+
+@router.get(
+    "/cities/{city}/requests/facets",
+    response_model=StaffFacets,
+    summary="What the staff filters offer: request types with their states, the city's OPDs",
+    **requires("requests.read"),
+)
+def get_facets(
+    *, city: CityDep, session: SessionDep, principal: PrincipalDep, response: Response
+) -> StaffFacets:
+    """Types in the core's order with their states in workflow order; OPDs by code."""
+    response.headers["Cache-Control"] = NO_STORE
+    return staff_facets(session, principal, city)
 
 
 @router.get(

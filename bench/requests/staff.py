@@ -13,6 +13,7 @@ import numpy as np
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
+from bench.citizens.report import percentile
 from bench.requests.report import Row
 from geo.accounts import (
     Grant,
@@ -29,6 +30,24 @@ from geo.errors import NotFoundError
 AGGREGATE_PATH = "/cities/{city}/requests/by-kelurahan"
 USERNAME = "bench_kesra"
 TARGETS = {"aggregate": 100.0, "table": 50.0}  # issue #12
+# the public counts of one kelurahan: the view of 0015 (sums of the daily rollup) and, for the
+# record, the counting it replaced (0009: one count of the requests per kelurahan and
+# combination), both over the whole city as the view's combinations need
+PUBLIC_SQL = (
+    "SELECT kelurahan_code, type, status, n_label FROM request_public_count"
+    " WHERE city_id = :c AND kelurahan_code = :k"
+)
+COUNTING_SQL = """
+SELECT k.code, c.type, c.status, n.n
+FROM (SELECT coalesce(r.type, '*') AS type, coalesce(r.status, '*') AS status
+      FROM service_request r WHERE r.city_id = :c GROUP BY CUBE (r.type, r.status)
+      UNION SELECT '*', '*') c
+JOIN admin_area k ON k.city_id = :c AND k.level = 'kelurahan' AND k.code = :k
+CROSS JOIN LATERAL (
+    SELECT count(*)::integer AS n FROM service_request r
+    WHERE r.city_id = k.city_id AND r.kelurahan_code = k.code
+      AND (c.type = '*' OR r.type = c.type) AND (c.status = '*' OR r.status = c.status)) n
+"""
 OPEN = ("verifikasi_dokumen", "evaluasi", "rekomendasi", "ditetapkan", "nphd", "dicairkan")
 
 
@@ -167,6 +186,7 @@ def staff_rows(client: httpx.Client, tcp: str, info: CityInfo, warmup: int, log:
             )
         agg_floor = _floor(engine, agg_sql)
         table_floor = _floor(engine, table_sql)
+        public_ms, public_floor, counting = _public_counts(client, engine, info, warmup)
     finally:
         engine.dispose()
     note = "as opd_staff KESRA; 1-3 open statuses, a 1-6 month window"
@@ -186,4 +206,46 @@ def staff_rows(client: httpx.Client, tcp: str, info: CityInfo, warmup: int, log:
             table_floor,
             f"{note}, newest first, pages 1-10; floor: page, capped count, estimate{fails}",
         ),
+        Row(
+            "public counts of one kelurahan (requests_public, uncached)",
+            public_ms,
+            None,
+            public_floor,
+            "anonymous; every kelurahan once (a new query each, so no cached page); floor: the"
+            " view alone (sums of the per-kelurahan rollup of 0015); the counting view it"
+            " replaced (0009):"
+            f" p50 {percentile(counting, 50):,.0f} ms, p95 {percentile(counting, 95):,.0f} ms",
+        ),
     ]
+
+
+def _public_counts(
+    client: httpx.Client, engine: Engine, info: CityInfo, warmup: int
+) -> tuple[list[float], list[float], list[float]]:
+    """Uncached pages of requests_public per kelurahan over HTTP, the view, the old counting."""
+    with engine.connect() as conn:
+        codes = list(
+            conn.execute(
+                text(
+                    "SELECT code FROM admin_area WHERE city_id = :c AND level = 'kelurahan'"
+                    " ORDER BY code"
+                ),
+                {"c": info.id},
+            ).scalars()
+        )
+    path = f"/cities/{info.slug}/collections/requests_public/items"
+    ours = []
+    anonymous = httpx.Client(base_url=client.base_url, timeout=60)
+    try:
+        for n, code in enumerate(codes):
+            started = time.perf_counter()
+            answer = anonymous.get(path, params={"kelurahan_code": code, "limit": 100})
+            _ = answer.content
+            answer.raise_for_status()
+            if n >= min(warmup, len(codes) // 4):
+                ours.append((time.perf_counter() - started) * 1000)
+    finally:
+        anonymous.close()
+    floor = _floor(engine, [[(PUBLIC_SQL, {"c": info.id, "k": code})] for code in codes])
+    counting = _floor(engine, [[(COUNTING_SQL, {"c": info.id, "k": code})] for code in codes[:20]])
+    return ours, floor, counting

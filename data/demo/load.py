@@ -22,11 +22,11 @@ _ADMIN = text(
 )
 _ROADS = text(
     "INSERT INTO road_edge (city_id, u, v, name, road_class, oneway, length_m, geom)"
-    " SELECT :city_id, t.u, t.v, t.name, t.road_class, false, t.length_m,"
+    " SELECT :city_id, t.u, t.v, t.name, t.road_class, t.oneway, t.length_m,"
     " ST_SetSRID(ST_GeomFromWKB(decode(t.wkb, 'hex')), 4326)"
     " FROM unnest(CAST(:u AS bigint[]), CAST(:v AS bigint[]), CAST(:name AS text[]),"
-    " CAST(:road_class AS text[]), CAST(:length_m AS float8[]), CAST(:wkb AS text[]))"
-    " AS t(u, v, name, road_class, length_m, wkb)"
+    " CAST(:road_class AS text[]), CAST(:oneway AS boolean[]), CAST(:length_m AS float8[]),"
+    " CAST(:wkb AS text[])) AS t(u, v, name, road_class, oneway, length_m, wkb)"
 )
 _SCHOOLS = text(
     "INSERT INTO school (city_id, npsn, name, level, status, address, kelurahan_code, geom)"
@@ -83,6 +83,7 @@ def insert_demo_city(session: Session, city_id: int, city: DemoCity) -> dict[str
             "v": [e.v for e in city.roads],
             "name": [e.name for e in city.roads],
             "road_class": [e.road_class for e in city.roads],
+            "oneway": [e.oneway for e in city.roads],
             "length_m": [e.length_m for e in city.roads],
             "wkb": _wkb([e.geom for e in city.roads]),
         },

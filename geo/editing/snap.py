@@ -20,9 +20,13 @@ from geo.errors import InvalidInputError, SnapUnreachableError
 SNAP_LIMIT_M = 150.0  # a waypoint farther than this from every drivable road is refused
 MAX_WAYPOINTS = 100
 MIN_NAMED_M = 1.0  # a street touched for less than this (a waypoint on a corner) is not named
+# a waypoint projected this close to an edge's end is on the corner (a click is never exact; a
+# point 3 m into a one-way street would otherwise have to drive along all of it)
+NODE_SNAP_M = 10.0
+_AT_NODE_M = 1e-6
 # the first search from a waypoint stops at this many metres (a bound, then a full search)
-_BOUND_FACTOR = 3.0
-_BOUND_EXTRA_M = 3000.0
+_BOUND_FACTOR = 2.0
+_BOUND_EXTRA_M = 1000.0
 
 Coord = tuple[float, float]
 
@@ -163,6 +167,10 @@ def _project(graph: DriveGraph, e: int, xy: FloatArray, distance_m: float) -> Sn
     coords, cum = graph.edge_utm[e], graph.edge_cum_m[e]
     along = float(shapely.line_locate_point(shapely.linestrings(coords), shapely.points(xy)))
     total = float(cum[-1])
+    if along <= min(NODE_SNAP_M, total / 2):
+        along = 0.0
+    elif total - along <= min(NODE_SNAP_M, total / 2):
+        along = total
     seg = int(np.clip(np.searchsorted(cum, along, side="right") - 1, 0, len(coords) - 2))
     seg_len = float(cum[seg + 1] - cum[seg])
     t = (along - float(cum[seg])) / seg_len if seg_len > 0 else 0.0
@@ -214,11 +222,12 @@ def _drive(graph: DriveGraph, a: SnapPoint, b: SnapPoint) -> Segment | None:
     ea, eb = a.edge, b.edge
     la, lb = float(graph.edge_length_m[ea]), float(graph.edge_length_m[eb])
     # leave a's edge at its end node (always) or its start node (two-way only)
+    # (a point on an edge's end node leaves or reaches it there, whatever its direction)
     sources = [(int(graph.edge_b[ea]), la - a.offset_m, True)]
-    if not graph.edge_oneway[ea]:
+    if not graph.edge_oneway[ea] or a.offset_m <= _AT_NODE_M:
         sources.append((int(graph.edge_a[ea]), a.offset_m, False))
     targets = [(int(graph.edge_a[eb]), b.offset_m, True)]
-    if not graph.edge_oneway[eb]:
+    if not graph.edge_oneway[eb] or lb - b.offset_m <= _AT_NODE_M:
         targets.append((int(graph.edge_b[eb]), lb - b.offset_m, False))
     best: tuple[float, int, int] | None = None  # (metres, source position, target position)
     direct = None

@@ -129,6 +129,25 @@ class RequestDailyCount(Base):
     n: Mapped[int] = mapped_column(Integer)
 
 
+class RequestKelurahanCount(Base):
+    """Requests per city, type, kelurahan and status: what the public counts sum.
+
+    Kept exact in the writing transaction by the triggers of migration 0015; a missing kelurahan
+    is ``''``; a key whose count fell to 0 keeps its row.
+    """
+
+    __tablename__ = "request_kelurahan_count"
+    __table_args__ = (CheckConstraint("n >= 0", name="n_not_negative"),)
+
+    city_id: Mapped[int] = mapped_column(
+        ForeignKey("city.id", ondelete="CASCADE"), primary_key=True
+    )
+    type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kelurahan_code: Mapped[str] = mapped_column(String(32), primary_key=True, server_default="")
+    status: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 def _request_fk() -> ForeignKeyConstraint:
     return ForeignKeyConstraint(
         ["city_id", "request_id"],

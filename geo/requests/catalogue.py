@@ -13,8 +13,11 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
-from geo.requests.schemas import Contact
+from geo.accounts import Principal, authorize, list_opds
+from geo.cities import CityInfo
+from geo.requests.schemas import Contact, FacetOpd, FacetState, FacetType, StaffFacets
 from geo.requests.types import TYPES, RequestType
 from geo.requests.windows import SubmissionWindows, window_of, window_state
 
@@ -65,6 +68,39 @@ _LIMIT_KEYS = ("minLength", "maxLength", "pattern", "minimum", "maximum", "enum"
 def status_label(type_name: str, status: str) -> str:
     """The Bahasa label of a status (the code itself when the type has none)."""
     return STATUS_LABELS.get(type_name, {}).get(status, status.replace("_", " ").capitalize())
+
+
+def staff_facets(session: Session, principal: Principal, city: CityInfo) -> StaffFacets:
+    """What the staff workspace's filters offer: every request type the core serves, its states
+    in workflow order with their Bahasa labels, and the city's OPDs by code.
+
+    Args:
+        session: Open session (read only).
+        principal: The caller: staff of the city (``requests.read``).
+        city: The city.
+
+    Returns:
+        The types and OPDs.
+
+    Raises:
+        AuthenticationRequiredError: Anonymous caller.
+        PermissionDeniedError: Not staff, or staff of another city.
+    """
+    authorize(principal, "requests.read", city_id=city.id)
+    types = [
+        FacetType(
+            code=kind.name,
+            title_id=kind.title_id or kind.name,
+            title_en=kind.title_en or kind.name,
+            states=[
+                FacetState(code=state, label=status_label(kind.name, state))
+                for state in kind.workflow.states
+            ],
+        )
+        for kind in TYPES.values()
+    ]
+    opds = [FacetOpd(code=o.code, name=o.name) for o in list_opds(session, city.id)]
+    return StaffFacets(types=types, opds=opds)
 
 
 def _resolve(node: dict[str, Any], defs: Mapping[str, Any]) -> dict[str, Any]:

@@ -252,3 +252,33 @@ class StaffPrivate(BaseModel):
 
     contact: StaffContact
     private: dict[str, Any]
+
+
+class FacetState(BaseModel):
+    """One state of a request type, in workflow order, as the staff filters list it."""
+
+    code: str
+    label: str
+
+
+class FacetType(BaseModel):
+    """One request type the staff workspace can filter by, with its states."""
+
+    code: str
+    title_id: str
+    title_en: str
+    states: list[FacetState]
+
+
+class FacetOpd(BaseModel):
+    """One OPD (city office) of the city."""
+
+    code: str
+    name: str
+
+
+class StaffFacets(BaseModel):
+    """What the staff filters offer: the request types with their states, the city's OPDs."""
+
+    types: list[FacetType]
+    opds: list[FacetOpd]

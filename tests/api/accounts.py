@@ -200,6 +200,8 @@ def call(
         kwargs["json"] = {"username": "login-target", "password": PASSWORD, "city": CITY}
     elif op.get("x-permission") == "requests.submit":
         kwargs["data"], kwargs["files"] = multipart(proposal(LON, LAT))
+    elif path.endswith("/routes/snap"):  # two points on the sample city's two-way Jalan 0
+        kwargs["json"] = {"waypoints": [[106.62, -6.2146], [106.64, -6.2142]]}
     elif op.get("x-permission") == "requests.step":
         kwargs["json"] = {"transition": "mulai_verifikasi"}
     elif op.get("x-permission") == "requests.track":

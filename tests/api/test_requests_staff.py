@@ -396,3 +396,27 @@ def test_bad_by_kelurahan_parameters(client: Any, world: World, query: str, fiel
     got = client.get(f"{CITY}/requests/by-kelurahan{query}", headers=world.users["kesra"])
     body = assert_problem(got, 422)
     assert field in [e["field"].split(".")[-1] for e in body["errors"]], body
+
+
+def test_facets_list_the_types_states_and_opds(client: Any, world: World) -> None:
+    got = client.get(f"{CITY}/requests/facets", headers=world.users["kesra"])
+    assert got.status_code == 200, got.text
+    assert got.headers["cache-control"] == "private, no-store"
+    body = got.json()
+    bantuan = next(t for t in body["types"] if t["code"] == "bantuan")
+    states = [s["code"] for s in bantuan["states"]]
+    assert states[0] == "diajukan"
+    assert {"rekomendasi", "selesai"} <= set(states)
+    assert {"code": "rekomendasi", "label": "Rekomendasi TAPD"} in bantuan["states"]
+    assert bantuan["title_id"].startswith("Hibah")
+    assert body["opds"] == [
+        {"code": c, "name": f"OPD {c}"} for c in ("BPKAD", "DISHUB", "KESRA", "TAPD")
+    ]
+    other = client.get("/cities/kota-lain/requests/facets", headers=world.users["other_city"])
+    assert [o["code"] for o in other.json()["opds"]] == ["KESRA"]
+    # staff read their own city's facets only
+    assert (
+        client.get(f"{CITY}/requests/facets", headers=world.users["other_city"]).status_code == 403
+    )
+    assert client.get(f"{CITY}/requests/facets").status_code == 401
+    assert client.get(f"{CITY}/requests/facets", headers=world.users["warga"]).status_code == 403

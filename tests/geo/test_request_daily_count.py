@@ -1,5 +1,6 @@
-"""The daily rollup of requests (migration 0011) on PostGIS: exact after every kind of write,
-and the by-kelurahan aggregate answers from it what it answered from the requests."""
+"""The rollups of requests on PostGIS, daily (migration 0011) and per kelurahan (0015): exact
+after every kind of write, and the by-kelurahan aggregate answers from the daily one what it
+answered from the requests."""
 
 from __future__ import annotations
 
@@ -55,9 +56,22 @@ def _direct(db: Session, city_id: int) -> dict[tuple[Any, ...], int]:
     return {tuple(r[:-1]): r[-1] for r in rows}
 
 
+def _per_kelurahan(db: Session, city_id: int, table: str) -> dict[tuple[Any, ...], int]:
+    sql = {
+        "request_kelurahan_count": "SELECT type, kelurahan_code, status, n"
+        " FROM request_kelurahan_count WHERE city_id = :c AND n > 0",
+        "service_request": "SELECT type, coalesce(kelurahan_code, ''), status, count(*)"
+        " FROM service_request WHERE city_id = :c GROUP BY 1, 2, 3",
+    }[table]
+    return {tuple(r[:-1]): r[-1] for r in db.execute(text(sql), {"c": city_id})}
+
+
 def _same(db: Session, city_id: int) -> int:
     direct = _direct(db, city_id)
     assert _rollup(db, city_id) == direct
+    assert _per_kelurahan(db, city_id, "request_kelurahan_count") == _per_kelurahan(
+        db, city_id, "service_request"
+    )
     return sum(direct.values())
 
 

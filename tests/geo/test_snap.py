@@ -129,6 +129,18 @@ def test_a_waypoint_on_a_corner_does_not_name_the_cross_street(db: Session, grid
     assert route.length_m == pytest.approx(500, rel=REL)
 
 
+def test_a_waypoint_near_a_corner_is_on_the_corner(db: Session, grid: GridCity) -> None:
+    # 4 m into the one-way street, against its direction: taken as the corner, not a trap
+    route = _snap(db, grid, [(1.04, 2.03), (1, 0)])
+    assert _close(route.snapped[0], grid.lonlat(1, 2))
+    assert route.length_m == pytest.approx(200, rel=REL)
+    assert route.streets == ["Jalan Kolom 1"]
+    # and a waypoint at the far end of a one-way edge is reached at that corner
+    into = _snap(db, grid, [(1, 0), (1.97, 2.02)])
+    assert into.length_m == pytest.approx(300, rel=REL)
+    assert _close(into.snapped[1], grid.lonlat(2, 2))
+
+
 def test_a_free_segment_stays_a_straight_line(db: Session, grid: GridCity) -> None:
     # waypoint 2 lies 300 m beyond the grid: only the free segment touches it
     route = _snap(db, grid, [(0.5, 0.1), (2, 0), (5, 7)], free=(1,))
@@ -218,3 +230,20 @@ def test_the_cache_rebuilds_when_the_roads_change(db: Session, grid: GridCity) -
     route = snap_route(db, grid.city, [grid.lonlat(4.5, 2), grid.lonlat(0.5, 2)], cache=cache)
     assert cache.builds == 2
     assert route.length_m == pytest.approx(400, rel=REL)
+
+
+def test_a_city_without_roads(db: Session) -> None:
+    from geo.cities import create_city
+
+    city = create_city(db, "tanpajalan", "Kota Tanpa Jalan", (106.6, -6.3, 106.7, -6.2))
+    graph = build_drive_graph(db, city.id, city.utm_srid)
+    assert graph.edge_count == 0
+    with pytest.raises(SnapUnreachableError) as caught:
+        snap_on_graph(graph, [(106.61, -6.21), (106.62, -6.22)])
+    assert [u["code"] for u in caught.value.unreachable] == ["off-network", "off-network"]
+    assert "belum punya jaringan jalan" in caught.value.unreachable[0]["reason"]
+    # drawn by hand, a route needs no roads
+    route = snap_on_graph(graph, [(106.61, -6.21), (106.62, -6.22), (106.63, -6.22)], [0, 1])
+    assert len(route.coords) == 3
+    assert route.streets == []
+    assert route.length_m == pytest.approx(1564 + 1105, rel=0.01)

@@ -396,8 +396,12 @@ def test_a_city_admin_approves_with_the_amount(browser: Any, workspace: Workspac
     page = new_page(browser, DESKTOP)
     login(page, server, "admin.kelola")
     assert page.locator("#f-opd").is_visible()  # the OPD filter is for city admins
-    page.fill("#f-opd", "kesra")
-    page.locator("#f-opd").dispatch_event("change")
+    # the filters list what the server offers: its types, their states, the city's OPDs
+    page.wait_for_selector('#f-opd option[value="KESRA"]', state="attached")
+    assert "Dinas Perhubungan" in page.locator('#f-opd option[value="DISHUB"]').inner_text()
+    assert page.locator('#f-type option[value="bantuan"]').count() == 1
+    assert page.locator('#f-status-list input[value="rekomendasi"]').count() == 1
+    page.select_option("#f-opd", "KESRA")
     ready(page)
     page.fill("#f-q", workspace.ready_code)
     row = page.locator(f'#requests-body tr[data-code="{workspace.ready_code}"]')

@@ -211,3 +211,14 @@ test("the workspace page uses index.html's import map byte for byte (the CSP all
   }
   assert.doesNotMatch(page, /\son\w+=|\sstyle=/i, "no inline handlers or styles");
 });
+
+test("the status filter lists the facets' states once each, in workflow order", async () => {
+  const { facetStatuses } = await import("../js/kelola/filters.js");
+  const types = [
+    { code: "bantuan", states: [{ code: "diajukan" }, { code: "evaluasi" }, { code: "selesai" }] },
+    { code: "saran", states: [{ code: "diterima" }, { code: "selesai" }] },
+  ];
+  assert.deepEqual(facetStatuses(types), ["diajukan", "evaluasi", "selesai", "diterima"]);
+  assert.deepEqual(facetStatuses([]), []);
+  assert.deepEqual(facetStatuses(undefined), []);
+});

@@ -49,6 +49,11 @@ export class StaffApi {
     this.csrf = csrf;
   }
 
+  /** The request types with their states and the city's OPDs, for the filters. */
+  async facets(signal) {
+    return (await call(`${this.base}/facets`, { signal })).data;
+  }
+
   async list(filters, options, signal) {
     return (await call(`${this.base}${listQuery(filters, options)}`, { signal })).data;
   }

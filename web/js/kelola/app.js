@@ -135,7 +135,6 @@ async function loadTable() {
   parts.table.render(page);
   parts.table.markOpen(parts.detail.openId);
   parts.map.showPoints(state.kelurahan ? page.items : []);
-  parts.filters.addOpds(page.items.map((r) => r.opd));
 }
 
 function refresh() {
@@ -201,6 +200,9 @@ async function startWorkspace(me, config) {
       refresh();
     },
   });
+  // the filters offer the server's types, states and OPDs; without them the lists stay empty
+  // (all types, states seen in answers) and the workspace still works
+  parts.api.facets().then((facets) => parts.filters.setFacets(facets), () => {});
   parts.map = new ChoroplethMap($("map"), { t, onSelect: select, onPoint: openRequest });
   parts.map.setBase(city, config?.basemap_url);
   parts.table = new RequestTable({

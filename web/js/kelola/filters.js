@@ -4,11 +4,16 @@ import { el } from "../dom.js";
 import { codeLabel } from "./format.js";
 import { lastTwelveMonths } from "./query.js";
 
-// the types the core serves and their states in workflow order (labels come from i18n.js);
-// states the server names that are not listed here are added when they are first seen
-export const KNOWN_TYPES = {
-  bantuan: ["diajukan", "verifikasi_dokumen", "perlu_perbaikan", "evaluasi", "rekomendasi", "ditetapkan", "ditolak", "nphd", "dicairkan", "lpj", "selesai"],
-};
+// The types, their states (in workflow order) and the city's OPDs come from the server
+// (GET /cities/{city}/requests/facets, setFacets); labels from i18n.js, else the server's.
+// States an answer names that the facets did not list are added when first seen.
+
+/** The statuses of the facets' types, each once, in workflow order (first type first). */
+export function facetStatuses(types) {
+  const seen = [];
+  for (const type of types || []) for (const s of type.states || []) if (!seen.includes(s.code)) seen.push(s.code);
+  return seen;
+}
 
 const $ = (id) => document.getElementById(id);
 
@@ -17,8 +22,10 @@ export class Filters {
     this.t = t;
     this.admin = admin;
     this.onChange = onChange;
-    this.statuses = [...new Set(Object.values(KNOWN_TYPES).flat())];
-    this.opds = new Set();
+    this.types = [];
+    this.statuses = [];
+    this.stateLabels = {};
+    this.opds = [];
     const range = lastTwelveMonths();
     this.defaults = { type: "", status: [], from: range.from, to: range.to, opd: "", measure: "count" };
     this.value = { ...this.defaults, status: [] };
@@ -26,7 +33,7 @@ export class Filters {
     $("f-type").addEventListener("change", () => this._set({ type: $("f-type").value }));
     $("f-from").addEventListener("change", () => this._set({ from: $("f-from").value }));
     $("f-to").addEventListener("change", () => this._set({ to: $("f-to").value }));
-    $("f-opd").addEventListener("change", () => this._set({ opd: $("f-opd").value.trim().toUpperCase() }));
+    $("f-opd").addEventListener("change", () => this._set({ opd: $("f-opd").value }));
     for (const radio of document.querySelectorAll("#filters input[name=measure]")) {
       radio.addEventListener("change", () => radio.checked && this._set({ measure: radio.value }));
     }
@@ -44,6 +51,16 @@ export class Filters {
     this.render();
   }
 
+  /** The types with their states and the OPDs the server offers (the facets endpoint). */
+  setFacets({ types = [], opds = [] } = {}) {
+    this.types = types;
+    this.opds = opds;
+    for (const type of types) for (const s of type.states || []) this.stateLabels[s.code] ??= s.label;
+    const known = facetStatuses(types);
+    this.statuses = [...known, ...this.statuses.filter((c) => !known.includes(c))];
+    this.render();
+  }
+
   /** Statuses the server answered with that the list does not know yet. */
   addStatuses(codes) {
     const fresh = codes.filter((c) => c && !this.statuses.includes(c));
@@ -52,12 +69,6 @@ export class Filters {
     this._renderStatuses();
   }
 
-  /** OPD codes seen in answers, offered to city admins as they type. */
-  addOpds(codes) {
-    const before = this.opds.size;
-    for (const c of codes) if (c) this.opds.add(c);
-    if (this.opds.size !== before) $("f-opd-options").replaceChildren(...[...this.opds].sort().map((c) => el("option", { value: c })));
-  }
 
   _set(change) {
     this.value = { ...this.value, ...change };
@@ -70,12 +81,17 @@ export class Filters {
     const type = $("f-type");
     type.replaceChildren(
       el("option", { value: "" }, t("allTypes")),
-      ...Object.keys(KNOWN_TYPES).map((code) => el("option", { value: code }, codeLabel(t, "type", code))),
+      ...this.types.map((type) => el("option", { value: type.code }, codeLabel(t, "type", type.code, t.lang === "en" ? type.title_en : type.title_id))),
     );
     type.value = this.value.type;
     $("f-from").value = this.value.from;
     $("f-to").value = this.value.to;
-    $("f-opd").value = this.value.opd;
+    const opd = $("f-opd");
+    opd.replaceChildren(
+      el("option", { value: "" }, t("allOpd")),
+      ...this.opds.map((o) => el("option", { value: o.code }, `${o.code} — ${o.name}`)),
+    );
+    opd.value = this.value.opd;
     for (const radio of document.querySelectorAll("#filters input[name=measure]")) radio.checked = radio.value === this.value.measure;
     this._renderStatuses();
   }
@@ -91,7 +107,7 @@ export class Filters {
         const chosen = [...list.querySelectorAll("input[name=status]:checked")].map((b) => b.value);
         this._set({ status: chosen });
       });
-      return el("label", { class: "check", dataset: { status: code } }, box, " ", codeLabel(t, "status", code));
+      return el("label", { class: "check", dataset: { status: code } }, box, " ", codeLabel(t, "status", code, this.stateLabels[code]));
     });
     list.replaceChildren(...(legend ? [legend] : []), ...boxes);
     this._renderSummary();
@@ -99,7 +115,7 @@ export class Filters {
 
   _renderSummary() {
     const n = this.value.status.length;
-    const text = n === 0 ? this.t("allStatuses") : n === 1 ? codeLabel(this.t, "status", this.value.status[0]) : this.t.format("nStatuses", { n });
+    const text = n === 0 ? this.t("allStatuses") : n === 1 ? codeLabel(this.t, "status", this.value.status[0], this.stateLabels[this.value.status[0]]) : this.t.format("nStatuses", { n });
     $("f-status-summary").textContent = text;
   }
 }
