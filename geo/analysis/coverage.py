@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.cities import CityInfo
-from geo.errors import InvalidGeometryError
+from geo.errors import InvalidGeometryError, RouteNotFoundError
 
 # the walk-free distance a route serves (the view route_coverage of migration 0013 has it
 # written out; tests check the two agree)
@@ -45,8 +45,8 @@ _PREVIEW = text(
     "  after.n AS after_routes"
     " FROM k JOIN route_coverage v ON v.city_id = :c AND v.id = k.id"
     " CROSS JOIN LATERAL ("
-    "  SELECT ST_Buffer(ST_Collect(ST_ClipByBox2D(n.g, ST_Expand(box2d(k.g), :clip))),"
-    "   :radius) AS buffer, count(*) AS n"
+    "  SELECT ST_Union(ST_Buffer(ST_ClipByBox2D(n.g, ST_Expand(box2d(k.g), :clip)), :radius))"
+    "   AS buffer, count(*) AS n"
     "  FROM (SELECT ST_Transform(r.geom, :srid) AS g FROM angkot_route r"
     "   WHERE r.city_id = :c AND r.active AND r.id IS DISTINCT FROM CAST(:replaces AS integer)"
     "   AND r.geom && ST_Expand(k.geom, :deg)"
@@ -54,6 +54,8 @@ _PREVIEW = text(
     "  WHERE ST_DWithin(n.g, k.g, :radius)) after"
     " ORDER BY k.code"
 )
+
+_ROUTE_EXISTS = text("SELECT 1 FROM angkot_route WHERE city_id = :c AND id = :id")
 
 _CITY_AREA = text(
     "SELECT coalesce(sum(ST_Area(ST_Transform(geom, :srid))), 0) / 1e6 FROM admin_area"
@@ -184,7 +186,14 @@ def coverage_preview(
 
     Returns:
         Kelurahan added and removed (code, name), the covered km² and the city share change.
+
+    Raises:
+        RouteNotFoundError: ``replaces`` is no route of the city.
     """
+    if replaces is not None and (
+        session.execute(_ROUTE_EXISTS, {"c": city.id, "id": replaces}).first() is None
+    ):
+        raise RouteNotFoundError(f"{city.slug} has no route {replaces}")
     params = {
         "c": city.id,
         "srid": city.utm_srid,

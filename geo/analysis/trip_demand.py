@@ -73,7 +73,7 @@ def _to_lonlat(srid: int) -> Transformer:
 def cell_index(srid: int, lon: float, lat: float) -> int:
     """The 500 m cell of a lon/lat point in UTM zone ``srid``: ``ix * CELL_ROW + iy``."""
     x, y = _to_utm(srid).transform(lon, lat)
-    return math.floor(x / CELL_M) * CELL_ROW + math.floor(y / CELL_M)
+    return int(math.floor(float(x) / CELL_M) * CELL_ROW + math.floor(float(y) / CELL_M))
 
 
 def cell_centre(srid: int, cell: int) -> tuple[float, float]:

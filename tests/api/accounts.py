@@ -174,6 +174,14 @@ QUERY_VALUES = {
 }
 
 
+# JSON bodies of operations that need one, by path: a line across the sample city
+_LINE = {"type": "LineString", "coordinates": [[106.62, -6.20], [106.68, -6.16]]}
+JSON_BODIES: dict[str, dict[str, Any]] = {
+    "/cities/{city}/editor/coverage/preview": {"geometry": _LINE},
+    "/cities/{city}/editor/demand/served": {"geometry": _LINE},
+}
+
+
 def url_of(path: str, op: dict[str, Any], cities: Cities) -> str:
     """``path`` with its parameters filled; required query parameters get a valid value."""
     url = path
@@ -204,6 +212,8 @@ def call(
         kwargs["json"] = {"waypoints": [[106.62, -6.2146], [106.64, -6.2142]]}
     elif op.get("x-permission") == "requests.step":
         kwargs["json"] = {"transition": "mulai_verifikasi"}
+    elif path in JSON_BODIES:
+        kwargs["json"] = JSON_BODIES[path]
     elif op.get("x-permission") == "requests.track":
         data, files = multipart(proposal(LON, LAT))
         made = client.post(f"/cities/{CITY}/requests", data=data, files=files)

@@ -225,3 +225,20 @@ def test_the_route_editor_operations_name_their_actions(client: Any) -> None:
         assert "dishub_reviewer" in roles
     assert "dishub" in (PERMISSIONS["routes.edit"].roles or ())
     assert "dishub" not in (PERMISSIONS["routes.publish"].roles or ())
+
+
+# the route editor's planning signals (api/routers/planning.py): Dishub planners only
+PLANNING_OPERATIONS = {
+    ("get", "/cities/{city}/editor/coverage"),
+    ("post", "/cities/{city}/editor/coverage/preview"),
+    ("get", "/cities/{city}/editor/demand"),
+    ("post", "/cities/{city}/editor/demand/served"),
+}
+
+
+def test_the_planning_operations_need_routes_edit(client: Any) -> None:
+    ops = {
+        (m, p): op["x-permission"] for m, p, op in operations(client.get("/openapi.json").json())
+    }
+    assert {ops.get(key) for key in PLANNING_OPERATIONS} == {"routes.edit"}
+    assert set(PERMISSIONS["routes.edit"].roles or ()) == {"dishub", "dishub_reviewer", "admin"}

@@ -251,6 +251,24 @@ def test_bad_candidate_lines(
     assert_problem(r, 422)
 
 
+def test_preview_of_an_unknown_route(client: Any, grid: GridCity, users: dict[str, User]) -> None:
+    line = {
+        "type": "LineString",
+        "coordinates": [list(grid.lonlat(2, 0)), list(grid.lonlat(2, 20))],
+    }
+    body = {"geometry": line, "replaces": 2_000_000_000}
+    r = as_user(client, users["dishub"], "POST", f"{BASE}/editor/coverage/preview", json=body)
+    assert_problem(r, 404, "route-not-found")
+    added = as_user(
+        client, users["dishub"], "POST", f"{BASE}/editor/coverage/preview", json={"geometry": line}
+    ).json()
+    body["replaces"] = grid.route_ids[("E1", 0)]
+    r = as_user(client, users["dishub"], "POST", f"{BASE}/editor/coverage/preview", json=body)
+    assert r.status_code == 200
+    # the line instead of E1 covers less than the line beside E1
+    assert r.json()["covered_km2_change"] < added["covered_km2_change"]
+
+
 def test_bad_served_windows(client: Any, grid: GridCity, users: dict[str, User]) -> None:
     line = {
         "type": "LineString",

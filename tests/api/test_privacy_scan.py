@@ -261,3 +261,35 @@ def test_the_request_layers_carry_no_personal_data(
     assert (
         made.json()["code"] in client.get(f"{base}/requests/items", headers=admin.headers()).text
     )  # the scan above read the planted request itself
+
+
+def test_the_route_coverage_layer_carries_no_personal_data(client: Any, planted: Cities) -> None:
+    """``route_coverage`` (public): kelurahan polygons with shares and route codes, no points,
+    nothing of the planted person (her request lies in a kelurahan it describes)."""
+    plant_request(client)
+    client.cookies.clear()
+    base = f"/cities/{CITY}/collections/route_coverage"
+    x, y = tile_of(LON, LAT, 12)
+    for url in (
+        base,
+        f"{base}/items",
+        f"{base}/queryables",
+        f"{base}/tiles/WebMercatorQuad/12/{x}/{y}",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        shown = response.content.decode("utf-8", "replace")
+        assert leaks(shown) == [], url
+        assert '"Point"' not in shown
+    features = client.get(f"{base}/items").json()["features"]
+    assert len(features) == 4
+    assert set(features[0]["properties"]) == {
+        "code",
+        "name",
+        "kecamatan_code",
+        "share",
+        "area_km2",
+        "covered_km2",
+        "routes",
+        "route_count",
+    }

@@ -111,7 +111,7 @@ def test_the_view_uses_the_radius_of_the_code() -> None:
     source = MIGRATION.read_text()
     assert COVERAGE_RADIUS_M == 400
     assert f"ST_DWithin(n.g, k.g, {COVERAGE_RADIUS_M})" in source
-    assert f"ST_Expand(box2d(k.g), {COVERAGE_RADIUS_M + 1}))), {COVERAGE_RADIUS_M})" in source
+    assert f"ST_Expand(box2d(k.g), {COVERAGE_RADIUS_M + 1})), {COVERAGE_RADIUS_M}))" in source
 
 
 def test_coverage_of_the_sample_city_is_quick(db: Session, sample: CoverageCity) -> None:
