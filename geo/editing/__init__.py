@@ -8,7 +8,7 @@ from geo.editing.drive import DriveGraph, DriveGraphCache, build_drive_graph
 from geo.editing.review import Published, publish_version, return_version
 from geo.editing.snap import SNAP_LIMIT_M, SnappedRoute, snap_on_graph, snap_route
 from geo.editing.store import etag
-from geo.editing.validate import Problem, validate_route
+from geo.editing.validate import Problem, line_from_geojson, validate_route
 from geo.editing.versions import (
     Saved,
     get_version,
@@ -36,6 +36,7 @@ __all__ = [
     "diff_versions",
     "etag",
     "get_version",
+    "line_from_geojson",
     "list_routes",
     "list_versions",
     "new_route",

@@ -16,16 +16,29 @@ from geo.editing.store import ATTRS, VERSIONS, read_version
 TOLERANCE_M = 5.0
 SERVED_M = 400.0
 
+_KEL = """
+    (SELECT coalesce(json_agg(json_build_object('code', k.code, 'name', k.name)
+                              ORDER BY k.code), '[]')
+     FROM kel k WHERE {cond})
+"""
+# MATERIALIZED: each line is transformed once, not once per kelurahan row
 _DIFF = text(
     f"""
-    WITH {VERSIONS}, pair AS (
-        SELECT ST_Transform(a.geom, :srid) AS old, ST_Transform(b.geom, :srid) AS new
+    WITH {VERSIONS}, pair AS MATERIALIZED (
+        SELECT ST_Transform(a.geom, :srid) AS old, ST_Transform(b.geom, :srid) AS new,
+               ST_Expand(ST_Collect(a.geom, b.geom), :served_deg) AS box
         FROM vers a, vers b WHERE a.number = :from_n AND b.number = :to_n
-    ), pieces AS (
+    ), pieces AS MATERIALIZED (
         SELECT old, new,
                ST_CollectionExtract(ST_Difference(new, ST_Buffer(old, :tol)), 2) AS added,
                ST_CollectionExtract(ST_Difference(old, ST_Buffer(new, :tol)), 2) AS removed
         FROM pair
+    ), kel AS MATERIALIZED (
+        SELECT a.code, a.name, ST_DWithin(m.g, p.old, :served) AS was,
+               ST_DWithin(m.g, p.new, :served) AS now
+        FROM pair p
+        JOIN admin_area a ON a.city_id = :city_id AND a.level = 'kelurahan' AND a.geom && p.box
+        CROSS JOIN LATERAL (SELECT ST_Transform(a.geom, :srid) AS g) m
     )
     SELECT ST_Length(old) AS length_from_m, ST_Length(new) AS length_to_m,
            ST_Length(added) AS length_added_m, ST_Length(removed) AS length_removed_m,
@@ -33,27 +46,9 @@ _DIFF = text(
                 THEN ST_AsGeoJSON(ST_Multi(ST_Transform(added, 4326)), 7) END AS added,
            CASE WHEN NOT ST_IsEmpty(removed)
                 THEN ST_AsGeoJSON(ST_Multi(ST_Transform(removed, 4326)), 7) END AS removed,
-           (SELECT coalesce(json_agg(json_build_object('code', k.code, 'name', k.name)
-                                     ORDER BY k.code), '[]')
-            FROM (SELECT a.code, a.name,
-                         ST_DWithin(ST_Transform(a.geom, :srid), p.old, :served) AS was,
-                         ST_DWithin(ST_Transform(a.geom, :srid), p.new, :served) AS now
-                  FROM admin_area a
-                  WHERE a.city_id = :city_id AND a.level = 'kelurahan'
-                    AND a.geom && ST_Expand(ST_Transform(ST_Collect(p.old, p.new), 4326),
-                                            :served_deg)) k
-            WHERE k.now AND NOT k.was) AS kelurahan_added,
-           (SELECT coalesce(json_agg(json_build_object('code', k.code, 'name', k.name)
-                                     ORDER BY k.code), '[]')
-            FROM (SELECT a.code, a.name,
-                         ST_DWithin(ST_Transform(a.geom, :srid), p.old, :served) AS was,
-                         ST_DWithin(ST_Transform(a.geom, :srid), p.new, :served) AS now
-                  FROM admin_area a
-                  WHERE a.city_id = :city_id AND a.level = 'kelurahan'
-                    AND a.geom && ST_Expand(ST_Transform(ST_Collect(p.old, p.new), 4326),
-                                            :served_deg)) k
-            WHERE k.was AND NOT k.now) AS kelurahan_removed
-    FROM pieces p
+           {_KEL.format(cond="k.now AND NOT k.was")} AS kelurahan_added,
+           {_KEL.format(cond="k.was AND NOT k.now")} AS kelurahan_removed
+    FROM pieces
     """  # noqa: S608 - fixed fragments
 )
 

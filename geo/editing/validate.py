@@ -200,7 +200,7 @@ def check_shape(line: LineString, srid: int, *, circular: bool) -> list[Problem]
 
 _OUTSIDE = text(
     """
-    WITH area AS (
+    WITH area AS MATERIALIZED (
         SELECT coalesce(
             (SELECT ST_Transform(ST_Union(geom), :srid) FROM admin_area
              WHERE city_id = :city_id AND level = 'kota'),
