@@ -568,3 +568,48 @@ def test_the_editor_on_a_phone(browser: Any, scene: Scene, artifacts: Path) -> N
     page.click("#lang-toggle")
     assert page.errors == []
     page.context.close()
+
+
+def test_a_new_route_from_clicks_and_the_other_direction(browser: Any, scene: Scene) -> None:
+    server = scene.server
+    page = new_page(browser, DESKTOP)
+    login(page, server, "perencana.editor")
+    open_route(page, scene.spare_id)
+    spare = api_get(scene, "perencana.editor", f"/editor/routes/{scene.spare_id}")
+    coords = spare["geometry"]["coordinates"]
+    page.click("#edit-toggle")
+    last = len(coords) - 1
+    marker(page, last).wait_for()
+    known = [(0, coords[0]), (last, coords[last])]
+    spots = [screen_of(page, known, tuple(coords[i])) for i in (0, last // 2, last)]
+    # "Rute baru": click points along the roads, snapping on
+    page.click("#new-route")
+    assert page.locator("#append-toggle").get_attribute("aria-pressed") == "true"
+    for x, y in spots:
+        page.mouse.click(x, y)
+        ready(page)
+    wait_until(
+        page, "/ 2 ruas mengikuti jalan/.test(document.querySelector('#line-info').textContent)"
+    )
+    page.fill("#a-code", "UJI-01")
+    page.fill("#a-name", "Trayek uji: dari klik")
+    page.fill("#save-message", "rute baru dari tiga klik")
+    page.click("#save-draft")
+    page.wait_for_selector("#notice.ok, #notice.warn", timeout=15_000)
+    assert page.locator("#notice").inner_text().startswith("Draf versi 1 tersimpan")
+    made = list(api_get(scene, "perencana.editor", "/editor/routes?q=UJI-01")["routes"])
+    assert [r["code"] for r in made] == ["UJI-01"]
+    assert made[0]["published_version"] is None
+    line = api_get(scene, "perencana.editor", f"/editor/routes/{made[0]['id']}")
+    assert line["geometry"]["coordinates"][0] != line["geometry"]["coordinates"][-1]
+    assert distance_to_line(tuple(coords[last // 2]), line["geometry"]["coordinates"]) < 30
+    # "Balik arah": the other direction of this one, as a draft
+    direction = page.locator("#a-direction").input_value()
+    page.click("#reverse")
+    page.wait_for_selector("#notice.ok", timeout=15_000)
+    ready(page)
+    assert page.locator("#notice").inner_text().startswith("Arah sebaliknya dibuat")
+    assert page.locator("#a-direction").input_value() != direction
+    assert page.locator("#route-list li.open").get_attribute("data-route-id") != str(made[0]["id"])
+    assert page.errors == []
+    page.context.close()

@@ -406,6 +406,7 @@ async function selectSaved(id, version) {
   } catch {
     // the notice already says it was saved
   }
+  $("reverse").hidden = false;
   renderEditWhat();
   renderLineInfo();
   await loadHistory();
