@@ -166,6 +166,7 @@ def new_page(browser: Any, viewport: dict[str, int]) -> Any:
             page.errors.append(f"console: {msg.text}")
 
     page.on("console", on_console)
+    page.on("response", lambda r: r.status == 404 and page.errors.append(f"404 {r.url}"))
     return page
 
 
@@ -611,5 +612,50 @@ def test_a_new_route_from_clicks_and_the_other_direction(browser: Any, scene: Sc
     assert page.locator("#notice").inner_text().startswith("Arah sebaliknya dibuat")
     assert page.locator("#a-direction").input_value() != direction
     assert page.locator("#route-list li.open").get_attribute("data-route-id") != str(made[0]["id"])
+    assert page.errors == []
+    page.context.close()
+
+
+def test_unmet_demand_and_coverage_for_planners(browser: Any, scene: Scene) -> None:
+    server = scene.server
+    # a citizen searches the same trip six times and finds nothing (no walking allowed)
+    origin, destination = scene.coords[0], scene.coords[-1]
+    far = (origin[0] + 0.02, origin[1] + 0.02)
+    for _ in range(6):
+        answer = httpx.get(
+            f"{server.url}{CITY}/trips",
+            params={
+                "from": "{},{}".format(*far),
+                "to": "{},{}".format(*destination),
+                "max_walk_m": 0,
+            },
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["itineraries"] == []
+    page = new_page(browser, DESKTOP)
+    login(page, server, "perencana.editor")
+    open_pane(page, "p-demand")
+    page.wait_for_selector("#coverage-body tr")
+    assert page.locator("#coverage-body tr").count() > 50
+    assert page.locator("#coverage-city").inner_text().startswith("Kota: ")
+    shares = page.locator("#coverage-body td.share").all_inner_texts()
+    assert all(s.endswith("%") for s in shares)
+    page.check("#demand-toggle")
+    wait_until(
+        page,
+        "/^[1-9]\\d* garis keinginan/.test(document.querySelector('#demand-info').textContent)",
+    )
+    assert page.locator("path.demand-line").count() >= 1
+    # a window before the searches shows none
+    page.fill("#demand-from", "2020-01-01")
+    page.locator("#demand-from").dispatch_event("change")
+    wait_until(page, "document.querySelector('#demand-info').textContent.startsWith('Rentang tanggal')")
+    page.fill("#demand-to", "2020-01-31")
+    page.locator("#demand-to").dispatch_event("change")
+    wait_until(
+        page, "/^0 garis keinginan/.test(document.querySelector('#demand-info').textContent)"
+    )
+    assert page.locator("path.demand-line").count() == 0
     assert page.errors == []
     page.context.close()

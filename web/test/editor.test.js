@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { arrowsAlong, assemble, dedupe, despikeAt, editSegments, haversine, isSpike, lineLength, segmentKey } from "../js/editor/geometry.js";
-import { DEFAULTS, diffSummary, editorAccess, formValues, formatLength, impactSummary, matchRoute, parseEtag, propertiesFrom, saveFailure } from "../js/editor/format.js";
+import { DEFAULTS, diffSummary, editorAccess, formValues, formatLength, impactSummary, matchRoute, parseEtag, propertiesFrom, saveFailure, windowProblem } from "../js/editor/format.js";
 import { translator } from "../js/i18n.js";
 
 const W = [[106.60, -6.20], [106.61, -6.20], [106.62, -6.20], [106.63, -6.20], [106.64, -6.20]];
@@ -155,4 +155,14 @@ test("where a road path starts past the waypoint, the joint does not double back
   const zigzag = [[0, 0], [0.0002, 0], [0.00001, 0], [0.001, 0]];
   assert.deepEqual(despikeAt(zigzag, []), zigzag);
   assert.deepEqual(despikeAt(zigzag, [1]), [[0, 0], [0.00001, 0], [0.001, 0]]);
+});
+
+test("a demand window the API answers: start before end, at most 366 days", () => {
+  assert.equal(windowProblem("2026-11-01", "2026-12-01"), null);
+  assert.equal(windowProblem("", ""), null);
+  assert.equal(windowProblem("2026-11-01", ""), null);
+  assert.equal(windowProblem("2026-12-02", "2026-12-01"), "edBadWindow");
+  assert.equal(windowProblem("2020-01-01", "2026-12-01"), "edLongWindow");
+  assert.equal(windowProblem("2025-12-01", "2026-12-01"), null, "a year");
+  assert.equal(windowProblem("kemarin", "2026-12-01"), "edBadWindow");
 });

@@ -8,7 +8,7 @@ import { el, setChildren } from "../dom.js";
 import { applyTranslations, pickLang, translator } from "../i18n.js";
 import { Sequencer } from "../sequence.js";
 import { EditorApi } from "./api.js";
-import { DEFAULTS, diffSummary, editorAccess, formValues, formatLength, formatShare, impactSummary, parseEtag, propertiesFrom, saveFailure } from "./format.js";
+import { DEFAULTS, diffSummary, editorAccess, formValues, formatLength, formatShare, impactSummary, propertiesFrom, saveFailure, windowProblem } from "./format.js";
 import { assemble, editSegments, lineLength, segmentKey } from "./geometry.js";
 import { EditorMap, loadGeoman } from "./map.js";
 
@@ -561,14 +561,22 @@ function scheduleImpact() {
   impactTimer = setTimeout(loadImpact, 500);
 }
 
+/** The route the draft would replace on the map, when it has a published version. */
+function publishedId() {
+  const id = state.route?.id;
+  const summary = state.routes.find((r) => r.id === id);
+  return id && summary && summary.published_version !== null && summary.published_version !== undefined ? id : null;
+}
+
 async function loadImpact() {
   const geometry = { type: "LineString", coordinates: state.geometry };
   const { from, to } = demandDates();
+  if (windowProblem(from, to)) return;
   let result;
   try {
     result = await tracked("impact", (signal) => Promise.all([
       parts.api.served(geometry, from, to, signal),
-      parts.api.coveragePreview(geometry, state.route?.id ?? null, signal),
+      parts.api.coveragePreview(geometry, publishedId(), signal),
     ]));
   } catch (err) {
     setChildren($("draft-impact"), el("span", { class: "hint" }, `${t("edImpactFailed")}: ${err.message}`));
@@ -594,6 +602,12 @@ async function loadDemand() {
     return;
   }
   const { from, to } = demandDates();
+  const problem = windowProblem(from, to);
+  if (problem) {
+    seq.cancel("demand");
+    $("demand-info").textContent = t(problem);
+    return;
+  }
   let result;
   try {
     result = await tracked("demand", (signal) => parts.api.demand(from, to, signal));

@@ -157,3 +157,17 @@ export function matchRoute(route, q) {
   if (!needle) return true;
   return `${route.code || ""} ${route.name || ""}`.toLowerCase().includes(needle);
 }
+
+/** Whether a date window (YYYY-MM-DD, either may be empty) is one the demand API answers: null
+ * when it is, else the i18n key saying why not (start after end, longer than 366 days). */
+export function windowProblem(from, to) {
+  const day = (s) => (s ? Date.parse(`${s}T00:00:00Z`) : null);
+  const a = day(from);
+  const b = day(to);
+  if ((from && Number.isNaN(a)) || (to && Number.isNaN(b))) return "edBadWindow";
+  if (a !== null && b !== null) {
+    if (a > b) return "edBadWindow";
+    if ((b - a) / 86400000 > 366) return "edLongWindow";
+  }
+  return null;
+}
