@@ -20,6 +20,7 @@ from sqlalchemy import text
 
 from geo.accounts import Grant, create_token, create_user, upsert_opd
 from geo.cities import get_city
+from geo.editing import ATTRIBUTES
 from geo.store.db import make_engine, session_scope
 from tests.conftest import LiveServer
 from tests.web import hostile
@@ -650,12 +651,63 @@ def test_unmet_demand_and_coverage_for_planners(browser: Any, scene: Scene) -> N
     # a window before the searches shows none
     page.fill("#demand-from", "2020-01-01")
     page.locator("#demand-from").dispatch_event("change")
-    wait_until(page, "document.querySelector('#demand-info').textContent.startsWith('Rentang tanggal')")
+    wait_until(
+        page, "document.querySelector('#demand-info').textContent.startsWith('Rentang tanggal')"
+    )
     page.fill("#demand-to", "2020-01-31")
     page.locator("#demand-to").dispatch_event("change")
     wait_until(
         page, "/^0 garis keinginan/.test(document.querySelector('#demand-info').textContent)"
     )
     assert page.locator("path.demand-line").count() == 0
+    assert page.errors == []
+    page.context.close()
+
+
+def test_the_reviewer_sends_a_draft_back_with_a_note(browser: Any, scene: Scene) -> None:
+    server = scene.server
+    planner = scene.tokens["perencana.editor"]
+    answer = httpx.get(
+        f"{server.url}{CITY}/editor/routes/{scene.spare_id}", headers=planner, timeout=30
+    )
+    feature = answer.json()
+    props = {k: v for k, v in feature["properties"].items() if k in ATTRIBUTES}
+    saved = httpx.post(
+        f"{server.url}{CITY}/editor/routes/{scene.spare_id}/versions",
+        json={
+            "geometry": feature["geometry"],
+            "properties": {**props, "speed_kmh": 25},
+            "message": "lebih cepat",
+        },
+        headers={**planner, "If-Match": answer.headers["etag"]},
+        timeout=30,
+    )
+    assert saved.status_code == 201, saved.text
+    version = saved.json()["version"]
+    page = new_page(browser, DESKTOP)
+    login(page, server, "peninjau.editor")
+    open_route(page, scene.spare_id)
+    open_pane(page, "p-history")
+    page.click(f'#history li[data-version="{version}"] button')
+    page.wait_for_selector("#return-box:not([hidden])")
+    note = "Kecepatan 25 km/jam terlalu tinggi di jam sibuk"
+    page.fill("#return-note", note)
+    page.click("#return")
+    page.wait_for_selector("#notice.ok", timeout=15_000)
+    ready(page)
+    assert (
+        page.locator("#notice").inner_text()
+        == f"Versi {version} dikembalikan ke perencana dengan catatan."
+    )
+    item = page.locator(f'#history li[data-version="{version}"]')
+    wait_until(
+        page,
+        f"document.querySelector('#history li[data-version=\"{version}\"]')?.dataset.state"
+        " === 'returned'",
+    )
+    assert note in item.inner_text()
+    back = api_get(scene, "perencana.editor", f"/editor/routes/{scene.spare_id}/versions/{version}")
+    assert back["properties"]["state"] == "returned"
+    assert back["properties"]["note"] == note
     assert page.errors == []
     page.context.close()
