@@ -59,7 +59,7 @@ _TAKEN = text(
 _UPSERT = text(
     f"""
     WITH src AS ({_SRC}), keyed AS (
-        SELECT s.*, coalesce(s.active, e.active, true) AS act, coalesce(s.circular, false) AS circ,
+        SELECT s.*, coalesce(s.active, e.active, true) AS act, s.circular AS circ,
                CASE WHEN s.id IS NOT NULL THEN s.id
                     WHEN e.id IS NOT NULL THEN e.id
                     ELSE nextval(pg_get_serial_sequence('angkot_route', 'id')) END AS rid
@@ -140,11 +140,15 @@ _INSERT = text(
         author_id, author, message, geom)
     SELECT :city_id, s.id, coalesce(h.head, 0) + 1, p.number, 'published', s.code, s.name,
            s.direction, s.origin, s.destination, s.colour, s.fare_idr, s.headway_s,
-           s.speed_kmh, s.active, s.circular, :author_id, :author, :message, s.g
+           s.speed_kmh, s.active, coalesce(s.circular, pv.circular, false), :author_id,
+           :author, :message, s.g
     FROM src s
     LEFT JOIN heads h ON h.route_id = s.id
     LEFT JOIN unnest(CAST(:prev_ids AS int[]), CAST(:prev_numbers AS int[]))
          AS p(route_id, number) ON p.route_id = s.id
+    -- an importer says nothing of circular: the route keeps what its last version said
+    LEFT JOIN route_version pv ON pv.city_id = :city_id AND pv.route_id = s.id
+         AND pv.number = p.number
     RETURNING route_id, number
     """  # noqa: S608 - a fixed fragment
 )

@@ -140,3 +140,18 @@ def test_versions_are_never_rewritten(db: Session, grid: GridCity) -> None:
         text("SELECT count(*) FROM route_version WHERE city_id = :c"), {"c": grid.city.id}
     ).scalar_one()
     assert left == 0
+
+
+def test_an_import_keeps_a_routes_circular_mark(db: Session, grid: GridCity) -> None:
+    loop = [(2, 2), (8, 2), (8, 8), (2, 8), (2, 2)]
+    write_routes(db, IMPORTER, grid.city.id, [_row(grid, "L1", loop, circular=True)], message="a")
+    moved = [(3, 3), (9, 3), (9, 9), (3, 9), (3, 3)]
+    write_routes(db, IMPORTER, grid.city.id, [_row(grid, "L1", moved)], message="b")
+    circular = db.execute(
+        text(
+            "SELECT array_agg(circular ORDER BY number) FROM route_version"
+            " WHERE city_id = :c AND code = 'L1'"
+        ),
+        {"c": grid.city.id},
+    ).scalar_one()
+    assert circular == [True, True]
