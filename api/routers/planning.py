@@ -11,8 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import requires
 from api.deps import CityDep, SessionDep
+from api.routers.ogc import layer_cache
 from geo.analysis import (
     COVERAGE_RADIUS_M,
+    CityCoverage,
     DemandRecorder,
     check_window,
     city_coverage,
@@ -21,6 +23,7 @@ from geo.analysis import (
     line_wkt,
     searches_served,
 )
+from layers.revision import layer_revision
 
 router = APIRouter(prefix="/cities/{city}/editor", tags=["editor"])
 JSON = "application/json"
@@ -71,33 +74,50 @@ def _area(code: str, name: str) -> dict[str, str]:
     response_class=Response,
     responses={200: {"content": {JSON: {}}}},
 )
-def get_coverage(*, city: CityDep, session: SessionDep) -> Response:
+def get_coverage(*, request: Request, city: CityDep, session: SessionDep) -> Response:
     """The city's and each kelurahan's area, covered area and share, and the routes serving
-    it (active published routes, 400 m buffer in the city's UTM zone)."""
-    cov = city_coverage(session, city)
-    return _json(
-        {
-            "radius_m": COVERAGE_RADIUS_M,
-            "city": {
-                "area_km2": round(cov.area_km2, 4),
-                "covered_km2": round(cov.covered_km2, 4),
-                "share": round(cov.share, 4),
-            },
-            "kelurahan": [
-                {
-                    "code": k.code,
-                    "name": k.name,
-                    "kecamatan": k.kecamatan,
-                    "kecamatan_code": k.kecamatan_code,
-                    "area_km2": round(k.area_km2, 4),
-                    "covered_km2": round(k.covered_km2, 4),
-                    "share": round(k.share, 4),
-                    "routes": k.routes,
-                }
-                for k in cov.kelurahan
-            ],
-        }
+    it (active published routes, 400 m buffer in the city's UTM zone).
+
+    Kept in the layer cache under the revision of ``route_coverage`` (bumped by every route
+    or kelurahan write), so only the first read after a publish measures the city again.
+    """
+    cache = layer_cache(request)
+    key = (
+        city.id,
+        "route_coverage",
+        layer_revision(session, city.id, "route_coverage"),
+        "editor",
+        "/editor/coverage",
     )
+    body = cache.get(key)
+    if body is None:
+        body = orjson.dumps(_coverage_body(city_coverage(session, city)))
+        cache.put(key, body)
+    return Response(body, media_type=JSON, headers={"Cache-Control": PRIVATE})
+
+
+def _coverage_body(cov: CityCoverage) -> dict[str, Any]:
+    return {
+        "radius_m": COVERAGE_RADIUS_M,
+        "city": {
+            "area_km2": round(cov.area_km2, 4),
+            "covered_km2": round(cov.covered_km2, 4),
+            "share": round(cov.share, 4),
+        },
+        "kelurahan": [
+            {
+                "code": k.code,
+                "name": k.name,
+                "kecamatan": k.kecamatan,
+                "kecamatan_code": k.kecamatan_code,
+                "area_km2": round(k.area_km2, 4),
+                "covered_km2": round(k.covered_km2, 4),
+                "share": round(k.share, 4),
+                "routes": k.routes,
+            }
+            for k in cov.kelurahan
+        ],
+    }
 
 
 @router.post(

@@ -5,10 +5,12 @@ plus the ``route_coverage`` layer's items uncached and a draft's preview."""
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
@@ -31,6 +33,25 @@ def _times(fn: Callable[[], Any], runs: int) -> list[float]:
         started = time.perf_counter()
         fn()
         out.append(time.perf_counter() - started)
+    return out
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (a PostgreSQL backend on this machine)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _backend_cpu(session: Session, fn: Callable[[], Any], runs: int) -> list[float]:
+    """CPU seconds the session's backend spent per call: what the machine's load cannot
+    inflate (wall times on a shared machine can)."""
+    pid = int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+    fn()
+    out = []
+    for _ in range(runs):
+        before = _cpu_s(pid)
+        fn()
+        out.append(_cpu_s(pid) - before)
     return out
 
 
@@ -81,6 +102,7 @@ def run(runs: int) -> int:
                 {"c": city_id},
             ).one()
             sql = _times(lambda: city_coverage(session, city), runs)
+            cpu = _backend_cpu(session, lambda: city_coverage(session, city), runs)
             cov = city_coverage(session, city)
             minx, miny, maxx, maxy = city.bbox
             line = line_wkt(
@@ -91,28 +113,51 @@ def run(runs: int) -> int:
                 city,
             )
             preview = _times(lambda: coverage_preview(session, city, line), runs)
-        settings = Settings(database_url=url, layer_cache_mb=0, _env_file=None)
+        settings = Settings(database_url=url, _env_file=None)
+        pages = iter(range(1000, 100, -1))  # a new URL each time: the cache never answers
         headers = {"Authorization": f"Bearer {token}"}
+        bump = text(
+            "UPDATE layer_revision SET revision = revision + 1"
+            " WHERE city_id = :c AND layer = 'route_coverage'"
+        )
+
+        def after_publish() -> None:
+            # a new revision, as a publish makes it: the cached answer no longer serves
+            with engine.begin() as conn:
+                conn.execute(bump, {"c": city_id})
+            started = time.perf_counter()
+            client.get("/cities/tangerang/editor/coverage", headers=headers)
+            cold.append(time.perf_counter() - started)
+
+        cold: list[float] = []
         with TestClient(create_app(settings)) as client:
+            for _ in range(runs + 1):
+                after_publish()
+            cold = cold[1:]
             http = _times(
                 lambda: client.get("/cities/tangerang/editor/coverage", headers=headers), runs
             )
             items = _times(
-                lambda: client.get("/cities/tangerang/collections/route_coverage/items?limit=200"),
+                lambda: client.get(
+                    f"/cities/tangerang/collections/route_coverage/items?limit={next(pages)}"
+                ),
                 runs,
             )
         engine.dispose()
     print(
         f"Demo city: {counts[0]} kelurahan, {counts[1]} active route directions; covered"
-        f" {cov.covered_km2:.1f} of {cov.area_km2:.1f} km² ({cov.share:.1%}).\n"
+        f" {cov.covered_km2:.1f} of {cov.area_km2:.1f} km² ({cov.share:.1%}); load average"
+        f" {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall times grow with it).\n"
     )
     print("| case | runs | p50 ms | p95 ms | target 1 s |")
     print("|---|---:|---:|---:|---|")
     print(_row("coverage for the city (SQL, geo.analysis.city_coverage)", sql, TARGET_S))
-    print(_row("GET /editor/coverage (HTTP, in-process app)", http, TARGET_S))
+    print(_row("coverage for the city, CPU of its PostgreSQL backend", cpu, TARGET_S))
+    print(_row("GET /editor/coverage after a publish (HTTP, in-process app)", cold, TARGET_S))
+    print(_row("GET /editor/coverage, same revision (cached)", http, TARGET_S))
     print(_row("route_coverage items, uncached (HTTP)", items, TARGET_S))
     print(_row("POST /editor/coverage/preview (SQL, a diagonal line)", preview))
-    return 0 if sorted(http)[max(0, round(0.95 * len(http)) - 1)] <= TARGET_S else 1
+    return 0 if sorted(cold)[max(0, round(0.95 * len(cold)) - 1)] <= TARGET_S else 1
 
 
 def main(argv: list[str] | None = None) -> int:

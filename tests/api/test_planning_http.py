@@ -157,7 +157,9 @@ def test_served_counts_the_searches_a_line_would_serve(
     assert (r.json()["searches_served"], r.json()["pairs_served"]) == (0, 0)
 
 
-def test_coverage_and_its_preview(client: Any, grid: GridCity, users: dict[str, User]) -> None:
+def test_coverage_and_its_preview(
+    client: Any, db: Session, grid: GridCity, users: dict[str, User]
+) -> None:
     dishub = users["dishub"]
     r = as_user(client, dishub, "GET", f"{BASE}/editor/coverage")
     assert r.status_code == 200
@@ -179,6 +181,15 @@ def test_coverage_and_its_preview(client: Any, grid: GridCity, users: dict[str, 
         "routes",
     }
     assert 0 < barat["share"] <= 1
+    # the answer is kept by revision: a route write shows at once
+    assert as_user(client, dishub, "GET", f"{BASE}/editor/coverage").json() == body
+    db.execute(
+        text("UPDATE angkot_route SET active = false WHERE city_id = :c AND code = 'N1'"),
+        {"c": grid.city.id},
+    )
+    again = as_user(client, dishub, "GET", f"{BASE}/editor/coverage").json()
+    assert again["kelurahan"][1]["routes"] == ["E1"]
+    assert again["city"]["covered_km2"] < body["city"]["covered_km2"]
     line = {
         "type": "LineString",
         "coordinates": [list(grid.lonlat(2, 0)), list(grid.lonlat(2, 20))],
