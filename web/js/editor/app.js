@@ -199,6 +199,9 @@ async function selectRoute(id, { version = null, keepNotice = false } = {}) {
   if (!result.current) return;
   const { feature, etag } = result.value;
   state.route = { id, etag, feature };
+  state.chosen = null;
+  parts.map.clearDiff();
+  $("version-box").hidden = true;
   fillForm(feature.properties);
   loadGeometry(feature.geometry?.coordinates || []);
   parts.map.fitRoute();
