@@ -176,7 +176,6 @@ def boundaries_cmd(
                 parent_field=parent_field,
                 layer=layer,
                 progress=p,
-                principal=_importer(),
             )
         ]
     )

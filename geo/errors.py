@@ -260,9 +260,9 @@ class RouteVersionStaleError(StaleVersionError):
         self,
         detail: str,
         *,
-        saved_by: str | None,
-        saved_at: str,
-        head: int,
+        saved_by: str | None = None,
+        saved_at: str | None = None,
+        head: int | None = None,
         saved_version: int | None = None,
         draft_version: int | None = None,
     ) -> None:

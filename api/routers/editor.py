@@ -201,7 +201,9 @@ def _feature(feature: dict[str, Any], route_id: int, head: int) -> Response:
 def _keep_stale_draft(request: Request, session: SessionDep, exc: RouteVersionStaleError) -> None:
     """A stale save kept the edit as the caller's draft: commit it before answering 412."""
     session.commit()
-    request.state.answer_headers = {"ETag": etag(int(request.path_params["route_id"]), exc.head)}
+    if exc.head is not None:
+        route_id = int(request.path_params["route_id"])
+        request.state.answer_headers = {"ETag": etag(route_id, exc.head)}
 
 
 @router.get(
