@@ -139,9 +139,9 @@ class SnapUnreachableError(InvalidInputError):
     code = "snap-unreachable"
     title = "Waypoints not reachable by road"
 
-    def __init__(self, detail: str, unreachable: list[dict[str, Any]]) -> None:
+    def __init__(self, detail: str, unreachable: list[dict[str, Any]] | None = None) -> None:
         super().__init__(detail)
-        self.unreachable = unreachable
+        self.unreachable = unreachable or []
 
     def members(self) -> dict[str, Any]:
         """Extension members of the problem body: ``unreachable``."""
