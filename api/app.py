@@ -44,6 +44,7 @@ VENDOR = {
     "point-geometry": "@mapbox/point-geometry",
     "pbf": "pbf",
     "qrcode-generator": "qrcode-generator/dist",
+    "geoman": "@geoman-io/leaflet-geoman-free/dist",
 }
 # our own web folders, served as they are
 WEB_FOLDERS = ("js", "css", "img")
@@ -212,6 +213,7 @@ def _mount_web(app: FastAPI, web_dir: Path) -> None:
     tracking = web_dir / "lacak.html"
     workspace = web_dir / "kelola.html"
     proposals = web_dir / "usulan.html"
+    route_editor = web_dir / "editor.html"
 
     @app.get("/", include_in_schema=False)
     def index_page() -> FileResponse:
@@ -246,3 +248,9 @@ def _mount_web(app: FastAPI, web_dir: Path) -> None:
                 404, "the staff workspace is not installed (web/kelola.html)"
             )
         return FileResponse(workspace, media_type="text/html")
+
+    @app.get("/editor", include_in_schema=False)
+    def route_editor_page() -> FileResponse:
+        if not route_editor.is_file():
+            raise StarletteHTTPException(404, "the route editor is not installed (web/editor.html)")
+        return FileResponse(route_editor, media_type="text/html")

@@ -1,4 +1,7 @@
-"""The route editing wing: the one route writer, versions, drafts, review, diff, validation."""
+"""The editing wing: the route write model (versions, drafts, review), snapping and validation.
+
+Other wings and the layers above use it only through what this module exports.
+"""
 
 from geo.editing.diff import diff_versions
 from geo.editing.drive import DriveGraph, DriveGraphCache, build_drive_graph

@@ -137,7 +137,7 @@ def test_anonymous_answers_carry_no_personal_data(client: Any, planted: Cities) 
         headers = " ".join(f"{k}: {v}" for k, v in response.headers.items())
         if leaks(body) or leaks(headers):
             bad.append((path, response.status_code, leaks(body + headers)))
-    for page in ("/", "/masuk", "/lacak", "/kelola", "/usulan"):
+    for page in ("/", "/masuk", "/lacak", "/kelola", "/usulan", "/editor"):
         response = client.get(page)
         assert response.status_code == 200
         scanned.append((page, 200, False))
