@@ -12,6 +12,7 @@ from layers.registry import LAYERS, LayerDef
 # bound-parameter names of the scope predicate (never clash with filters f0.. or tile values)
 OPD_PARAM = "scope_opd"
 KECAMATAN_PARAM = "scope_kecamatan"
+TYPES_PARAM = "scope_types"
 ParamStyle = Literal["psycopg", "sqlalchemy"]
 
 
@@ -69,7 +70,13 @@ def layer_access(principal: Principal, layer: LayerDef, city_id: int) -> LayerAc
     """
     if layer.row_scope is None:
         return LayerAccess(layer)
-    return LayerAccess(layer, row_scope(principal, layer.row_scope.action, city_id))
+    return LayerAccess(layer, _scope_of(principal, layer, city_id))
+
+
+def _scope_of(principal: Principal, layer: LayerDef, city_id: int) -> RowScope:
+    rule = layer.row_scope
+    assert rule is not None
+    return (rule.scope_of or row_scope)(principal, rule.action, city_id)
 
 
 def readable_layers(principal: Principal, city_id: int) -> list[LayerAccess]:
@@ -80,16 +87,16 @@ def readable_layers(principal: Principal, city_id: int) -> list[LayerAccess]:
         if rule is None:
             out.append(LayerAccess(layer))
         elif allowed(principal, rule.action, city_id=city_id):
-            out.append(LayerAccess(layer, row_scope(principal, rule.action, city_id)))
+            out.append(LayerAccess(layer, _scope_of(principal, layer, city_id)))
     return out
 
 
 def scope_sql(layer: LayerDef, style: ParamStyle) -> str:
     """The row-scope predicate of ``layer`` on alias ``t`` (``TRUE`` for public layers).
 
-    ``(opd IS NULL OR t.opd_code = ANY(opd)) AND (kecamatan IS NULL OR t.kecamatan_code =
-    ANY(kecamatan))`` with both values bound (``scope_params``); columns come from the
-    layer's ``RowScopeRule`` (constants).
+    ``(opd IS NULL OR t.opd_code = ANY(opd) [OR t.type = ANY(types)]) AND (kecamatan IS NULL
+    OR t.kecamatan_code = ANY(kecamatan))`` with the values bound (``scope_params``); columns
+    come from the layer's ``RowScopeRule`` (constants).
 
     Args:
         layer: The layer.
@@ -104,8 +111,11 @@ def scope_sql(layer: LayerDef, style: ParamStyle) -> str:
         return f"CAST({slot} AS text[])"
 
     opd, kec = bound(OPD_PARAM), bound(KECAMATAN_PARAM)
+    by_type = (
+        "" if rule.type_column is None else f" OR t.{rule.type_column} = ANY({bound(TYPES_PARAM)})"
+    )
     return (
-        f"(({opd} IS NULL OR t.{rule.opd_column} = ANY({opd}))"
+        f"(({opd} IS NULL OR t.{rule.opd_column} = ANY({opd}){by_type})"
         f" AND ({kec} IS NULL OR t.{rule.kecamatan_column} = ANY({kec})))"
     )
 
@@ -121,4 +131,7 @@ def scope_params(layer: LayerDef, scope: RowScope | None) -> dict[str, Any]:
     if scope is None:
         raise ValueError(f"layer '{layer.id}' is restricted: its reads need a row scope")
     values = scope.params()
-    return {OPD_PARAM: values["opd"], KECAMATAN_PARAM: values["kecamatan"]}
+    params = {OPD_PARAM: values["opd"], KECAMATAN_PARAM: values["kecamatan"]}
+    if layer.row_scope.type_column is not None:
+        params[TYPES_PARAM] = values["types"]
+    return params

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from geo.accounts import Principal, RowScope
 from geo.errors import LayerNotFoundError
 from geo.models import REQUEST_TYPES, SCHOOL_LEVELS, SCHOOL_STATUSES
+from geo.requests import layer_scope
 
 PropType = Literal["string", "integer", "number", "boolean", "datetime"]
 GeometryType = Literal["Point", "LineString", "Polygon", "MultiPolygon", "MultiLineString"]
@@ -71,19 +74,26 @@ class Style:
 class RowScopeRule:
     """How a restricted layer limits its rows to the caller's scope.
 
-    The rows shown are those of ``geo.accounts.row_scope(principal, action, city_id)``: the
-    bound predicate ``(:opd IS NULL OR opd_column = ANY(:opd)) AND (:kecamatan IS NULL OR
-    kecamatan_column = ANY(:kecamatan))`` (``layers.access.scope_sql``).
+    The rows shown are those of ``scope_of(principal, action, city_id)`` (default
+    ``geo.accounts.row_scope``): the bound predicate ``(:opd IS NULL OR opd_column = ANY(:opd)
+    [OR type_column = ANY(:types)]) AND (:kecamatan IS NULL OR kecamatan_column =
+    ANY(:kecamatan))`` (``layers.access.scope_sql``).
 
     Attributes:
         action: The permission action (``geo.accounts.PERMISSIONS``) a reader needs.
         opd_column: Column of the table holding the row's OPD code (constant).
         kecamatan_column: Column holding the row's kecamatan code (constant).
+        type_column: Column of a row type seen whatever its OPD (``RowScope.types``); None:
+            the layer has no such dimension.
+        scope_of: Who sees which rows; None: ``geo.accounts.row_scope``. The ``requests``
+            layer uses ``geo.requests.layer_scope``, the rule of the staff API.
     """
 
     action: str
     opd_column: str = "opd_code"
     kecamatan_column: str = "kecamatan_code"
+    type_column: str | None = None
+    scope_of: Callable[[Principal, str, int], RowScope] | None = None
 
 
 @dataclass(frozen=True)
@@ -329,7 +339,9 @@ LAYERS: dict[str, LayerDef] = {
             default_limit=500,
             max_limit=5_000,
             audience="restricted",
-            row_scope=RowScopeRule("layers.read_restricted"),
+            # the staff API's rule (requests.read, geo.requests.visibility): routed OPD, the
+            # types an OPD takes steps of, Dishub's types, city-wide roles
+            row_scope=RowScopeRule("requests.read", type_column="type", scope_of=layer_scope),
             tile_feature_cap=4_000,
             tile_order="t.id DESC",
             aggregate_below_zoom=12,

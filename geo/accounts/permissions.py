@@ -319,14 +319,18 @@ class RowScope:
     Attributes:
         opd: The OPD codes whose rows are visible; None: every OPD.
         kecamatan: The kecamatan codes whose rows are visible; None: every kecamatan.
+        types: Row types visible whatever their OPD (layers with a type column: the request
+            types an OPD takes steps of, or a type-limited role handles); empty: none.
 
-    A layer's predicate is ``(:opd IS NULL OR opd_code = ANY(:opd)) AND (:kecamatan IS NULL
-    OR kecamatan_code = ANY(:kecamatan))`` with :meth:`params`. Grants limited in both ways
-    are combined per dimension (OPD codes with OPD codes, kecamatan with kecamatan).
+    A layer's predicate is ``(:opd IS NULL OR opd_code = ANY(:opd) [OR type = ANY(:types)])
+    AND (:kecamatan IS NULL OR kecamatan_code = ANY(:kecamatan))`` with :meth:`params`. Grants
+    limited in both ways are combined per dimension (OPD codes with OPD codes, kecamatan with
+    kecamatan).
     """
 
     opd: tuple[str, ...] | None = None
     kecamatan: tuple[str, ...] | None = None
+    types: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -335,7 +339,8 @@ class RowScope:
         def part(codes: tuple[str, ...] | None) -> str:
             return "*" if codes is None else ",".join(codes)
 
-        return f"opd={part(self.opd)};kec={part(self.kecamatan)}"
+        key = f"opd={part(self.opd)};kec={part(self.kecamatan)}"
+        return key + (f";types={','.join(self.types)}" if self.types else "")
 
     @property
     def is_all(self) -> bool:
@@ -343,10 +348,11 @@ class RowScope:
         return self.opd is None and self.kecamatan is None
 
     def params(self) -> dict[str, list[str] | None]:
-        """Bound-parameter values of the layer predicate (``opd``, ``kecamatan``)."""
+        """Bound-parameter values of the layer predicate (``opd``, ``kecamatan``, ``types``)."""
         return {
             "opd": None if self.opd is None else list(self.opd),
             "kecamatan": None if self.kecamatan is None else list(self.kecamatan),
+            "types": list(self.types),
         }
 
 

@@ -11,6 +11,7 @@ from geo.requests.nearby import (
     similar_nearby,
 )
 from geo.requests.nik import NikFacts, mask_nik, parse_nik
+from geo.requests.queries import layer_scope
 from geo.requests.saran import SARAN, SARAN_WORKFLOW
 from geo.requests.types import TYPE_LIMITED_ROLES
 from geo.requests.workflow import (
@@ -37,6 +38,7 @@ __all__ = [
     "TransitionFieldsError",
     "Workflow",
     "WorkflowDefinitionError",
+    "layer_scope",
     "mask_nik",
     "new_code",
     "normalise_code",

@@ -11,7 +11,7 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.accounts import PERMISSIONS, Principal, authorize
+from geo.accounts import PERMISSIONS, Principal, RowScope, authorize
 from geo.cities import CityInfo
 from geo.errors import InvalidInputError
 from geo.requests.deadlines import day_start, due_sql
@@ -103,6 +103,46 @@ def visibility(
             return "TRUE", {}
         clauses.append("(" + " AND ".join(parts) + ")")
     return ("(" + " OR ".join(clauses) + ")" if clauses else "FALSE"), params
+
+
+def layer_scope(principal: Principal, action: str, city_id: int) -> RowScope:
+    """The rows of the restricted ``requests`` layer ``principal`` sees: ``visibility`` as a
+    :class:`RowScope` the layer SQL binds (OPD codes, the types seen whatever their OPD, the
+    kecamatan codes).
+
+    Per grant it is the same rule as ``visibility``: staff of an OPD see its routed requests
+    and every request of the types it takes steps of; type-limited roles (Dishub's) the
+    requests of the types they handle; city administrators and grants without an OPD the
+    city. Several grants are combined per dimension, as ``geo.accounts.row_scope`` does: a
+    principal with grants of different kecamatan limits sees the union of each dimension.
+
+    Raises:
+        AuthenticationRequiredError, PermissionDeniedError: As ``authorize`` for the city.
+    """
+    authorize(principal, action, city_id=city_id)
+    roles = PERMISSIONS[action].roles or frozenset()
+    grants = [g for g in principal.grants if g.role in roles]
+    if any(g.role in CITY_WIDE for g in grants):
+        return RowScope()
+    opds: set[str] = set()
+    types: set[str] = set()
+    every_opd = False
+    for g in grants:
+        if g.role in TYPE_LIMITED_ROLES:
+            types.update(types_handled_by(g.role))
+        elif g.opd is not None:
+            opds.add(g.opd)
+            types.update(n for n, k in TYPES.items() if g.opd in handling_opds(k, None))
+        else:
+            every_opd = True
+    kecamatan = (
+        None
+        if any(g.kecamatan is None for g in grants)
+        else tuple(sorted({g.kecamatan for g in grants if g.kecamatan is not None}))
+    )
+    if every_opd:
+        return RowScope(kecamatan=kecamatan)
+    return RowScope(opd=tuple(sorted(opds)), kecamatan=kecamatan, types=tuple(sorted(types)))
 
 
 def check_filter(f: RequestFilter) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from geo.accounts import PERMISSIONS, Grant, create_user, upsert_opd
+from layers.registry import LAYERS
 from tests.api.accounts import (
     ANON,
     CITY,
@@ -54,7 +55,7 @@ class World:
     cities: Cities
     users: dict[str, User]
     kesra_id: int  # a request handled by KESRA (the aid routing)
-    dishub_id: int  # a request rerouted to DISHUB
+    dishub_id: int  # a transport suggestion, routed to DISHUB
 
 
 def submit(client: Any, lon: float, lat: float) -> dict[str, Any]:
@@ -95,12 +96,19 @@ def world(client: Any, db: Session) -> World:
         "admin": session_user(db, make_user(db, cities, "root", "admin"), "root", "admin", None),
     }
     kesra = submit(client, *KESRA_POINT)
-    other = submit(client, *DISHUB_POINT)
-    assert kesra["opd"] == other["opd"] == "KESRA"  # aid proposals go to Bagian Kesra
-    # another service's routing sends this one to Dishub (only aid exists yet)
-    db.execute(
-        text("UPDATE service_request SET opd_code = 'DISHUB' WHERE id = :i"), {"i": other["id"]}
+    # a transport suggestion goes to Dishub; Kesra takes no step of that type, so (as in the
+    # staff API) Kesra's staff never see it, and Dishub's OPD staff see it as routed to them
+    suggestion = client.post(
+        f"/cities/{CITY}/requests",
+        json={
+            "type": "saran_transport",
+            "geometry": {"type": "Point", "coordinates": list(DISHUB_POINT)},
+            "attrs": {"kind": "halte", "note": "Butuh halte di sini"},
+        },
     )
+    assert suggestion.status_code == 201, suggestion.text
+    other = suggestion.json()
+    assert (kesra["opd"], other["opd"]) == ("KESRA", "DISHUB")
     return World(cities, users, kesra["id"], other["id"])
 
 
@@ -312,16 +320,19 @@ def test_bad_filters_of_the_public_counts(client: Any, world: World) -> None:
 def test_layer_operations_on_the_restricted_layer_as_every_role(
     client: Any, db: Session, world: World
 ) -> None:
-    """The OGC and tile operations of a restricted layer answer what ``layers.read_restricted``
-    says, for every role (the walk of test_permissions.py uses a public layer)."""
+    """The OGC and tile operations of the restricted layer answer what its action
+    (``requests.read``, as the staff API) says, for every role (the walk of test_permissions.py
+    uses a public layer)."""
     spec = client.get("/openapi.json").json()
-    rule = PERMISSIONS["layers.read_restricted"]
+    scope_rule = LAYERS["requests"].row_scope
+    assert scope_rule is not None
+    rule = PERMISSIONS[scope_rule.action]
     users = [ANON, *users_per_role(db, world.cities, via="session")]
     x, y = tile_of(*DISHUB_POINT, Z)
     values = {
         "{city}": CITY,
         "{layer}": "requests",
-        "{fid}": str(world.dishub_id),  # a DISHUB request: opd_staff here are Dishub's
+        "{fid}": str(world.dishub_id),  # a suggestion: Dishub's staff and planners read it
         "{z}": str(Z),
         "{x}": str(x),
         "{y}": str(y),

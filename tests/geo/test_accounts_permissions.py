@@ -214,7 +214,11 @@ def test_row_scope_keys_differ_per_scope() -> None:
     assert scopes["kec"].key == "opd=DISHUB;kec=36.71.01"
     keys = [s.key for name, s in scopes.items() if name != "admin"]
     assert len(set(keys)) == len(keys)
-    assert scopes["dishub"].params() == {"opd": ["DISHUB"], "kecamatan": None}
+    assert scopes["dishub"].params() == {"opd": ["DISHUB"], "kecamatan": None, "types": []}
+    # rows of some types whatever their OPD (the requests layer) are part of the key
+    typed = RowScope(opd=("DISHUB",), types=("saran_transport",))
+    assert typed.key == "opd=DISHUB;kec=*;types=saran_transport"
+    assert typed.params()["types"] == ["saran_transport"]
     # a grant without OPD limit opens every OPD
     wide = row_scope(user(Grant("opd_staff", opd="KESRA"), Grant("admin_kota")), action, CITY)
     assert wide.opd is None
