@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from geo.accounts import Principal, authorize, list_opds
 from geo.cities import CityInfo
 from geo.requests.schemas import Contact, FacetOpd, FacetState, FacetType, StaffFacets
+from geo.requests.transfer import TRANSFER_DOCUMENTS_EN
 from geo.requests.types import TYPES, RequestType
 from geo.requests.windows import SubmissionWindows, window_of, window_state
 
@@ -58,6 +59,7 @@ DOCUMENT_LABELS_EN = {
     "ktp_ketua": "ID card of the chair",
     "ktp_sekretaris": "ID card of the secretary",
     "izin_operasional": "Operating permit",
+    **TRANSFER_DOCUMENTS_EN,
 }
 # what geo/requests/attachments.py sniffs from the bytes (a test keeps the two in step)
 ACCEPTED_MEDIA_TYPES = ("application/pdf", "image/jpeg", "image/png")
@@ -67,7 +69,11 @@ _LIMIT_KEYS = ("minLength", "maxLength", "pattern", "minimum", "maximum", "enum"
 
 def status_label(type_name: str, status: str) -> str:
     """The Bahasa label of a status (the code itself when the type has none)."""
-    return STATUS_LABELS.get(type_name, {}).get(status, status.replace("_", " ").capitalize())
+    kind = TYPES.get(type_name)
+    label = STATUS_LABELS.get(type_name, {}).get(status)
+    if label is None and kind is not None:
+        label = kind.workflow.state_labels.get(status)
+    return label or status.replace("_", " ").capitalize()
 
 
 def staff_facets(session: Session, principal: Principal, city: CityInfo) -> StaffFacets:
@@ -205,6 +211,7 @@ def _service(kind: RequestType, ctx: _Ctx) -> dict[str, Any]:
         "accepted_media_types": list(ACCEPTED_MEDIA_TYPES),
         "nearby_radius_m": kind.nearby_radius_m,
         "limits": limits,
+        "form": dict(kind.form),
     }
 
 
