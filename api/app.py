@@ -17,7 +17,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.deps import pooled_layer_read
 from api.guards import DeadlineMiddleware, NulGuardMiddleware
 from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
-from api.routers import admin, auth, cities, citizens, health, ogc, requests, tiles, transfers, trips
+from api.routers import (
+    admin,
+    auth,
+    cities,
+    citizens,
+    health,
+    ogc,
+    requests,
+    tiles,
+    transfers,
+    trips,
+)
 from api.routers import reports as report_pages
 from api.routers import requests_staff as staff_requests
 from api.security import SecurityHeadersMiddleware

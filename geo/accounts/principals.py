@@ -20,7 +20,9 @@ _USER = text("SELECT id, username, display_name, city_id, active FROM app_user W
 def grants_of(session: Session, user_id: int) -> tuple[Grant, ...]:
     """The grants of user ``user_id``, in a stable order."""
     rows = session.execute(_GRANTS, {"user_id": user_id}).all()
-    return tuple(Grant(role=r.role, opd=r.opd_code, kecamatan=r.kecamatan_code, npsn=r.npsn) for r in rows)
+    return tuple(
+        Grant(role=r.role, opd=r.opd_code, kecamatan=r.kecamatan_code, npsn=r.npsn) for r in rows
+    )
 
 
 def build_principal(

@@ -141,7 +141,7 @@ def submit(
     wkt = geom.wkt
     if kind.prepare is not None:
         prepared = kind.prepare(
-            session, city, attrs_json, private_json, geom, planning() if planning else None
+            session, city, attrs_json, private_json, geom, planning=planning() if planning else None
         )
         attrs_json, private_json, wkt = prepared.attrs, prepared.private, prepared.wkt
         row = session.execute(
@@ -340,7 +340,7 @@ def track(session: Session, code: str) -> TrackPublic:
     # one statement: the request, its place names and its timeline (three ordered arrays)
     row = session.execute(
         text(
-            "SELECT r.code, r.type, r.status, r.created_at,"
+            "SELECT r.code, r.type, r.status, r.created_at,"  # noqa: S608 - fixed fragments; values bound
             f" k.name AS kelurahan, kc.name AS kecamatan, {_TRACK_PLACE} AS place,"
             " e.ats, e.statuses, e.notes"
             " FROM service_request r"

@@ -25,13 +25,14 @@ from pyproj import Geod
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo import transit
 from geo.cities import CityInfo
 from geo.errors import ConflictError, InvalidGeometryError, InvalidInputError
 from geo.models import ROLES, SCHOOL_LEVELS, SCHOOL_STATUSES
 from geo.points import ensure_in_city, margin_deg
 from geo.requests.schemas import Text200, _Strict
 from geo.requests.workflow import Transition, Workflow, validate_workflow
-from geo.transit import PlannerOptions, TransitNetwork, WalkingGraph, plan
+from geo.transit import PlannerOptions, TransitNetwork, WalkingGraph
 
 TYPE = "pindah_sekolah"
 DISDIK = "DISDIK"
@@ -40,7 +41,7 @@ PROVINCE_LEVELS = ("SMA", "SMK", "SLB")
 # grades (kelas) of each level the city governs
 GRADES = {"SD": range(1, 7), "SMP": range(7, 10)}
 PROVINCE_OFFICE = (
-    "Dinas Pendidikan dan Kebudayaan (Dindikbud) Provinsi Banten,"
+    "Dinas Pendidikan dan Kebudayaan Provinsi Banten (Dindikbud Provinsi Banten),"
     " Jl. Syech Nawawi Al Bantani, Palima, Kota Serang"
 )
 PROVINCE_NOTICE = (
@@ -331,7 +332,9 @@ def _walks(planning: Planning, home: tuple[float, float], schools: Sequence[Scho
         np.array([home[1]] + [s.lat for s in schools]),
     )
     _, _, dist = _GEOD.inv(
-        [home[0]] * len(schools), [home[1]] * len(schools), [s.lon for s in schools],
+        [home[0]] * len(schools),
+        [home[1]] * len(schools),
+        [s.lon for s in schools],
         [s.lat for s in schools],
     )
     straight = np.atleast_1d(np.asarray(dist, dtype=float))
@@ -342,9 +345,7 @@ def _walks(planning: Planning, home: tuple[float, float], schools: Sequence[Scho
 def trip_summary(plan_result: Mapping[str, Any]) -> dict[str, Any]:
     """The fastest angkot itinerary of a plan (one with a ride), or why there is none."""
     rides = [
-        it
-        for it in plan_result["itineraries"]
-        if any(leg["mode"] == "ride" for leg in it["legs"])
+        it for it in plan_result["itineraries"] if any(leg["mode"] == "ride" for leg in it["legs"])
     ]
     if not rides:
         reason = plan_result.get("reason") or "berjalan kaki lebih cepat daripada naik angkot"
@@ -406,8 +407,10 @@ def explain(fig: Mapping[str, Any]) -> str:
     trip = fig["trip"]
     if trip["found"]:
         minutes = max(1, round(trip["duration_s"] / 60))
-        changes = "tanpa pindah angkot" if trip["transfers"] == 0 else (
-            f"{trip['transfers']} kali pindah angkot"
+        changes = (
+            "tanpa pindah angkot"
+            if trip["transfers"] == 0
+            else (f"{trip['transfers']} kali pindah angkot")
         )
         fare = f"{trip['fare_idr']:,}".replace(",", ".")
         parts.append(f"Angkot tercepat sekitar {minutes} menit, Rp {fare}, {changes}.")
@@ -452,7 +455,10 @@ def school_figures(
     out = []
     for i, s in enumerate(schools):
         walk = float(walks[i])
-        trip = plan(planning.graph, planning.transit, home, (s.lon, s.lat), planning.options)
+        # geo.transit.plan, the function (its module has the same name)
+        trip = transit.plan(
+            planning.graph, planning.transit, home, (s.lon, s.lat), planning.options
+        )
         fig: dict[str, Any] = {
             "npsn": s.npsn,
             "name": s.name,
@@ -479,6 +485,7 @@ def nearest_schools(
     home: tuple[float, float],
     level: str,
     status: str | None,
+    *,
     limit: int = ALTERNATIVES,
 ) -> list[SchoolRow]:
     """The ``limit`` schools of ``level`` (and ``status``) nearest the home, geodesic."""
@@ -528,6 +535,7 @@ def prepare_transfer(
     attrs: Mapping[str, Any],
     private: Mapping[str, Any],
     geometry: Any,
+    *,
     planning: Planning | None,
 ) -> Prepared:
     """Check a transfer against the school layer and compute its figures (nothing written).
@@ -589,7 +597,9 @@ def prepare_transfer(
     )
 
 
-def check_step(session: Session, city_id: int, attrs: Mapping[str, Any], step: str) -> dict[str, Any]:
+def check_step(
+    session: Session, city_id: int, attrs: Mapping[str, Any], step: str
+) -> dict[str, Any]:
     """What the Dinas step checks: the target's remaining capacity when it recommends.
 
     Returns:
@@ -668,7 +678,9 @@ def alternatives(
             )
         chosen = school
     near = nearest_schools(session, city.id, home, level, status)
-    figures = school_figures(session, city.id, planning, home, [*near, *([chosen] if chosen else [])])
+    figures = school_figures(
+        session, city.id, planning, home, [*near, *([chosen] if chosen else [])]
+    )
     return {
         "level": level,
         "status": status,

@@ -20,7 +20,9 @@ down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_OLD_ROLES = "('warga', 'dishub', 'dishub_reviewer', 'opd_staff', 'inspektur', 'admin_kota', 'admin')"
+_OLD_ROLES = (
+    "('warga', 'dishub', 'dishub_reviewer', 'opd_staff', 'inspektur', 'admin_kota', 'admin')"
+)
 _NEW_ROLES = (
     "('warga', 'dishub', 'dishub_reviewer', 'opd_staff', 'inspektur', 'sekolah', 'admin_kota',"
     " 'admin')"

@@ -115,7 +115,8 @@ def test_submission_computes_and_stores_the_figures(
     assert fig["walk_distance_m"] == pytest.approx(want["walk_m"], abs=0.1)
     assert fig["walk_duration_s"] == pytest.approx(want["walk_m"] / (4.5 / 3.6), abs=1)
     assert fig["rank"] == want["rank"]
-    assert want["trip"] is not None and fig["trip"]["found"]
+    assert want["trip"] is not None
+    assert fig["trip"]["found"]
     assert fig["trip"]["duration_s"] == want["trip"]["duration_s"]
     assert fig["trip"]["fare_idr"] == want["trip"]["fare_idr"] == 4000
     assert fig["trip"]["routes"] == ["E1"]
@@ -135,11 +136,14 @@ def test_submission_computes_and_stores_the_figures(
     assert (row.lon, row.lat) == pytest.approx(_school_lonlat(grid, TARGET), abs=1e-7)
     assert row.extra["home_point"] == pytest.approx(list(home), abs=1e-7)
     assert row.extra["student"]["nisn"] == NISN
-    assert CHILD not in str(row.attrs) and NISN not in str(row.attrs)
+    assert CHILD not in str(row.attrs)
+    assert NISN not in str(row.attrs)
     public = track(db, receipt.code)
     assert public.school == f"Sekolah {TARGET}"
-    assert public.kelurahan is None and public.kecamatan is None
-    assert CHILD not in public.model_dump_json() and NISN not in public.model_dump_json()
+    assert public.kelurahan is None
+    assert public.kecamatan is None
+    assert CHILD not in public.model_dump_json()
+    assert NISN not in public.model_dump_json()
 
 
 @pytest.mark.parametrize(
@@ -188,9 +192,7 @@ def _sekolah(grid: GridCity, npsn: str) -> Any:
 
 
 def _take(db: Session, grid: GridCity, who: Any, rid: int, name: str, version: int, **f: Any):
-    return transition(
-        db, who, grid.city, rid, name=name, fields=f, expected_version=version
-    )
+    return transition(db, who, grid.city, rid, name=name, fields=f, expected_version=version)
 
 
 def test_workflow_by_each_school_and_the_dinas(
@@ -218,7 +220,8 @@ def test_workflow_by_each_school_and_the_dinas(
         text("SELECT fields FROM request_event WHERE request_id = :r ORDER BY id DESC LIMIT 1"),
         {"r": receipt.id},
     ).scalar_one()
-    assert fields["capacity_remaining"] is None and "tidak diketahui" in fields["capacity"]
+    assert fields["capacity_remaining"] is None
+    assert "tidak diketahui" in fields["capacity"]
     step = _take(db, grid, target, receipt.id, "perbarui_dapodik", 4)
     step = _take(db, grid, dinas, receipt.id, "selesaikan", 5)
     assert step.status == "selesai"
@@ -247,8 +250,13 @@ def test_capacity_is_checked_when_the_dinas_recommends(
     ).scalar_one()
     assert status == "diterima_sekolah_tujuan"
     out = alternatives(
-        db, grid.city, planning, lon=grid.lonlat(*HOME)[0], lat=grid.lonlat(*HOME)[1],
-        level="SD", target=TARGET,
+        db,
+        grid.city,
+        planning,
+        lon=grid.lonlat(*HOME)[0],
+        lat=grid.lonlat(*HOME)[1],
+        level="SD",
+        target=TARGET,
     )
     assert out["target"]["capacity_remaining"] == 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from sqlalchemy.orm import Session
 
 from geo.requests.transfer import TRANSFER_DOCUMENTS, Planning
@@ -61,3 +62,11 @@ def transfer_body(
 def documents() -> list[tuple[str, str, bytes]]:
     """(slot, filename, content) of every document slot of a transfer."""
     return [(slot, f"{slot}.pdf", PDF) for slot in TRANSFER_DOCUMENTS]
+
+
+def transfer_multipart(
+    body: dict[str, Any],
+) -> tuple[dict[str, str], list[tuple[str, tuple[str, bytes, str]]]]:
+    """``data`` and ``files`` for ``client.post``: the JSON and one PDF per document slot."""
+    files = [(slot, (name, content, "application/pdf")) for slot, name, content in documents()]
+    return {"request": orjson.dumps(body).decode()}, files
