@@ -280,15 +280,18 @@ _NEAREST = text(
     ORDER BY d, id LIMIT :limit
     """
 )
+# per school: how many schools of its level lie nearer the home (geography distances of the
+# schools in the box around the home that holds the farthest of them, computed once)
 _NEARER = text(
     """
-    WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g)
-    SELECT count(*) FROM school s, p
-    WHERE s.city_id = :c AND s.level = :level AND s.npsn <> :npsn
-      AND s.geom && ST_Expand(p.g, :dx, :dy)
-      AND ST_Distance(s.geom::geography, p.g::geography)
-          < (SELECT ST_Distance(t.geom::geography, p.g::geography) FROM school t
-             WHERE t.city_id = :c AND t.npsn = :npsn)
+    WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g),
+    near AS MATERIALIZED (
+        SELECT s.npsn, s.level, ST_Distance(s.geom::geography, p.g::geography) AS d
+        FROM school s, p
+        WHERE s.city_id = :c AND s.level = ANY(:levels) AND s.geom && ST_Expand(p.g, :dx, :dy))
+    SELECT t.npsn, (SELECT count(*) FROM near n
+                    WHERE n.level = t.level AND n.npsn <> t.npsn AND n.d < t.d) AS nearer
+    FROM near t WHERE t.npsn = ANY(:npsns)
     """
 )
 _HELD = text(
@@ -362,14 +365,21 @@ def trip_summary(plan_result: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _rank(session: Session, city_id: int, home: tuple[float, float], s: SchoolRow, d: float) -> int:
-    dx, dy = margin_deg(home[1], d + 50)
-    nearer = session.execute(
+def _ranks(
+    session: Session,
+    city_id: int,
+    home: tuple[float, float],
+    schools: Sequence[SchoolRow],
+    straight: Any,
+) -> dict[str, int]:
+    """NPSN -> 1 + the number of schools of its level nearer the home (one statement)."""
+    dx, dy = margin_deg(home[1], float(np.max(straight)) + 50)
+    rows = session.execute(
         _NEARER,
-        {"c": city_id, "lon": home[0], "lat": home[1], "level": s.level, "npsn": s.npsn}
-        | {"dx": dx, "dy": dy},
-    ).scalar_one()
-    return int(nearer) + 1
+        {"c": city_id, "lon": home[0], "lat": home[1], "dx": dx, "dy": dy}
+        | {"levels": sorted({s.level for s in schools}), "npsns": [s.npsn for s in schools]},
+    )
+    return {r.npsn: int(r.nearer) + 1 for r in rows}
 
 
 def remaining_capacity(
@@ -451,6 +461,7 @@ def school_figures(
         return []
     straight, walks = _walks(planning, home, schools)
     capacity = remaining_capacity(session, city_id, schools)
+    ranks = _ranks(session, city_id, home, schools, straight)
     speed = planning.options.walk_ms
     out = []
     for i, s in enumerate(schools):
@@ -471,7 +482,7 @@ def school_figures(
             "walk_distance_m": round(walk, 1) if math.isfinite(walk) else None,
             "walk_duration_s": round(walk / speed) if math.isfinite(walk) else None,
             "trip": trip_summary(trip),
-            "rank": _rank(session, city_id, home, s, float(straight[i])),
+            "rank": ranks[s.npsn],
             "capacity_remaining": capacity[s.npsn],
         }
         fig["explanation"] = explain(fig)

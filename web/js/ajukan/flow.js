@@ -10,6 +10,7 @@ import { drawQr } from "./qr.js";
 import {
   AID_FIELDS, buildRequest, checkFile, formatAmount, formatBytes, missingDocuments, problemFields, trackUrl, windowMessage,
 } from "./rules.js";
+import { TRANSFER_FIELDS, TRANSFER_TYPE, isProvinceLevel, loadSchools, optionsOf, provinceNotice, showFigures } from "./transfer.js";
 import { sendForm } from "./upload.js";
 
 const STEPS = ["service", "place", "form", "docs", "done"];
@@ -101,10 +102,19 @@ export class AjukanFlow {
       return;
     }
     this.services = services;
+    const start = (service) => {
+      const button = el("button", { type: "button", class: "primary", dataset: { service: service.type } }, this.t("apply"));
+      button.addEventListener("click", () => {
+        this.state.service = service;
+        this.state.kind = null;
+        this.show("place");
+      });
+      return el("li", null, button);
+    };
     const cards = services.map((service) => el(
       "article", { class: "service-card", dataset: { type: service.type } },
       el("h3", null, service.title[lang] || service.title.id),
-      el("ul", { class: "kind-list" }, service.kinds.map((kind) => {
+      el("ul", { class: "kind-list" }, service.kinds.length ? service.kinds.map((kind) => {
         const msg = windowMessage(kind.window, lang);
         const button = el("button", {
           type: "button", class: "primary", dataset: { kind: kind.code }, disabled: !kind.window.open,
@@ -115,7 +125,7 @@ export class AjukanFlow {
           this.show("place");
         });
         return el("li", null, button, el("p", { class: kind.window.open ? "hint window-open" : "window-closed", dataset: { window: kind.window.open ? "open" : "closed" } }, this.t(msg.key, msg.params)));
-      })),
+      }) : [start(service)]),
     ));
     const links = el("p", null, el("a", { href: "/lacak", class: "ajukan-link" }, this.t("openTracking")), " ",
       el("a", { href: "/usulan", class: "ajukan-link", id: "ajukan-proposals-link" }, this.t("usulanLink")));
@@ -137,8 +147,9 @@ export class AjukanFlow {
     gps.addEventListener("click", () => this.locate());
     const next = el("button", { type: "button", id: "ajukan-place-next", class: "primary", disabled: !this.placeOk() }, this.t("next"));
     next.addEventListener("click", () => this.show("form"));
+    const transfer = this.state.service?.type === TRANSFER_TYPE;
     this.body.replaceChildren(
-      el("p", { class: "hint" }, this.t("placeHint")),
+      el("p", { class: "hint" }, this.t(transfer ? "placeHintHome" : "placeHint")),
       el("div", { class: "row" }, gps),
       el("div", { class: "place-field" }, search, suggest),
       el("div", { id: "ajukan-nearby", class: "nearby-hint", role: "status" }),
@@ -238,23 +249,59 @@ export class AjukanFlow {
     return text === key ? fallback || code : text;
   }
 
+  /** The form's fields for the chosen service. */
+  fields() {
+    return this.state.service?.type === TRANSFER_TYPE ? TRANSFER_FIELDS : AID_FIELDS;
+  }
+
   // -- 3. the form ------------------------------------------------------------------------
-  renderForm() {
+  async renderForm() {
     const { service } = this.state;
     const lang = this.ctx.lang();
+    const transfer = service.type === TRANSFER_TYPE;
+    if (transfer) {
+      try {
+        await loadSchools(this);
+      } catch {
+        this.schools = [];
+      }
+    }
     const form = el("form", { id: "ajukan-form", class: "ajukan-form", novalidate: true });
-    for (const field of AID_FIELDS) {
+    for (const field of this.fields()) {
       if (field.group) form.append(el("h3", null, this.t(field.group)));
       form.append(this.fieldInput(field, service, lang));
+      if (transfer && field.path === "private.student.level") form.append(provinceNotice(this));
     }
-    const next = el("button", { type: "submit", class: "primary", id: "ajukan-form-next" }, this.t("next"));
+    if (transfer) form.append(el("section", { id: "transfer-figures", class: "transfer-figures", "aria-live": "polite" }));
+    const level = this.state.values["private.student.level"];
+    const next = el("button", { type: "submit", class: "primary", id: "ajukan-form-next", disabled: transfer && isProvinceLevel(service, level) }, this.t("next"));
     form.append(el("p", { id: "ajukan-form-message", class: "ajukan-error", role: "alert", hidden: true }), el("div", { class: "row" }, next));
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       if (this.checkForm()) this.show("docs");
     });
     this.body.replaceChildren(form);
+    if (transfer) {
+      for (const path of ["private.student.level", "attrs.target_npsn"]) {
+        document.getElementById(`f-${path.replaceAll(".", "-")}`).addEventListener("change", () => {
+          if (path.endsWith("level")) {
+            this.state.values["attrs.origin_npsn"] = "";
+            this.state.values["attrs.target_npsn"] = "";
+            this.state.values["private.student.grade"] = "";
+            this.renderForm();
+          } else showFigures(this);
+        });
+      }
+      showFigures(this);
+    }
     if (this.serverErrors) this.showServerErrors();
+  }
+
+  /** An alternative picked from the figures table becomes the target school. */
+  pickTarget(school) {
+    if (!(this.schools || []).some((s) => s.npsn === school.npsn)) this.schools = [...(this.schools || []), school];
+    this.state.values["attrs.target_npsn"] = school.npsn;
+    this.renderForm();
   }
 
   fieldInput(field, service, lang) {
@@ -263,16 +310,20 @@ export class AjukanFlow {
     const value = this.state.values[field.path] ?? "";
     let input;
     if (field.input === "select") {
-      input = el("select", { id, name: field.path }, el("option", { value: "" }, "—"), service.organisation_kinds.map((o) => el("option", { value: o.code }, o.title[lang] || o.title.id)));
+      const options = field.options
+        ? optionsOf(field, service, this, lang)
+        : service.organisation_kinds.map((o) => ({ value: o.code, label: o.title[lang] || o.title.id }));
+      input = el("select", { id, name: field.path }, el("option", { value: "" }, "—"), options.map((o) => el("option", { value: o.value }, o.label)));
       input.value = value;
     } else if (field.input === "textarea") {
       input = el("textarea", { id, name: field.path, rows: 3, maxlength: limits.maxLength, autocomplete: field.autocomplete });
       input.value = value;
     } else {
       const types = { email: "email", tel: "tel" };
-      const numeric = ["amount", "nik", "account"].includes(field.input);
+      const numeric = ["amount", "nik", "account", "nisn"].includes(field.input);
+      const fixed = { nik: 16, nisn: 10 }[field.input];
       input = el("input", {
-        id, name: field.path, type: types[field.input] || "text", maxlength: field.input === "nik" ? 16 : limits.maxLength,
+        id, name: field.path, type: types[field.input] || "text", maxlength: fixed || limits.maxLength,
         inputmode: numeric ? "numeric" : field.input === "tel" ? "tel" : null, autocomplete: field.autocomplete || "off",
       });
       input.value = value;
@@ -299,7 +350,7 @@ export class AjukanFlow {
 
   /** Browser-side check with the server's limits; marks every failing field. */
   checkForm() {
-    const { errors } = buildRequest(this.state.service, this.state.kind, this.state.values, this.state.point);
+    const { errors } = buildRequest(this.state.service, this.state.kind, this.state.values, this.state.point, this.fields());
     for (const box of this.body.querySelectorAll(".field")) {
       const problem = errors[box.dataset.field];
       box.classList.toggle("invalid", Boolean(problem));
@@ -382,7 +433,7 @@ export class AjukanFlow {
   async send() {
     if (this.renderMissing(true).length) return;
     const { service, kind, values, point, files } = this.state;
-    const { errors, body } = buildRequest(service, kind, values, point);
+    const { errors, body } = buildRequest(service, kind, values, point, this.fields());
     if (Object.keys(errors).length) return this.show("form").then(() => this.checkForm());
     const form = new FormData();
     form.append("request", JSON.stringify(body));
@@ -413,7 +464,7 @@ export class AjukanFlow {
   }
 
   failed({ status, body }) {
-    const split = problemFields(body, AID_FIELDS.map((f) => f.path));
+    const split = problemFields(body, this.fields().map((f) => f.path));
     if (Object.keys(split.fields).length) {
       this.serverErrors = { ...split, detail: body?.detail };
       return this.show("form");
@@ -455,6 +506,7 @@ export class AjukanFlow {
       el("p", null, this.t("yourCode")),
       el("p", { id: "ajukan-code", class: "big-code" }, code),
       el("p", { class: "hint" }, receipt.kelurahan ? `Kel. ${receipt.kelurahan}${receipt.kecamatan ? `, Kec. ${receipt.kecamatan}` : ""}` : ""),
+      receipt.figures ? el("p", { id: "ajukan-figures" }, receipt.figures.explanation) : "",
       el("div", { class: "row" }, copy, copied),
       canvas,
       el("p", { class: "hint" }, this.t("keepCode")),
