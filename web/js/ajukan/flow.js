@@ -271,8 +271,8 @@ export class AjukanFlow {
       if (field.group) form.append(el("h3", null, this.t(field.group)));
       form.append(this.fieldInput(field, service, lang));
       if (transfer && field.path === "private.student.level") form.append(provinceNotice(this));
+      if (transfer && field.path === "attrs.target_npsn") form.append(el("section", { id: "transfer-figures", class: "transfer-figures", "aria-live": "polite" }));
     }
-    if (transfer) form.append(el("section", { id: "transfer-figures", class: "transfer-figures", "aria-live": "polite" }));
     const level = this.state.values["private.student.level"];
     const next = el("button", { type: "submit", class: "primary", id: "ajukan-form-next", disabled: transfer && isProvinceLevel(service, level) }, this.t("next"));
     form.append(el("p", { id: "ajukan-form-message", class: "ajukan-error", role: "alert", hidden: true }), el("div", { class: "row" }, next));
@@ -301,6 +301,7 @@ export class AjukanFlow {
   pickTarget(school) {
     if (!(this.schools || []).some((s) => s.npsn === school.npsn)) this.schools = [...(this.schools || []), school];
     this.state.values["attrs.target_npsn"] = school.npsn;
+    document.body.dataset.figures = "loading";
     this.renderForm();
   }
 
