@@ -308,3 +308,29 @@ def test_no_trip_is_said_plainly() -> None:
         "found": False,
         "reason": "tidak ada angkot",
     }
+
+
+def test_a_school_grant_names_a_school_of_the_city(db: Session, grid: GridCity) -> None:
+    from geo.accounts import create_user, principal_for_user
+    from geo.errors import InvalidInputError
+
+    def make(name: str, g: Grant) -> int:
+        return create_user(
+            db,
+            city_id=grid.city.id,
+            username=name,
+            display_name=name,
+            password="kata-sandi-uji-7Qx",
+            grants=[g],
+        )
+
+    for name, g in (
+        ("tanpa-npsn", Grant("sekolah")),
+        ("npsn-asing", Grant("sekolah", npsn="99999999")),
+        ("opd-npsn", Grant("opd_staff", opd=None, npsn=ORIGIN)),
+    ):
+        with pytest.raises(InvalidInputError) as caught:
+            make(name, g)
+        assert caught.value.errors[0]["field"] in {"npsn", "opd"}
+    uid = make("sd-asal", Grant("sekolah", npsn=f" {ORIGIN} "))
+    assert principal_for_user(db, uid, via="session").grants == (Grant("sekolah", npsn=ORIGIN),)
