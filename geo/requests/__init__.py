@@ -11,6 +11,8 @@ from geo.requests.nearby import (
     similar_nearby,
 )
 from geo.requests.nik import NikFacts, mask_nik, parse_nik
+from geo.requests.saran import SARAN, SARAN_WORKFLOW
+from geo.requests.types import TYPE_LIMITED_ROLES
 from geo.requests.workflow import (
     IllegalTransitionError,
     Transition,
@@ -25,6 +27,9 @@ __all__ = [
     "DUPLICATE_DAYS",
     "DUPLICATE_RADIUS_M",
     "MIN_PUBLIC_COUNT",
+    "SARAN",
+    "SARAN_WORKFLOW",
+    "TYPE_LIMITED_ROLES",
     "IllegalTransitionError",
     "NikFacts",
     "Similar",
