@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint fmt bench bench-quick bench-citizens bench-citizens-quick bench-requests bench-requests-quick bootstrap system system-test venv web clean help
+.PHONY: run test lint fmt bench bench-quick bench-citizens bench-citizens-quick bench-requests bench-requests-quick bench-editing bootstrap system system-test venv web clean help
 
 help:
 	@echo "make run    - install what is missing, start PostGIS under var/, serve http://$(HOST):$(PORT)"
@@ -55,6 +55,9 @@ bench-requests: bootstrap
 
 bench-requests-quick: bootstrap
 	$(BIN)/python -m bench requests --quick
+
+bench-editing: bootstrap
+	$(BIN)/python -m bench.editing.versions
 
 bootstrap: system venv web
 

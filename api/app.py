@@ -24,16 +24,22 @@ from api.routers import (
     citizens,
     health,
     ogc,
+    planning,
     requests,
     tiles,
     transfers,
     trips,
 )
+from api.routers import editor as route_editor
+from api.routers import gtfs as gtfs_feed
 from api.routers import reports as report_pages
 from api.routers import requests_staff as staff_requests
+from api.routers import snap as route_snap
 from api.routers import suggestions as citizen_suggestions
 from api.security import SecurityHeadersMiddleware
 from api.settings import Settings, startup_settings
+from geo.analysis import DemandRecorder
+from geo.editing import DriveGraphCache
 from geo.store.bootstrap import PreparedDatabase, prepare_database
 from geo.store.db import make_engine, make_sessionmaker
 from geo.transit.cache import PlannerCache
@@ -50,6 +56,7 @@ VENDOR = {
     "point-geometry": "@mapbox/point-geometry",
     "pbf": "pbf",
     "qrcode-generator": "qrcode-generator/dist",
+    "geoman": "@geoman-io/leaflet-geoman-free/dist",
 }
 # our own web folders, served as they are
 WEB_FOLDERS = ("js", "css", "img")
@@ -178,6 +185,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.planner = PlannerCache(max_transfer_walk_m=settings.max_transfer_walk_m)
     app.include_router(citizens.router)
     app.include_router(trips.router)
+    app.state.demand_recorder = DemandRecorder()  # unmet trip searches (geo.analysis)
+    app.include_router(planning.router)
+    app.state.drive_graphs = DriveGraphCache()
+    app.include_router(route_snap.router)
+    app.include_router(gtfs_feed.router)
     app.include_router(ogc.router)
     app.include_router(tiles.router)
     app.include_router(requests.router)
@@ -187,6 +199,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(admin.router)
     app.include_router(report_pages.router)
+    app.include_router(route_editor.router)
     _mount_web(app, settings.web_dir)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # PostgreSQL text cannot hold NUL: one rule for every path and query parameter
@@ -213,6 +226,7 @@ def _mount_web(app: FastAPI, web_dir: Path) -> None:
     tracking = web_dir / "lacak.html"
     workspace = web_dir / "kelola.html"
     proposals = web_dir / "usulan.html"
+    route_editor = web_dir / "editor.html"
 
     @app.get("/", include_in_schema=False)
     def index_page() -> FileResponse:
@@ -247,3 +261,9 @@ def _mount_web(app: FastAPI, web_dir: Path) -> None:
                 404, "the staff workspace is not installed (web/kelola.html)"
             )
         return FileResponse(workspace, media_type="text/html")
+
+    @app.get("/editor", include_in_schema=False)
+    def route_editor_page() -> FileResponse:
+        if not route_editor.is_file():
+            raise StarletteHTTPException(404, "the route editor is not installed (web/editor.html)")
+        return FileResponse(route_editor, media_type="text/html")

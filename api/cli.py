@@ -15,6 +15,7 @@ from rich.table import Table
 from sqlalchemy import make_url
 
 from api.cli_errors import ErrorPathGroup, load_settings
+from api.cli_export import export_app
 from api.cli_import import city_create, city_delete, import_app
 from api.cli_report import report_app
 from api.cli_users import audit_cmd, token_app, user_app
@@ -43,6 +44,7 @@ city_app = typer.Typer(help="Cities served by this deployment.")
 app.add_typer(db_app, name="db")
 app.add_typer(city_app, name="city")
 app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(report_app, name="report")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from api.cli_errors import load_settings
+from geo.accounts import Principal, cli_principal
 from geo.cities import create_city, delete_city, get_city
 from geo.errors import GeoError, InvalidInputError
 from geo.store.bootstrap import prepare_database
@@ -76,6 +78,11 @@ def _session() -> Iterator[Session]:
     finally:
         engine.dispose()
         prepared.release()
+
+
+def _importer() -> Principal:
+    """Who imports routes from the command line (the route versions' author, the audit)."""
+    return cli_principal(getpass.getuser())
 
 
 def _run(action: Action) -> list[ImportReport]:
@@ -279,6 +286,7 @@ def routes_cmd(
                 defaults=defaults,
                 layer=layer,
                 progress=p,
+                principal=_importer(),
             )
         ]
     )
@@ -300,7 +308,13 @@ def gtfs_cmd(
     route_color, fare from fare_attributes/fare_rules, speed from shape length / trip time.
     """
     defaults = _defaults(colour, fare, headway, speed)
-    _run(lambda s, p: [_importers().import_gtfs(s, city, feed, defaults=defaults, progress=p)])
+    _run(
+        lambda s, p: [
+            _importers().import_gtfs(
+                s, city, feed, defaults=defaults, progress=p, principal=_importer()
+            )
+        ]
+    )
 
 
 # -- tpo city create / delete (registered on city_app in api/cli.py) --------------------------

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.settings import Settings
 from geo.cities import CityInfo, get_city
+from geo.editing import DriveGraphCache
 from geo.store.db import session_scope
 from layers.items_async import LayerRead, PooledRead
 
@@ -43,6 +44,15 @@ def get_city_dep(
 
 
 CityDep = Annotated[CityInfo, Depends(get_city_dep)]
+
+
+def get_drive_graphs(request: Request) -> DriveGraphCache:
+    """The app's drive graphs per city and roads revision (route snapping)."""
+    cache: DriveGraphCache = request.app.state.drive_graphs
+    return cache
+
+
+DriveGraphsDep = Annotated[DriveGraphCache, Depends(get_drive_graphs)]
 
 
 def pooled_layer_read(request: Request) -> LayerRead:

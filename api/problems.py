@@ -105,6 +105,7 @@ def problem(
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
     instance: str | None = None,
+    members: dict[str, Any] | None = None,
 ) -> JSONResponse:
     """Build a problem+json response (type, title, status, detail, instance, code, errors).
 
@@ -113,13 +114,16 @@ def problem(
     ``instance`` is the request's path unless given. Every 503 carries ``Retry-After``
     (RFC 9110 §10.2.3) unless ``headers`` give one. A route that set
     ``request.state.answer_headers`` (restricted layers: private, varying by credentials) gets
-    them on its problems too.
+    them on its problems too. ``members`` are further extension members (never replacing the
+    standard ones).
     """
     headers = {**getattr(request.state, "answer_headers", {}), **(headers or {})} or None
     where = request.url.path if instance is None else instance
     body = problem_body(status, detail, where, title=title, code=code)
     if errors:
         body["errors"] = errors
+    for key, value in (members or {}).items():
+        body.setdefault(key, value)
     if status == 503 and not any(k.lower() == "retry-after" for k in headers or {}):
         headers = {**(headers or {}), "Retry-After": retry_after(request)}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
@@ -195,6 +199,7 @@ async def _on_geo(request: Request, exc: Exception) -> JSONResponse:
         code=exc.code,
         errors=exc.errors or None,
         headers=headers,
+        members=exc.members(),
     )
 
 

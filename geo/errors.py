@@ -28,6 +28,10 @@ class GeoError(Exception):
         self.detail = detail
         self.errors = errors or []
 
+    def members(self) -> dict[str, Any]:
+        """Extension members of the problem body beyond ``errors`` (none by default)."""
+        return {}
+
 
 class NotFoundError(GeoError):
     """A city, layer or feature does not exist."""
@@ -62,6 +66,13 @@ class RouteNotFoundError(NotFoundError):
 
     code = "route-not-found"
     title = "Route not found"
+
+
+class RouteVersionNotFoundError(NotFoundError):
+    """No such version of this route."""
+
+    code = "route-version-not-found"
+    title = "Route version not found"
 
 
 class AreaNotFoundError(NotFoundError):
@@ -99,11 +110,42 @@ class PointOutsideCityError(InvalidGeometryError):
     title = "Point outside the city"
 
 
+class RouteInvalidError(InvalidGeometryError):
+    """A route's geometry or attributes fail validation; ``errors`` lists each problem.
+
+    Each entry is ``{"code": "spike", "message": "...", "at": [lon, lat]}``.
+    """
+
+    code = "route-invalid"
+    title = "Invalid route"
+
+
 class InvalidFileError(InvalidInputError):
     """An import file is unreadable, empty, not geospatial, or lacks what the import needs."""
 
     code = "invalid-file"
     title = "Invalid file"
+
+
+class SnapUnreachableError(InvalidInputError):
+    """Route waypoints the drive network cannot reach (HTTP 422).
+
+    Attributes:
+        unreachable: One entry per waypoint: ``{"index", "code", "reason", "reason_en",
+            "distance_m"}`` (``code`` is ``off-network`` or ``no-path``; ``reason`` in Bahasa
+            Indonesia).
+    """
+
+    code = "snap-unreachable"
+    title = "Waypoints not reachable by road"
+
+    def __init__(self, detail: str, unreachable: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(detail)
+        self.unreachable = unreachable or []
+
+    def members(self) -> dict[str, Any]:
+        """Extension members of the problem body: ``unreachable``."""
+        return {"unreachable": self.unreachable}
 
 
 class ConflictError(GeoError):
@@ -196,6 +238,64 @@ class StaleVersionError(ConflictError):
 
     code = "stale-version"
     title = "Precondition failed"
+
+
+class RouteVersionStaleError(StaleVersionError):
+    """A route was saved by someone else since the version the edit was based on (HTTP 412).
+
+    The rejected edit is kept as a draft of the caller (``draft_version``), so nothing is lost.
+
+    Attributes:
+        saved_by: Who saved the version in between (username; None for an import).
+        saved_at: When (ISO 8601, UTC).
+        head: The route's newest version number now (its ETag is ``r{id}v{head}``).
+        saved_version: The version saved in between (to rebase onto).
+        draft_version: The version the rejected edit was kept as (None when not kept).
+    """
+
+    code = "route-version-stale"
+    title = "Route changed since your version"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        saved_by: str | None = None,
+        saved_at: str | None = None,
+        head: int | None = None,
+        saved_version: int | None = None,
+        draft_version: int | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.saved_version = saved_version
+        self.saved_by = saved_by
+        self.saved_at = saved_at
+        self.head = head
+        self.draft_version = draft_version
+
+    def members(self) -> dict[str, Any]:
+        """``saved_by``, ``saved_at``, ``head`` and ``draft_version`` for the problem body."""
+        return {
+            "saved_by": self.saved_by,
+            "saved_at": self.saved_at,
+            "head": self.head,
+            "saved_version": self.saved_version,
+            "draft_version": self.draft_version,
+        }
+
+
+class RouteVersionStateError(ConflictError):
+    """The version is not in a state that allows the step (publishing a superseded one)."""
+
+    code = "route-version-state"
+    title = "Route version in the wrong state"
+
+
+class RouteCodeTakenError(ConflictError):
+    """Another route of the city has this code and direction already."""
+
+    code = "route-code-taken"
+    title = "Route code taken"
 
 
 class PreconditionRequiredError(GeoError):

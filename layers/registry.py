@@ -369,6 +369,32 @@ LAYERS: dict[str, LayerDef] = {
             tile_order="t.id",
             geojson_column=STORED_GEOJSON,
         ),
+        LayerDef(
+            id="route_coverage",
+            title_id="Cakupan trayek angkot",
+            title_en="Angkot route coverage",
+            description="Share of each kelurahan within 400 m of an active angkot route,"
+            " and the routes serving it (the view route_coverage).",
+            table="route_coverage",
+            geometry_type="MultiPolygon",
+            properties=(
+                Prop("code", "string", title="Kode kelurahan"),
+                Prop("name", "string", title="Kelurahan"),
+                Prop("kecamatan_code", "string", title="Kode kecamatan"),
+                Prop("share", "number", title="Bagian terjangkau (0-1)", filterable=False),
+                Prop("area_km2", "number", title="Luas (km²)", filterable=False),
+                Prop("covered_km2", "number", title="Luas terjangkau (km²)", filterable=False),
+                Prop("routes", "string", title="Trayek (kode)", filterable=False),
+                Prop("route_count", "integer", title="Jumlah trayek"),
+            ),
+            style=Style("#08519c", 1.0, "#3182bd", 0.5),
+            min_zoom=8,
+            default_limit=200,
+            max_limit=2_000,
+            tile_feature_cap=2_000,
+            tile_order="t.id",
+            geojson_column=STORED_GEOJSON,
+        ),
     )
 }
 

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Query, Response
 from api.auth import requires
 from api.deps import CityDep, SessionDep, SettingsDep
 from api.routers.citizens import PlannerDep
+from api.routers.planning import DemandRecorderDep
+from geo.analysis import note_search
 from geo.points import ensure_in_city, parse_lonlat
 from geo.transit.plan import PlannerOptions, plan
 
@@ -30,6 +32,7 @@ def get_trips(
     session: SessionDep,
     settings: SettingsDep,
     planner: PlannerDep,
+    demand: DemandRecorderDep,
     origin: Annotated[str, Query(alias="from", max_length=64, description="lon,lat")],
     destination: Annotated[str, Query(alias="to", max_length=64, description="lon,lat")],
     max_walk_m: Annotated[int | None, Query(ge=0, le=5000)] = None,
@@ -53,4 +56,5 @@ def get_trips(
     )
     networks = planner.get(session, city)
     result = plan(networks.graph, networks.transit, start, end, options)
+    note_search(demand, session, city, origin=start, destination=end, result=result)
     return Response(orjson.dumps(result), media_type=JSON)

@@ -83,7 +83,7 @@ def load_demo_city(
         session, slug, city.name, (minx, miny, maxx, maxy), center=city.center, zoom=12, demo=True
     )
     report(STEPS[-1], len(STEPS), len(STEPS))
-    insert_demo_city(session, info.id, city)
+    insert_demo_city(session, info.id, city, principal)
     loaded = 0
     if requests:
         if principal is None:

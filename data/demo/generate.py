@@ -16,7 +16,7 @@ from data.demo.common import lonlat_to_utm, rng_for, utm_to_lonlat
 from data.demo.facts import CityFacts, tangerang_facts
 from data.demo.outline import make_outline
 from data.demo.parcels import Parcel, make_parcels
-from data.demo.roads import RoadEdge, build_roads
+from data.demo.roads import RoadEdge, build_roads, with_one_way_streets
 from data.demo.routes import Route, make_routes, route_line
 from data.demo.schools import School, make_schools
 
@@ -118,6 +118,8 @@ def generate_tangerang(facts: CityFacts, slug: str, progress: Progress) -> DemoC
     progress(STEPS[4], 5, total)
     cells_by_code = {k.code: cell for k, cell in zip(kel, fit.cells, strict=True)}
     routes = make_routes(network, facts, cells_by_code, rng_for(slug, "routes"))
+    used = {e for route in routes for e, _ in route.path}
+    network = with_one_way_streets(network, [k.name for k in kel], used)
     progress(STEPS[5], 6, total)
     parcels = make_parcels(kel, fit.cells, rng_for(slug, "parcels"))
 
@@ -139,7 +141,7 @@ def generate_tangerang(facts: CityFacts, slug: str, progress: Progress) -> DemoC
             for (level, code, name, parent, _), geom in zip(admin_utm, admin_geoms, strict=True)
         ),
         roads=tuple(
-            RoadEdge(e.u, e.v, e.name, e.road_class, e.length_m, g)
+            RoadEdge(e.u, e.v, e.name, e.road_class, e.length_m, g, e.oneway)
             for e, g in zip(network.edges, edge_geoms, strict=True)
         ),
         schools=tuple(

@@ -10,6 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from data.demo.generate import DemoCity
+from geo.accounts import Principal
+from geo.editing import IMPORTER, write_routes
 
 # Each statement takes parallel arrays; geometries travel as hex WKB and get SRID 4326.
 _ADMIN = text(
@@ -22,11 +24,11 @@ _ADMIN = text(
 )
 _ROADS = text(
     "INSERT INTO road_edge (city_id, u, v, name, road_class, oneway, length_m, geom)"
-    " SELECT :city_id, t.u, t.v, t.name, t.road_class, false, t.length_m,"
+    " SELECT :city_id, t.u, t.v, t.name, t.road_class, t.oneway, t.length_m,"
     " ST_SetSRID(ST_GeomFromWKB(decode(t.wkb, 'hex')), 4326)"
     " FROM unnest(CAST(:u AS bigint[]), CAST(:v AS bigint[]), CAST(:name AS text[]),"
-    " CAST(:road_class AS text[]), CAST(:length_m AS float8[]), CAST(:wkb AS text[]))"
-    " AS t(u, v, name, road_class, length_m, wkb)"
+    " CAST(:road_class AS text[]), CAST(:oneway AS boolean[]), CAST(:length_m AS float8[]),"
+    " CAST(:wkb AS text[])) AS t(u, v, name, road_class, oneway, length_m, wkb)"
 )
 _SCHOOLS = text(
     "INSERT INTO school (city_id, npsn, name, level, status, address, kelurahan_code, geom)"
@@ -35,18 +37,6 @@ _SCHOOLS = text(
     " FROM unnest(CAST(:npsn AS text[]), CAST(:name AS text[]), CAST(:level AS text[]),"
     " CAST(:status AS text[]), CAST(:address AS text[]), CAST(:kelurahan_code AS text[]),"
     " CAST(:wkb AS text[])) AS t(npsn, name, level, status, address, kelurahan_code, wkb)"
-)
-_ROUTES = text(
-    "INSERT INTO angkot_route (city_id, code, name, direction, origin, destination, colour,"
-    " fare_idr, headway_s, speed_kmh, geom)"
-    " SELECT :city_id, t.code, t.name, t.direction, t.origin, t.destination, t.colour,"
-    " t.fare_idr, t.headway_s, t.speed_kmh,"
-    " ST_SetSRID(ST_GeomFromWKB(decode(t.wkb, 'hex')), 4326)"
-    " FROM unnest(CAST(:code AS text[]), CAST(:name AS text[]), CAST(:direction AS int[]),"
-    " CAST(:origin AS text[]), CAST(:destination AS text[]), CAST(:colour AS text[]),"
-    " CAST(:fare_idr AS int[]), CAST(:headway_s AS int[]), CAST(:speed_kmh AS float8[]),"
-    " CAST(:wkb AS text[])) AS t(code, name, direction, origin, destination, colour,"
-    " fare_idr, headway_s, speed_kmh, wkb)"
 )
 _PARCELS = text(
     "INSERT INTO permit_parcel (city_id, code, name, permit_type, status, issued_on, geom)"
@@ -62,8 +52,14 @@ def _wkb(geoms: Sequence[Any]) -> list[str]:
     return [str(w) for w in shapely.to_wkb(list(geoms), hex=True)] if geoms else []
 
 
-def insert_demo_city(session: Session, city_id: int, city: DemoCity) -> dict[str, int]:
-    """Insert every generated row of ``city`` for ``city_id``; returns row counts per table."""
+def insert_demo_city(
+    session: Session, city_id: int, city: DemoCity, principal: Principal | None = None
+) -> dict[str, int]:
+    """Insert every generated row of ``city`` for ``city_id``; returns row counts per table.
+
+    Routes go through ``geo.editing.write_routes`` (each a published version 1, message
+    ``demo city``, author ``principal`` or ``geo.editing.IMPORTER``).
+    """
     session.execute(
         _ADMIN,
         {
@@ -83,6 +79,7 @@ def insert_demo_city(session: Session, city_id: int, city: DemoCity) -> dict[str
             "v": [e.v for e in city.roads],
             "name": [e.name for e in city.roads],
             "road_class": [e.road_class for e in city.roads],
+            "oneway": [e.oneway for e in city.roads],
             "length_m": [e.length_m for e in city.roads],
             "wkb": _wkb([e.geom for e in city.roads]),
         },
@@ -100,23 +97,23 @@ def insert_demo_city(session: Session, city_id: int, city: DemoCity) -> dict[str
             "wkb": _wkb([s.point for s in city.schools]),
         },
     )
-    routes = [r for r, _ in city.routes]
-    session.execute(
-        _ROUTES,
+    wkbs = _wkb([line for _, line in city.routes])
+    rows = [
         {
-            "city_id": city_id,
-            "code": [r.code for r in routes],
-            "name": [r.name for r in routes],
-            "direction": [r.direction for r in routes],
-            "origin": [r.origin for r in routes],
-            "destination": [r.destination for r in routes],
-            "colour": [r.colour for r in routes],
-            "fare_idr": [r.fare_idr for r in routes],
-            "headway_s": [r.headway_s for r in routes],
-            "speed_kmh": [r.speed_kmh for r in routes],
-            "wkb": _wkb([line for _, line in city.routes]),
-        },
-    )
+            "code": r.code,
+            "name": r.name,
+            "direction": r.direction,
+            "origin": r.origin,
+            "destination": r.destination,
+            "colour": r.colour,
+            "fare_idr": r.fare_idr,
+            "headway_s": r.headway_s,
+            "speed_kmh": r.speed_kmh,
+            "wkb": wkb,
+        }
+        for (r, _), wkb in zip(city.routes, wkbs, strict=True)
+    ]
+    write_routes(session, principal or IMPORTER, city_id, rows, message="demo city")
     session.execute(
         _PARCELS,
         {

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 import shapely
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import Delaunay
 from shapely.geometry import LineString, MultiPolygon, Polygon
@@ -37,6 +37,7 @@ ARTERIAL_NAMES = (
     "Jl. Aria Santika",
 )
 CLASS_RANK = {"primary": 0, "secondary": 1, "tertiary": 2, "residential": 3}
+ONE_WAY_STREETS = 4  # "Jl. {kelurahan} Raya" streets made one-way, eastward and westward in turn
 OVERSHOOT_M = 3.0  # local streets reach this far past their kelurahan, then get noded
 DANGLE_M = 12.0  # dead ends shorter than this are overshoot stubs and are removed
 
@@ -60,6 +61,7 @@ class RoadEdge:
     road_class: str
     length_m: float
     geom: LineString
+    oneway: bool = False  # drivable only from u to v (the geometry's direction)
 
 
 @dataclass(frozen=True)
@@ -290,3 +292,53 @@ def build_roads(
             walk.add_edge(u, v, length_m=edge.length_m, edge=len(edges))
         edges.append(edge)
     return RoadNetwork(edges=tuple(edges), nodes=nodes, graph=walk)
+
+
+def _strongly_connected(edges: list[RoadEdge]) -> bool:
+    ids = sorted({n for e in edges for n in (e.u, e.v)})
+    index = {n: i for i, n in enumerate(ids)}
+    src = [index[e.u] for e in edges] + [index[e.v] for e in edges if not e.oneway]
+    dst = [index[e.v] for e in edges] + [index[e.u] for e in edges if not e.oneway]
+    matrix = csr_matrix((np.ones(len(src)), (src, dst)), shape=(len(ids), len(ids)))
+    count, _ = connected_components(matrix, directed=True, connection="strong")
+    return bool(count == 1)
+
+
+def with_one_way_streets(network: RoadNetwork, kelurahan: list[str], used: set[int]) -> RoadNetwork:
+    """Make a few whole "Jl. {kelurahan} Raya" streets one-way, so the drive network has some.
+
+    Candidates are every 13th kelurahan's street; a street is taken when no angkot route uses any
+    of its edges (demo routes run both ways) and every node stays reachable from every other
+    by car. The first runs eastward, the next westward, and so on: an edge whose geometry runs
+    the other way is reversed (its ``u``/``v`` swapped).
+
+    Args:
+        network: The noded network.
+        kelurahan: Kelurahan names (street names come from them).
+        used: Indices of the edges angkot routes use.
+
+    Returns:
+        The network with ``ONE_WAY_STREETS`` streets (or fewer) one-way; edge indices unchanged.
+    """
+    edges = list(network.edges)
+    taken = 0
+    for name in kelurahan[::13]:
+        street = f"Jl. {name} Raya"
+        members = [i for i, e in enumerate(edges) if e.name == street]
+        if not members or used.intersection(members):
+            continue
+        eastward = taken % 2 == 0
+        trial = list(edges)
+        for i in members:
+            e = trial[i]
+            xy = shapely.get_coordinates(e.geom)
+            if (xy[-1][0] > xy[0][0]) != eastward:
+                e = RoadEdge(e.v, e.u, e.name, e.road_class, e.length_m, LineString(xy[::-1]))
+            trial[i] = RoadEdge(e.u, e.v, e.name, e.road_class, e.length_m, e.geom, oneway=True)
+        if not _strongly_connected(trial):
+            continue
+        edges = trial
+        taken += 1
+        if taken == ONE_WAY_STREETS:
+            break
+    return RoadNetwork(edges=tuple(edges), nodes=network.nodes, graph=network.graph)

@@ -24,6 +24,9 @@ from geo.errors import InvalidFileError
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called while an import works (the CLI draws a bar)."""
 
+Writer = Callable[[Session, int, list[dict[str, Any]]], tuple[int, int]]
+"""``writer(session, city_id, rows) -> (inserted, updated)``: a batch upsert done by geo/."""
+
 BATCH_ROWS = 1000
 VECTOR_HINT = "GeoJSON, GeoPackage, Shapefile (.shp or zipped), KML"
 _MULTI_LAYER_SUFFIXES = {".kml", ".kmz"}
@@ -322,7 +325,7 @@ _OUTSIDE = text(
 
 def write_rows(
     session: Session,
-    statement: TextClause,
+    statement: TextClause | Writer,
     city_id: int,
     rows: list[dict[str, Any]],
     report: ImportReport,
@@ -334,7 +337,8 @@ def write_rows(
     """Upsert ``rows`` in batches with ``statement`` and count what changed.
 
     ``statement`` takes ``:city_id`` and ``:rows`` (a JSON array of the row dicts) and returns
-    one row ``(inserted, updated)``. Every row carries ``ref`` and ``wkb`` (hex WKB, 4326);
+    one row ``(inserted, updated)``; or it is a :data:`Writer` (routes go through
+    ``geo.editing.write_routes``). Every row carries ``ref`` and ``wkb`` (hex WKB, 4326);
     rows outside the city (its admin areas, else its bbox) are counted when ``flag_outside``.
     """
     total = len(rows)
@@ -348,7 +352,11 @@ def write_rows(
             refs = [str(ref) for ref in outside.scalars()]
             report.outside_city += len(refs)
             report.outside_refs.extend(refs)
-        inserted, updated = session.execute(statement, {"rows": payload, "city_id": city_id}).one()
+        if isinstance(statement, TextClause):
+            params = {"rows": payload, "city_id": city_id}
+            inserted, updated = session.execute(statement, params).one()
+        else:
+            inserted, updated = statement(session, city_id, batch)
         report.inserted += int(inserted)
         report.updated += int(updated)
         tick(progress, stage, min(start + BATCH_ROWS, total), total)

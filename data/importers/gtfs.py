@@ -21,12 +21,13 @@ from sqlalchemy.orm import Session
 
 from data.importers.common import ImportReport, Progress, check_file, tick, write_rows
 from data.importers.routes import (
-    UPSERT_ROUTES,
     RouteDefaults,
     normalise_colour,
     route_line,
     route_row,
+    route_writer,
 )
+from geo.accounts import Principal
 from geo.cities import get_city
 from geo.errors import InvalidFileError
 
@@ -225,8 +226,11 @@ def import_gtfs(
     *,
     defaults: RouteDefaults | None = None,
     progress: Progress | None = None,
+    principal: Principal | None = None,
 ) -> ImportReport:
     """Load a GTFS feed as angkot routes; re-running updates them by (code, direction).
+
+    Routes are written by ``geo.editing.write_routes`` (each change a published version).
 
     The code is ``route_short_name`` (``route_id`` when empty or not unique), the name
     ``route_long_name``; the geometry is the shape most of the direction's trips use; origin and
@@ -239,6 +243,7 @@ def import_gtfs(
             when present).
         defaults: Colour, fare, headway and speed when the feed gives none.
         progress: ``progress(stage, done, total)``.
+        principal: Who imports (the versions' author; default ``geo.editing.IMPORTER``).
 
     Returns:
         The import report.
@@ -304,7 +309,13 @@ def import_gtfs(
                 rows.append(row)
     with session.begin_nested():
         write_rows(
-            session, UPSERT_ROUTES, city.id, rows, report, progress=progress, stage="writing routes"
+            session,
+            route_writer(principal, Path(path).name),
+            city.id,
+            rows,
+            report,
+            progress=progress,
+            stage="writing routes",
         )
     return report
 

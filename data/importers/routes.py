@@ -11,12 +11,12 @@ from typing import Any
 import shapely
 from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from data.importers.common import (
     ImportReport,
     Progress,
+    Writer,
     clean_text,
     column_values,
     pick_field,
@@ -27,7 +27,9 @@ from data.importers.common import (
     wkb_hex,
     write_rows,
 )
+from geo.accounts import Principal
 from geo.cities import get_city
+from geo.editing import IMPORTER, write_routes
 from geo.errors import InvalidFileError, InvalidInputError
 
 CODE_FIELDS = (
@@ -83,35 +85,19 @@ class RouteDefaults:
         return RouteDefaults(colour, self.fare_idr, self.headway_s, self.speed_kmh)
 
 
-UPSERT_ROUTES = text(
+def route_writer(principal: Principal | None, source: str) -> Writer:
+    """The batch writer of imported routes: ``geo.editing.write_routes`` by (code, direction).
+
+    Every changed route becomes a published version (author: ``principal``, message
+    ``imported: <source>``); an update bumps the route's revision.
     """
-    WITH src AS (
-        SELECT r.*, ST_GeomFromWKB(decode(r.wkb, 'hex'), 4326) AS geom
-        FROM json_to_recordset(CAST(:rows AS json))
-             AS r(code text, direction int, name text, origin text, destination text,
-                  colour text, fare_idr int, headway_s int, speed_kmh float8, wkb text)
-    ), up AS (
-        INSERT INTO angkot_route AS t (city_id, code, direction, name, origin, destination,
-                                       colour, fare_idr, headway_s, speed_kmh, geom)
-        SELECT :city_id, code, direction, name, origin, destination, colour, fare_idr,
-               headway_s, speed_kmh, geom FROM src
-        ON CONFLICT (city_id, code, direction) DO UPDATE
-        SET name = EXCLUDED.name, origin = EXCLUDED.origin,
-            destination = EXCLUDED.destination, colour = EXCLUDED.colour,
-            fare_idr = EXCLUDED.fare_idr, headway_s = EXCLUDED.headway_s,
-            speed_kmh = EXCLUDED.speed_kmh, geom = EXCLUDED.geom,
-            revision = t.revision + 1
-        WHERE (t.name, t.origin, t.destination, t.colour, t.fare_idr, t.headway_s,
-               t.speed_kmh, ST_AsBinary(t.geom))
-              IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.origin, EXCLUDED.destination,
-                                EXCLUDED.colour, EXCLUDED.fare_idr, EXCLUDED.headway_s,
-                                EXCLUDED.speed_kmh, ST_AsBinary(EXCLUDED.geom))
-        RETURNING (xmax = 0) AS inserted
-    )
-    SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
-    """
-)
-"""Upsert of angkot routes by (code, direction); an update bumps the route's revision."""
+    who = principal or IMPORTER
+
+    def write(session: Session, city_id: int, rows: list[dict[str, Any]]) -> tuple[int, int]:
+        done = write_routes(session, who, city_id, rows, message=f"imported: {source}"[:200])
+        return done.inserted, done.updated
+
+    return write
 
 
 def normalise_colour(value: Any) -> str | None:
@@ -202,8 +188,12 @@ def import_routes(
     defaults: RouteDefaults | None = None,
     layer: str | None = None,
     progress: Progress | None = None,
+    principal: Principal | None = None,
 ) -> ImportReport:
     """Load angkot routes drawn as lines; re-running updates them by (code, direction).
+
+    Routes are written by ``geo.editing.write_routes``: every new or changed route is also a
+    published version in its history (the editor's list shows it).
 
     Optional columns picked up by name: origin/asal, destination/tujuan, fare_idr/tarif,
     headway_s, speed_kmh. MultiLineStrings are merged when they form one line.
@@ -219,6 +209,7 @@ def import_routes(
         defaults: Colour, fare, headway and speed for routes without them.
         layer: Layer of a multi-layer file (KML: all layers by default).
         progress: ``progress(stage, done, total)``.
+        principal: Who imports (the versions' author; default ``geo.editing.IMPORTER``).
 
     Returns:
         The import report.
@@ -312,6 +303,12 @@ def import_routes(
     rows = unique_rows(keyed, report)
     with session.begin_nested():
         write_rows(
-            session, UPSERT_ROUTES, city.id, rows, report, progress=progress, stage="writing routes"
+            session,
+            route_writer(principal, Path(path).name),
+            city.id,
+            rows,
+            report,
+            progress=progress,
+            stage="writing routes",
         )
     return report

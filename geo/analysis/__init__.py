@@ -1,4 +1,5 @@
-"""The analysis wing: area reports (routes, schools, route coverage, requests by kelurahan)."""
+"""The analysis wing: area reports (routes, schools, route coverage, requests by kelurahan),
+the city's route coverage by kelurahan and the unmet trip demand."""
 
 from geo.analysis.areas import (
     NEAREST_ROUTE_MAX_M,
@@ -7,6 +8,15 @@ from geo.analysis.areas import (
     route_coverage,
     routes_in,
     schools_in,
+)
+from geo.analysis.coverage import (
+    COVERAGE_RADIUS_M,
+    CityCoverage,
+    CoveragePreview,
+    KelurahanCoverage,
+    city_coverage,
+    coverage_preview,
+    line_wkt,
 )
 from geo.analysis.demand import MAX_POINTS
 from geo.analysis.report import RESTRICTED_ACTION, area_report, sees_requests
@@ -23,27 +33,60 @@ from geo.analysis.results import (
     SchoolInArea,
     SubArea,
 )
+from geo.analysis.trip_demand import (
+    CELL_M,
+    LONG_WALK_M,
+    MIN_SHOWN,
+    DemandKey,
+    DemandRecorder,
+    cell_centre,
+    cell_index,
+    check_window,
+    desire_lines,
+    note_search,
+    searches_served,
+    unmet_reason,
+)
 
 __all__ = [
+    "CELL_M",
     "COVERAGE_RADII_M",
+    "COVERAGE_RADIUS_M",
     "LEVELS",
+    "LONG_WALK_M",
     "MAX_POINTS",
+    "MIN_SHOWN",
     "NEAREST_ROUTE_MAX_M",
     "RESTRICTED_ACTION",
     "Area",
     "AreaReport",
+    "CityCoverage",
     "Count",
     "Coverage",
+    "CoveragePreview",
+    "DemandKey",
+    "DemandRecorder",
+    "KelurahanCoverage",
     "RequestCount",
     "RequestPoint",
     "RouteInArea",
     "SchoolInArea",
     "SubArea",
     "area_report",
+    "cell_centre",
+    "cell_index",
     "check_level",
+    "check_window",
+    "city_coverage",
+    "coverage_preview",
+    "desire_lines",
     "find_area",
+    "line_wkt",
+    "note_search",
     "route_coverage",
     "routes_in",
     "schools_in",
+    "searches_served",
     "sees_requests",
+    "unmet_reason",
 ]

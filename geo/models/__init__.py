@@ -12,6 +12,8 @@ from geo.models.accounts import (
 )
 from geo.models.base import ADMIN_LEVELS, NAMING, SCHOOL_LEVELS, SCHOOL_STATUSES, Base
 from geo.models.city import AdminArea, City
+from geo.models.demand import DEMAND_REASONS, TripDemand
+from geo.models.editing import LIVE_STATES, VERSION_STATES, RouteVersion
 from geo.models.layers import REVISIONED_TABLES, LayerPointGrid, LayerPointGridState, LayerRevision
 from geo.models.parcels import PermitParcel
 from geo.models.places import Place, PlaceWord
@@ -27,12 +29,15 @@ from geo.models.transport import AngkotRoute, RoadEdge
 
 __all__ = [
     "ADMIN_LEVELS",
+    "DEMAND_REASONS",
+    "LIVE_STATES",
     "NAMING",
     "REQUEST_TYPES",
     "REVISIONED_TABLES",
     "ROLES",
     "SCHOOL_LEVELS",
     "SCHOOL_STATUSES",
+    "VERSION_STATES",
     "AdminArea",
     "AngkotRoute",
     "ApiToken",
@@ -52,8 +57,10 @@ __all__ = [
     "RequestEvent",
     "RequestPrivate",
     "RoadEdge",
+    "RouteVersion",
     "School",
     "ServiceRequest",
+    "TripDemand",
     "UserRole",
     "UserSession",
 ]

@@ -1,7 +1,7 @@
 """requests may be lines: a citizen's transport suggestion from here to there
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-02 03:30:00
 
 The type ``saran_transport`` (#13 §5) places a suggestion at a point ("angkot sering ngetem di
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -153,6 +153,7 @@ def path_values(cities: Cities) -> dict[str, str]:
         "layer": "schools",
         "fid": str(cities.school_id),
         "route_id": str(cities.route_id),
+        "version": "1",  # a route's first version (the route editor)
         "code": TRACK_PLACEHOLDER,
         "request_id": "1",  # replaced by the code of a request made just before
         "document_id": "1",
@@ -173,6 +174,14 @@ QUERY_VALUES = {
     "to": "106.68,-6.16",
     "type": "bantuan",
     "level": "SD",
+}
+
+
+# JSON bodies of operations that need one, by path: a line across the sample city
+_LINE = {"type": "LineString", "coordinates": [[106.62, -6.20], [106.68, -6.16]]}
+JSON_BODIES: dict[str, dict[str, Any]] = {
+    "/cities/{city}/editor/coverage/preview": {"geometry": _LINE},
+    "/cities/{city}/editor/demand/served": {"geometry": _LINE},
 }
 
 
@@ -202,13 +211,19 @@ def call(
         kwargs["json"] = {"username": "login-target", "password": PASSWORD, "city": CITY}
     elif op.get("x-permission") == "requests.submit":
         kwargs["data"], kwargs["files"] = multipart(proposal(LON, LAT))
+    elif path.endswith("/routes/snap"):  # two points on the sample city's two-way Jalan 0
+        kwargs["json"] = {"waypoints": [[106.62, -6.2146], [106.64, -6.2142]]}
     elif op.get("x-permission") == "requests.step":
         kwargs["json"] = {"transition": "mulai_verifikasi"}
+    elif path in JSON_BODIES:
+        kwargs["json"] = JSON_BODIES[path]
     elif op.get("x-permission") == "requests.track":
         data, files = multipart(proposal(LON, LAT))
         made = client.post(f"/cities/{CITY}/requests", data=data, files=files)
         assert made.status_code == 201, made.text
         url = url.replace(TRACK_PLACEHOLDER, made.json()["code"])
+    if path.endswith("/editor/routes/{route_id}/diff"):
+        url = url.split("?")[0] + "?from=1&to=1"
     response = client.request(method.upper(), url, **kwargs)
     client.cookies.clear()
     return response

@@ -86,6 +86,7 @@ def test_read_every_layer(live_server: Any, oapif_city: dict[str, int], layer: s
     got = _read(_source(live_server), layer)
     # requests_public: one feature per kelurahan (the counts over every type and status)
     counts = {**oapif_city, "requests_public": oapif_city["kelurahan"]}
+    counts["route_coverage"] = oapif_city["kelurahan"]  # one feature per kelurahan
     assert got["n"] == counts[layer]
     assert got["geoms"] == got["n"]
     assert got["crs"] == "OGC:CRS84", got["crs"]

@@ -27,6 +27,7 @@ ALL = [
     "schools",
     "parcels",
     "requests_public",  # anonymous callers: the public layers only
+    "route_coverage",
 ]
 
 

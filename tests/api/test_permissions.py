@@ -54,11 +54,15 @@ DOOR_ONLY = frozenset({"requests.step"})
 # kecamatan decide, as a 404 for one the caller does not handle (tests/api/
 # test_requests_staff.py walks those)
 DOOR_ONLY_PATHS = ("{request_id}",)
+# the route editor's writes: past the door the body, If-Match and the version's state decide
+# (422/428/412/409; tests/api/test_editor_http.py walks those); its reads must answer 2xx
+DOOR_ONLY_WRITES = ("/editor/",)
 
 
-def check(status: int, want: str, action: str = "", path: str = "") -> bool:
+def check(status: int, want: str, action: str = "", path: str = "", method: str = "") -> bool:
     """Whether an answer's status is what the matrix expects."""
     door_only = action in DOOR_ONLY or any(p in path for p in DOOR_ONLY_PATHS)
+    door_only |= method.lower() == "post" and any(p in path for p in DOOR_ONLY_WRITES)
     if want == "allowed" and door_only:
         return status not in (401, 403) and status < 500
     if want == "allowed":
@@ -101,7 +105,7 @@ def test_every_operation_as_every_role(client: Any, db: Session, cities: Cities,
             response = call(client, method, path, op, cities, user)
             calls += 1
             want = expected(rule, user, object_city)
-            if not check(response.status_code, want, op["x-permission"], path):
+            if not check(response.status_code, want, op["x-permission"], path, method):
                 wrong.append((method, path, user.role, want, response.status_code))
             if response.status_code in (401, 403):
                 assert response.headers["content-type"] == "application/problem+json"
@@ -208,3 +212,59 @@ def test_a_school_grant_reads_no_layer_rows_and_no_opd_object() -> None:
     assert not allowed(school, "requests.read", city_id=1, opd="KESRA")
     assert allowed(school, "requests.read", city_id=1)
     assert not allowed(school, "layers.read_restricted", city_id=1)
+
+
+def test_the_route_editor_operations_name_their_actions(client: Any) -> None:
+    """Planners read and draft (routes.edit); reviewers return (routes.review) and publish
+    (routes.publish); none of them is open to anyone or to OPD staff."""
+    ops = {
+        (m, p): op["x-permission"] for m, p, op in operations(client.get("/openapi.json").json())
+    }
+    base = "/cities/{city}/editor/routes"
+    want = {
+        ("get", base): "routes.edit",
+        ("post", base): "routes.edit",
+        ("get", base + "/{route_id}"): "routes.edit",
+        ("get", base + "/{route_id}/versions"): "routes.edit",
+        ("post", base + "/{route_id}/versions"): "routes.edit",
+        ("get", base + "/{route_id}/versions/{version}"): "routes.edit",
+        ("post", base + "/{route_id}/versions/{version}/restore"): "routes.edit",
+        ("post", base + "/{route_id}/versions/{version}/publish"): "routes.publish",
+        ("post", base + "/{route_id}/versions/{version}/return"): "routes.review",
+        ("post", base + "/{route_id}/reverse"): "routes.edit",
+        ("get", base + "/{route_id}/diff"): "routes.edit",
+    }
+    assert {key: ops.get(key) for key in want} == want
+    for action in ("routes.edit", "routes.review", "routes.publish"):
+        roles = PERMISSIONS[action].roles
+        assert roles is not None
+        assert "opd_staff" not in roles
+        assert "dishub_reviewer" in roles
+    assert "dishub" in (PERMISSIONS["routes.edit"].roles or ())
+    assert "dishub" not in (PERMISSIONS["routes.publish"].roles or ())
+
+
+# the route editor's planning signals (api/routers/planning.py): Dishub planners only
+PLANNING_OPERATIONS = {
+    ("get", "/cities/{city}/editor/coverage"),
+    ("post", "/cities/{city}/editor/coverage/preview"),
+    ("get", "/cities/{city}/editor/demand"),
+    ("post", "/cities/{city}/editor/demand/served"),
+}
+
+
+def test_the_planning_operations_need_routes_edit(client: Any) -> None:
+    ops = {
+        (m, p): op["x-permission"] for m, p, op in operations(client.get("/openapi.json").json())
+    }
+    assert {ops.get(key) for key in PLANNING_OPERATIONS} == {"routes.edit"}
+    assert set(PERMISSIONS["routes.edit"].roles or ()) == {"dishub", "dishub_reviewer", "admin"}
+
+
+def test_the_gtfs_feed_is_public(client: Any) -> None:
+    """The city's GTFS feed is a public read of the routes (published routes only)."""
+    ops = {
+        (m, p): op["x-permission"] for m, p, op in operations(client.get("/openapi.json").json())
+    }
+    assert ops[("get", "/cities/{city}/gtfs.zip")] == "routes.read"
+    assert PERMISSIONS["routes.read"].roles is None

@@ -7,7 +7,9 @@ parameters, plus the pages / and /masuk, and no answer may contain any of them.
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +135,16 @@ def leaks(text: str) -> list[str]:
     return found
 
 
+def answer_text(response: Any) -> str:
+    """The text of an answer; of a zip (the GTFS feed), the text of every file in it."""
+    if response.headers.get("content-type") == "application/zip":
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            return "\n".join(
+                archive.read(name).decode("utf-8", "replace") for name in archive.namelist()
+            )
+    return str(response.content.decode("utf-8", "replace"))
+
+
 def plant_request(client: Any) -> None:
     """A proposal whose contact is the planted person, in the kecamatan of the map report."""
     body = proposal(106.62, -6.20)
@@ -153,11 +165,11 @@ def test_anonymous_answers_carry_no_personal_data(client: Any, planted: Cities) 
         response = call(client, method, path, op, planted, ANON)
         restricted = PERMISSIONS[op["x-permission"]].roles is not None
         scanned.append((path, response.status_code, restricted))
-        body = response.content.decode("utf-8", "replace")
+        body = answer_text(response)
         headers = " ".join(f"{k}: {v}" for k, v in response.headers.items())
         if leaks(body) or leaks(headers):
             bad.append((path, response.status_code, leaks(body + headers)))
-    for page in ("/", "/masuk", "/lacak", "/kelola", "/usulan"):
+    for page in ("/", "/masuk", "/lacak", "/kelola", "/usulan", "/editor"):
         response = client.get(page)
         assert response.status_code == 200
         scanned.append((page, 200, False))
@@ -171,6 +183,8 @@ def test_anonymous_answers_carry_no_personal_data(client: Any, planted: Cities) 
     assert {p for p, _, restricted in scanned if restricted} >= {"/admin/audit", "/admin/users"}
     # the map report (a request of the planted person lies in its kecamatan) was scanned
     assert ("/cities/{city}/reports/{level}/{area_code}.html", 200, False) in scanned
+    # and the GTFS feed, file by file (its zip is compressed)
+    assert ("/cities/{city}/gtfs.zip", 200, False) in scanned
     assert {
         "/cities/{city}/proposals",
         "/cities/{city}/requests/nearby",
@@ -349,3 +363,35 @@ def test_transport_suggestions_carry_no_personal_data(
     client.cookies.clear()
     private = client.get(f"/cities/{CITY}/requests/{request_id}/private", headers=planner.headers())
     assert private.status_code == 403
+
+
+def test_the_route_coverage_layer_carries_no_personal_data(client: Any, planted: Cities) -> None:
+    """``route_coverage`` (public): kelurahan polygons with shares and route codes, no points,
+    nothing of the planted person (her request lies in a kelurahan it describes)."""
+    plant_request(client)
+    client.cookies.clear()
+    base = f"/cities/{CITY}/collections/route_coverage"
+    x, y = tile_of(LON, LAT, 12)
+    for url in (
+        base,
+        f"{base}/items",
+        f"{base}/queryables",
+        f"{base}/tiles/WebMercatorQuad/12/{x}/{y}",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        shown = response.content.decode("utf-8", "replace")
+        assert leaks(shown) == [], url
+        assert '"Point"' not in shown
+    features = client.get(f"{base}/items").json()["features"]
+    assert len(features) == 4
+    assert set(features[0]["properties"]) == {
+        "code",
+        "name",
+        "kecamatan_code",
+        "share",
+        "area_km2",
+        "covered_km2",
+        "routes",
+        "route_count",
+    }

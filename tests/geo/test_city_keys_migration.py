@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 import mapbox_vector_tile
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
@@ -51,6 +52,22 @@ CATALOGUE = {
 }
 
 
+# routes as a 0005 database takes them: no route_version (0012) and no audit log (0007) yet
+_ROUTES_0005 = text(
+    "INSERT INTO angkot_route (city_id, code, name, direction, origin, destination, colour,"
+    " fare_idr, headway_s, speed_kmh, geom)"
+    " SELECT :city_id, r.code, r.name, r.direction, r.origin, r.destination, r.colour,"
+    " r.fare_idr, r.headway_s, r.speed_kmh, ST_GeomFromWKB(decode(r.wkb, 'hex'), 4326)"
+    " FROM json_to_recordset(CAST(:rows AS json)) AS r(code text, name text, direction int,"
+    " origin text, destination text, colour text, fare_idr int, headway_s int,"
+    " speed_kmh float8, wkb text)"
+)
+
+
+def _routes_at_0005(session: Any, _principal: Any, city_id: int, rows: Any, **_: Any) -> None:
+    session.execute(_ROUTES_0005, {"city_id": city_id, "rows": orjson.dumps(rows).decode()})
+
+
 @pytest.fixture(scope="module")
 def demo_at_0005(pg_server: str) -> Iterator[tuple[str, Engine]]:
     """A database of its own at revision 0005 holding the committed demo city and one more."""
@@ -59,7 +76,8 @@ def demo_at_0005(pg_server: str) -> Iterator[tuple[str, Engine]]:
     ensure_database(url)
     migrate.upgrade(url, "0005")
     engine = make_engine(url, pool_size=1)
-    with session_scope(engine) as session:
+    with session_scope(engine) as session, pytest.MonkeyPatch.context() as patch:
+        patch.setattr("data.demo.load.write_routes", _routes_at_0005)
         load_demo_city(session, "tangerang")
         other = create_city(session, "lain", "Kota Lain", (107.50, -6.95, 107.70, -6.80))
         session.execute(

@@ -20,12 +20,13 @@ from layers.registry import (
 
 EXPECTED = ["kota", "kecamatan", "kelurahan", "roads", "angkot_routes", "schools", "parcels"]
 REQUEST_LAYERS = ["requests", "requests_public"]
+VIEW_LAYERS = ["route_coverage"]  # a view of migration 0013 (tests/geo/test_coverage.py)
 GDAL_DEFAULT_PAGE_SIZE = 1000  # GDAL's OAPIF driver asks for limit=1000 pages
 
 
 def test_the_layers_in_map_order_and_their_audiences() -> None:
-    assert list(LAYERS) == [*EXPECTED, *REQUEST_LAYERS]
-    assert [layer.id for layer in public_layers()] == [*EXPECTED, "requests_public"]
+    assert list(LAYERS) == [*EXPECTED, *REQUEST_LAYERS, *VIEW_LAYERS]
+    assert [layer.id for layer in public_layers()] == [*EXPECTED, "requests_public", *VIEW_LAYERS]
     assert [lyr.id for lyr in LAYERS.values() if lyr.audience == "restricted"] == ["requests"]
     assert registry_problems(LAYERS) == []
 
@@ -60,7 +61,7 @@ def test_layer_id_is_its_revision_key(layer_id: str) -> None:
         assert key == layer.id
 
 
-@pytest.mark.parametrize("layer_id", [*EXPECTED, *REQUEST_LAYERS])
+@pytest.mark.parametrize("layer_id", [*EXPECTED, *REQUEST_LAYERS, *VIEW_LAYERS])
 def test_limits_zooms_and_style(layer_id: str) -> None:
     layer = LAYERS[layer_id]
     assert 1 <= layer.default_limit <= layer.max_limit

@@ -61,6 +61,7 @@ def test_revision_follows_writes_of_its_layer_only(db: Session) -> None:
         "schools",
         "parcels",
         "requests_public",  # its polygons are the kelurahan's (migration 0009)
+        "route_coverage",  # kelurahan and routes (migration 0013)
     }
     db.execute(
         text("UPDATE school SET name = name || ' (baru)' WHERE city_id = :c"), {"c": city.id}
@@ -77,6 +78,7 @@ def test_revision_follows_writes_of_its_layer_only(db: Session) -> None:
     assert layer_revision(db, city.id, "kelurahan") == before["kelurahan"] + 1
     assert layer_revision(db, city.id, "kecamatan") == before["kecamatan"]
     assert layer_revision(db, city.id, "requests_public") == before["requests_public"] + 1
+    assert layer_revision(db, city.id, "route_coverage") == before["route_coverage"] + 1
     assert layer_revision(db, city.id, "requests") == 0  # no request was written
 
 
