@@ -17,7 +17,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.deps import pooled_layer_read
 from api.guards import DeadlineMiddleware, NulGuardMiddleware
 from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
-from api.routers import admin, auth, cities, citizens, health, ogc, planning, requests, tiles, trips
+from api.routers import (
+    admin,
+    auth,
+    cities,
+    citizens,
+    health,
+    ogc,
+    planning,
+    requests,
+    tiles,
+    transfers,
+    trips,
+)
 from api.routers import editor as route_editor
 from api.routers import gtfs as gtfs_feed
 from api.routers import reports as report_pages
@@ -182,6 +194,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tiles.router)
     app.include_router(requests.router)
     app.include_router(staff_requests.router)
+    app.include_router(transfers.router)
     app.include_router(citizen_suggestions.router)
     app.include_router(auth.router)
     app.include_router(admin.router)

@@ -47,6 +47,7 @@ Username = Annotated[str, typer.Argument(help="The user's login name.")]
 Role = Annotated[str, typer.Option("--role", help=f"One of: {', '.join(ROLES)}.")]
 Opd = Annotated[str | None, typer.Option("--opd", help="OPD code (for opd_staff).")]
 Kecamatan = Annotated[str | None, typer.Option("--kecamatan", help="Kecamatan code scope.")]
+Npsn = Annotated[str | None, typer.Option("--npsn", help="The school's NPSN (for sekolah).")]
 Generate = Annotated[bool, typer.Option("--generate", help="Generate a password, print it once.")]
 
 
@@ -91,6 +92,7 @@ def user_add(  # noqa: PLR0917 (typer reads the parameters)
     role: Role,
     opd: Opd = None,
     kecamatan: Kecamatan = None,
+    npsn: Npsn = None,
     name: Annotated[str | None, typer.Option("--name", help="Display name.")] = None,
     email: Annotated[str | None, typer.Option("--email")] = None,
     generate: Generate = False,
@@ -106,7 +108,7 @@ def user_add(  # noqa: PLR0917 (typer reads the parameters)
             display_name=name or username,
             password=password,
             email=email,
-            grants=[Grant(role, opd=opd, kecamatan=kecamatan)],
+            grants=[Grant(role, opd=opd, kecamatan=kecamatan, npsn=npsn)],
         )
         _audit(session, who, "users.create", city_id, username=username, role=role, opd=opd)
     out.print(f"User {escape(username)} added ({escape(role)}).")
@@ -124,7 +126,10 @@ def user_list(city: City) -> None:
     table = Table("username", "name", "roles", "active", "last login")
     for user in users:
         roles = ", ".join(
-            g.role + (f" ({g.opd})" if g.opd else "") + (f" [{g.kecamatan}]" if g.kecamatan else "")
+            g.role
+            + (f" ({g.opd})" if g.opd else "")
+            + (f" [{g.kecamatan}]" if g.kecamatan else "")
+            + (f" NPSN {g.npsn}" if g.npsn else "")
             for g in user.grants
         )
         last = user.last_login_at.isoformat(timespec="minutes") if user.last_login_at else "-"
@@ -186,19 +191,29 @@ def _grant(city: str, username: str, g: Grant, give: bool) -> None:
 
 
 @user_app.command("grant")
-def user_grant(
-    city: City, username: Username, role: Role, opd: Opd = None, kecamatan: Kecamatan = None
+def user_grant(  # noqa: PLR0917 (typer reads the parameters)
+    city: City,
+    username: Username,
+    role: Role,
+    opd: Opd = None,
+    kecamatan: Kecamatan = None,
+    npsn: Npsn = None,
 ) -> None:
     """Give a user another role."""
-    _grant(city, username, Grant(role, opd=opd, kecamatan=kecamatan), True)
+    _grant(city, username, Grant(role, opd=opd, kecamatan=kecamatan, npsn=npsn), True)
 
 
 @user_app.command("revoke")
-def user_revoke(
-    city: City, username: Username, role: Role, opd: Opd = None, kecamatan: Kecamatan = None
+def user_revoke(  # noqa: PLR0917 (typer reads the parameters)
+    city: City,
+    username: Username,
+    role: Role,
+    opd: Opd = None,
+    kecamatan: Kecamatan = None,
+    npsn: Npsn = None,
 ) -> None:
     """Take a role (with exactly this scope) from a user."""
-    _grant(city, username, Grant(role, opd=opd, kecamatan=kecamatan), False)
+    _grant(city, username, Grant(role, opd=opd, kecamatan=kecamatan, npsn=npsn), False)
 
 
 @token_app.command("create")

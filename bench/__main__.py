@@ -1,4 +1,4 @@
-"""``python -m bench [layers|citizens|requests] [--quick]``: run a benchmark and print its table."""
+"""``python -m bench [layers|citizens|requests|transfers] [--quick]``: run a benchmark, print it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m bench", description="Benchmarks of Tree Point O (prints tables)."
     )
     parser.add_argument(
-        "suite", nargs="?", default="layers", choices=["layers", "citizens", "requests"]
+        "suite",
+        nargs="?",
+        default="layers",
+        choices=["layers", "citizens", "requests", "transfers"],
     )
     parser.add_argument(
         "--quick", action="store_true", help="2-second runs on small data (10k/100k points)"
@@ -36,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         from bench.citizens.runner import run
     elif args.suite == "requests":
         from bench.requests.runner import run
+    elif args.suite == "transfers":
+        from bench.requests.transfer import run
     else:
         from bench.layers.runner import run
 

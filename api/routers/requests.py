@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.auth import PrincipalDep, client_ip, requires
 from api.deps import CityDep, SessionDep, SettingsDep
+from api.routers.citizens import PlannerDep
+from api.routers.transfers import planning_of
 from geo.errors import InvalidInputError
 from geo.requests.attachments import Upload, UploadStore
 from geo.requests.catalogue import services
@@ -119,6 +121,7 @@ def post_request(
     session: SessionDep,
     principal: PrincipalDep,
     settings: SettingsDep,
+    planner: PlannerDep,
     response: Response,
 ) -> Receipt:
     """The request as JSON (field ``request`` of a multipart form, or the whole JSON body) and
@@ -136,6 +139,7 @@ def post_request(
         ip=client_ip(request),
         anonymous_per_hour=settings.anonymous_submissions_per_hour,
         windows=settings.windows,
+        planning=lambda: planning_of(planner, session, city, settings),
     )
     response.headers["ETag"] = version_etag(receipt.version)
     response.headers["Location"] = f"/track/{receipt.code}"

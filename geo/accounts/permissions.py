@@ -29,11 +29,13 @@ class Grant:
         role: One of ``ROLES``.
         opd: OPD code the role is limited to (``opd_staff``); None: no OPD limit.
         kecamatan: Kecamatan code the role is limited to; None: the whole city.
+        npsn: The school (Dapodik NPSN) a ``sekolah`` grant acts for; None for other roles.
     """
 
     role: str
     opd: str | None = None
     kecamatan: str | None = None
+    npsn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,20 +156,27 @@ _MATRIX: dict[str, Rule] = {
     "requests.nearby": ANYONE,
     "requests.proposals": ANYONE,
     "requests.own": Rule(_roles("warga", "admin")),
+    # role sekolah: a school's staff, for the school transfers naming their school only;
     # Dishub's roles read and handle the requests of the types naming them as handlers
     # (saran_transport) and no other: geo/requests/queries.visibility and steps apply it
     "requests.read": Rule(
-        _roles("dishub", "dishub_reviewer", "opd_staff", "inspektur", "admin_kota", "admin"), "opd"
+        _roles(
+            "dishub", "dishub_reviewer", "opd_staff", "inspektur", "sekolah", "admin_kota", "admin"
+        ),
+        "opd",
     ),
-    "requests.read_personal": Rule(_roles("opd_staff", "admin_kota", "admin"), "opd"),
+    "requests.read_personal": Rule(_roles("opd_staff", "sekolah", "admin_kota", "admin"), "opd"),
     "requests.update": Rule(
-        _roles("dishub", "dishub_reviewer", "opd_staff", "admin_kota", "admin"), "opd"
+        _roles("dishub", "dishub_reviewer", "opd_staff", "sekolah", "admin_kota", "admin"), "opd"
     ),
     # a workflow step: the door lets in accounts that may take some step (the submitter's own
     # steps, staff steps); which step on which request is the workflow's and the OPD's rule
     "requests.step": Rule(
-        _roles("warga", "dishub", "dishub_reviewer", "opd_staff", "admin_kota", "admin"), "city"
+        _roles("warga", "dishub", "dishub_reviewer", "opd_staff", "sekolah", "admin_kota", "admin"),
+        "city",
     ),
+    # school transfers: the figures of a target school and the nearest alternatives (public)
+    "transfers.preview": ANYONE,
     # the route editor: Dishub planners draft, reviewers publish
     "routes.edit": Rule(_roles("dishub", "dishub_reviewer", "admin"), "city"),
     "routes.review": Rule(_roles("dishub_reviewer", "admin"), "city"),
@@ -236,6 +245,8 @@ def _city_passes(principal: Principal, city_id: int | None) -> bool:
 
 
 def _grant_passes(g: Grant, scope: str, opd: str | None, kecamatan: str | None) -> bool:
+    if g.npsn is not None and scope in ("opd", "kecamatan") and (opd or kecamatan):
+        return False  # a school's staff act for their school, never for an OPD's or area's rows
     if scope == "opd" and g.opd is not None and opd is not None and g.opd != opd:
         return False
     return not (
@@ -383,6 +394,10 @@ def row_scope(principal: Principal, action: str, city_id: int) -> RowScope:
     rule = rule_of(action)
     if rule.roles is None or rule.scope in ("none", "city"):
         return RowScope()
-    grants = _matching_grants(principal, rule)
+    every = _matching_grants(principal, rule)
+    # a school's grant sees its transfers through the request core only, no layer rows
+    grants = [g for g in every if g.npsn is None]
+    if not grants:
+        return RowScope(opd=(), kecamatan=())
     opd = _codes(g.opd for g in grants) if rule.scope == "opd" else None
     return RowScope(opd=opd, kecamatan=_codes(g.kecamatan for g in grants))

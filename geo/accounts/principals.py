@@ -11,8 +11,8 @@ from geo.accounts.permissions import VIAS, Grant, Principal
 from geo.errors import InvalidCredentialsError, NotFoundError
 
 _GRANTS = text(
-    "SELECT role, opd_code, kecamatan_code FROM user_role WHERE user_id = :user_id"
-    " ORDER BY role, opd_code NULLS FIRST, kecamatan_code NULLS FIRST"
+    "SELECT role, opd_code, kecamatan_code, npsn FROM user_role WHERE user_id = :user_id"
+    " ORDER BY role, opd_code NULLS FIRST, kecamatan_code NULLS FIRST, npsn NULLS FIRST"
 )
 _USER = text("SELECT id, username, display_name, city_id, active FROM app_user WHERE id = :id")
 
@@ -20,7 +20,9 @@ _USER = text("SELECT id, username, display_name, city_id, active FROM app_user W
 def grants_of(session: Session, user_id: int) -> tuple[Grant, ...]:
     """The grants of user ``user_id``, in a stable order."""
     rows = session.execute(_GRANTS, {"user_id": user_id}).all()
-    return tuple(Grant(role=r.role, opd=r.opd_code, kecamatan=r.kecamatan_code) for r in rows)
+    return tuple(
+        Grant(role=r.role, opd=r.opd_code, kecamatan=r.kecamatan_code, npsn=r.npsn) for r in rows
+    )
 
 
 def build_principal(

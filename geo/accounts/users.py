@@ -131,7 +131,23 @@ def _check_grant(session: Session, city_id: int | None, g: Grant) -> Grant:
         ).first()
         if found is None:
             raise _field_error("kecamatan", f"the city has no kecamatan {kecamatan!r}")
-    return Grant(role=g.role, opd=opd, kecamatan=kecamatan)
+    npsn = _check_npsn(session, city_id, g)
+    return Grant(role=g.role, opd=opd, kecamatan=kecamatan, npsn=npsn)
+
+
+def _check_npsn(session: Session, city_id: int | None, g: Grant) -> str | None:
+    """Role ``sekolah`` names one school of the city by NPSN; no other role names one."""
+    npsn = g.npsn.strip() if g.npsn else None
+    if (g.role == "sekolah") != (npsn is not None):
+        raise _field_error("npsn", "role sekolah needs the NPSN of its school (and only it)")
+    if npsn is not None:
+        found = session.execute(
+            text("SELECT 1 FROM school WHERE city_id = :c AND npsn = :npsn"),
+            {"c": city_id, "npsn": npsn},
+        ).first()
+        if found is None:
+            raise _field_error("npsn", f"the city has no school with NPSN {npsn!r}")
+    return npsn
 
 
 # -- users ----------------------------------------------------------------------------------
@@ -289,10 +305,10 @@ def set_password(session: Session, user_id: int, password: str) -> None:
 def _insert_grant(session: Session, user_id: int, g: Grant) -> None:
     session.execute(
         text(
-            "INSERT INTO user_role (user_id, role, opd_code, kecamatan_code)"
-            " VALUES (:u, :role, :opd, :kec) ON CONFLICT DO NOTHING"
+            "INSERT INTO user_role (user_id, role, opd_code, kecamatan_code, npsn)"
+            " VALUES (:u, :role, :opd, :kec, :npsn) ON CONFLICT DO NOTHING"
         ),
-        {"u": user_id, "role": g.role, "opd": g.opd, "kec": g.kecamatan},
+        {"u": user_id, "role": g.role, "opd": g.opd, "kec": g.kecamatan, "npsn": g.npsn},
     )
 
 
@@ -317,13 +333,14 @@ def revoke(session: Session, user_id: int, g: Grant) -> None:
         text(
             "DELETE FROM user_role WHERE user_id = :u AND role = :role"
             " AND opd_code IS NOT DISTINCT FROM :opd AND kecamatan_code IS NOT DISTINCT FROM :kec"
-            " RETURNING id"
+            " AND npsn IS NOT DISTINCT FROM :npsn RETURNING id"
         ),
         {
             "u": user_id,
             "role": g.role,
             "opd": g.opd.strip().upper() if g.opd else None,
             "kec": g.kecamatan.strip() if g.kecamatan else None,
+            "npsn": g.npsn.strip() if g.npsn else None,
         },
     ).first()
     if gone is None:

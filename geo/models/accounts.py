@@ -26,7 +26,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 from geo.models.base import Base
 
 # every role a user can hold (the permission matrix in geo.accounts refers to these)
-ROLES = ("warga", "dishub", "dishub_reviewer", "opd_staff", "inspektur", "admin_kota", "admin")
+# ``sekolah``: the staff of one school (its NPSN in the grant), for school transfers
+ROLES = (
+    "warga",
+    "dishub",
+    "dishub_reviewer",
+    "opd_staff",
+    "inspektur",
+    "sekolah",
+    "admin_kota",
+    "admin",
+)
 
 
 class Opd(Base):
@@ -80,6 +90,7 @@ class UserRole(Base):
             "role",
             text("coalesce(opd_code, ''::character varying)"),
             text("coalesce(kecamatan_code, ''::character varying)"),
+            text("coalesce(npsn, ''::character varying)"),
             unique=True,
         ),
     )
@@ -90,6 +101,8 @@ class UserRole(Base):
     role: Mapped[str] = mapped_column(String(32))
     opd_code: Mapped[str | None] = mapped_column(String(32))
     kecamatan_code: Mapped[str | None] = mapped_column(String(32))
+    # role ``sekolah``: the school (Dapodik NPSN) whose staff the user is
+    npsn: Mapped[str | None] = mapped_column(String(16))
 
 
 class UserSession(Base):

@@ -35,6 +35,7 @@ class School(Base):
         CheckConstraint(f"status IN {SCHOOL_STATUSES!r}", name="status_known"),
         *geom_checks(),
         gist_index("school"),
+        CheckConstraint("capacity_remaining >= 0", name="capacity_not_negative"),
     )
 
     # the key is (city_id, id) (city_key); the id sequence keeps ids unique across cities
@@ -47,3 +48,5 @@ class School(Base):
     address: Mapped[str | None] = mapped_column(Text)
     kelurahan_code: Mapped[str | None] = mapped_column(String(32))
     geom: Mapped[WKBElement] = mapped_column(geom_column("POINT"))
+    # seats open for mid-year transfers (daya tampung sisa, from Dapodik); None: not known
+    capacity_remaining: Mapped[int | None] = mapped_column(Integer)

@@ -106,7 +106,8 @@ def count_sql(
     ``to`` on, and its columns are those of the visibility predicate. Otherwise one
     ``GROUP BY`` over the matching requests.
     """
-    if not uses_rollup(f):
+    # a school's staff see requests by their attributes, which the rollup does not keep
+    if not uses_rollup(f) or "r.attrs" in vis:
         where, params = where_of(f, city_id, vis)
         sql = (
             "SELECT r.kelurahan_code AS code, r.status, count(*) AS n FROM service_request r"  # noqa: S608 - fixed fragments; values bound

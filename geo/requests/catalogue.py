@@ -19,6 +19,7 @@ from geo.accounts import PERMISSIONS, Principal, authorize, list_opds
 from geo.cities import CityInfo
 from geo.requests.saran import SARAN, SARAN_KINDS_EN, SARAN_WORKFLOW
 from geo.requests.schemas import Contact, FacetOpd, FacetState, FacetType, StaffFacets
+from geo.requests.transfer import TRANSFER_DOCUMENTS_EN
 from geo.requests.types import TYPE_LIMITED_ROLES, TYPES, RequestType, types_handled_by
 from geo.requests.windows import SubmissionWindows, window_of, window_state
 
@@ -60,6 +61,7 @@ DOCUMENT_LABELS_EN = {
     "ktp_ketua": "ID card of the chair",
     "ktp_sekretaris": "ID card of the secretary",
     "izin_operasional": "Operating permit",
+    **TRANSFER_DOCUMENTS_EN,
 }
 # what geo/requests/attachments.py sniffs from the bytes (a test keeps the two in step)
 ACCEPTED_MEDIA_TYPES = ("application/pdf", "image/jpeg", "image/png")
@@ -69,7 +71,11 @@ _LIMIT_KEYS = ("minLength", "maxLength", "pattern", "minimum", "maximum", "enum"
 
 def status_label(type_name: str, status: str) -> str:
     """The Bahasa label of a status (the code itself when the type has none)."""
-    return STATUS_LABELS.get(type_name, {}).get(status, status.replace("_", " ").capitalize())
+    kind = TYPES.get(type_name)
+    label = STATUS_LABELS.get(type_name, {}).get(status)
+    if label is None and kind is not None:
+        label = kind.workflow.state_labels.get(status)
+    return label or status.replace("_", " ").capitalize()
 
 
 def staff_facets(session: Session, principal: Principal, city: CityInfo) -> StaffFacets:
@@ -91,8 +97,10 @@ def staff_facets(session: Session, principal: Principal, city: CityInfo) -> Staf
     authorize(principal, "requests.read", city_id=city.id)
     readers = PERMISSIONS["requests.read"].roles or frozenset()
     grants = [g for g in principal.grants if g.role in readers]
-    if grants and all(g.role in TYPE_LIMITED_ROLES for g in grants):  # Dishub: its types only
+    school_types = {n for n, k in TYPES.items() if k.school_fields}
+    if grants and all(g.role in TYPE_LIMITED_ROLES or g.npsn for g in grants):  # Dishub, schools
         shown = {name for g in grants for name in types_handled_by(g.role)}
+        shown |= school_types if any(g.npsn for g in grants) else set()
     else:
         shown = set(TYPES)
     types = [
@@ -217,6 +225,7 @@ def _service(kind: RequestType, ctx: _Ctx) -> dict[str, Any]:
         "contact_required": kind.contact_required,
         "contact_fields": [f for f in Contact.model_fields if f not in kind.contact_refused],
         "limits": limits,
+        "form": dict(kind.form),
     }
 
 

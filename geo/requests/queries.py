@@ -84,6 +84,13 @@ def visibility(
             continue
         if g.role in CITY_WIDE:
             return "TRUE", {}
+        if g.npsn is not None:  # a school's staff: the requests naming their school
+            params[f"{prefix}_npsn{i}"] = g.npsn
+            params[f"{prefix}_sch{i}"] = sorted(n for n, k in TYPES.items() if k.school_fields)
+            fields = sorted({f for k in TYPES.values() for f in k.school_fields})
+            named = " OR ".join(f"r.attrs->>'{f}' = :{prefix}_npsn{i}" for f in fields)
+            clauses.append(f"(r.type = ANY(:{prefix}_sch{i}) AND ({named or 'FALSE'}))")
+            continue
         parts = []
         if g.role in TYPE_LIMITED_ROLES:
             parts.append(f"r.type = ANY(:{prefix}_handled{i})")

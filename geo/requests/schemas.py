@@ -120,6 +120,8 @@ class Receipt(BaseModel):
     kecamatan: str | None
     opd: str | None
     version: int
+    # computed at submission (school transfers: distances, walk, angkot trip, rank, capacity)
+    figures: dict[str, Any] | None = None
 
 
 class TrackEvent(BaseModel):
@@ -140,6 +142,8 @@ class TrackPublic(BaseModel):
     kecamatan: str | None
     created_at: datetime
     timeline: list[TrackEvent]
+    # school transfers: the target school's name (and no kelurahan: it would tell the home)
+    school: str | None = None
 
 
 # --- the OPD staff side (geo/requests/queries.py): rows, detail, private data ---------------

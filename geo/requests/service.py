@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -75,6 +75,7 @@ def submit(
     anonymous_per_hour: int = 10,
     windows: SubmissionWindows = NO_WINDOWS,
     today: date | None = None,
+    planning: Callable[[], Any] | None = None,
 ) -> Receipt:
     """Submit a request: validate, place it in a kelurahan, route it, write its first event.
 
@@ -93,6 +94,8 @@ def submit(
         anonymous_per_hour: Anonymous submissions one address may make within an hour.
         windows: The submission windows per city and kind (``TPO_SUBMISSION_WINDOWS``).
         today: The day in the city (default: today in WIB).
+        planning: Gives the city's networks (``geo.requests.transfer.Planning``) for types
+            that compute figures over them (school transfers); called only for those.
 
     Raises:
         SubmissionWindowClosedError: The kind's window is closed today (says when it opens).
@@ -136,6 +139,18 @@ def submit(
             [{"field": "geometry", "message": "outside the city"}],
         )
     attrs_json = attrs.model_dump(mode="json")
+    private_json = private.model_dump(mode="json") if private else {}
+    wkt = geom.wkt
+    if kind.prepare is not None:
+        prepared = kind.prepare(
+            session, city, attrs_json, private_json, geom, planning=planning() if planning else None
+        )
+        attrs_json, private_json, wkt = prepared.attrs, prepared.private, prepared.wkt
+        row = session.execute(
+            PLACE_SQL,
+            {"wkt": wkt, "c": city.id, "margin": CITY_MARGIN_M}
+            | {"minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy},
+        ).one()
     title = str(attrs_json.get(kind.title_field, kind.name))
     if kind.title_field == kind.kind_field:  # a suggestion is titled by its kind's name
         title = kind.kinds.get(title, title)
@@ -157,7 +172,7 @@ def submit(
                         "type": kind.name,
                         "code": code,
                         "status": status,
-                        "wkt": geom.wkt,
+                        "wkt": wkt,
                         "kel": row.code,
                         "kec": row.parent_code,
                         "opd": kind.opd,
@@ -187,7 +202,7 @@ def submit(
                 "phone": contact.phone if contact else None,
                 "email": contact.email if contact else None,
                 "address": contact.address if contact else None,
-                "extra": orjson.dumps(private.model_dump(mode="json") if private else {}).decode(),
+                "extra": orjson.dumps(private_json).decode(),
             },
         )
     if files:
@@ -231,6 +246,7 @@ def submit(
         kecamatan=row.kecamatan_name,
         opd=kind.opd,
         version=1,
+        figures=attrs_json.get("figures"),
     )
 
 
@@ -322,6 +338,21 @@ def _store_documents(
         )
 
 
+# the public place of types that show one attribute instead of the kelurahan (school transfers:
+# the target school's name); fixed fragments built from the type table, no input
+_TRACK_PLACE = (
+    "CASE r.type"
+    + "".join(
+        f" WHEN '{k.name}' THEN r.attrs->>'{k.track_place_field}'"
+        for k in TYPES.values()
+        if k.track_place_field
+    )
+    + " END"
+    if any(k.track_place_field for k in TYPES.values())
+    else "NULL"
+)
+
+
 def track(session: Session, code: str) -> TrackPublic:
     """The public view of a request by its tracking code: type, place, status, public notes.
 
@@ -334,8 +365,9 @@ def track(session: Session, code: str) -> TrackPublic:
     # one statement: the request, its place names and its timeline (three ordered arrays)
     row = session.execute(
         text(
-            "SELECT r.code, r.type, r.status, r.created_at,"
-            " k.name AS kelurahan, kc.name AS kecamatan, e.ats, e.statuses, e.notes"
+            "SELECT r.code, r.type, r.status, r.created_at,"  # noqa: S608 - fixed fragments; values bound
+            f" k.name AS kelurahan, kc.name AS kecamatan, {_TRACK_PLACE} AS place,"
+            " e.ats, e.statuses, e.notes"
             " FROM service_request r"
             " LEFT JOIN admin_area k ON k.city_id = r.city_id AND k.level = 'kelurahan'"
             "  AND k.code = r.kelurahan_code"
@@ -353,12 +385,14 @@ def track(session: Session, code: str) -> TrackPublic:
     if row is None:
         raise RequestNotFoundError("no request with this code (check the code you typed)")
     events = zip(row.ats or [], row.statuses or [], row.notes or [], strict=True)
+    by_place = TYPES[row.type].track_place_field is not None if row.type in TYPES else False
     return TrackPublic(
         code=row.code,
         type=row.type,
         status=row.status,
-        kelurahan=row.kelurahan,
-        kecamatan=row.kecamatan,
+        kelurahan=None if by_place else row.kelurahan,
+        kecamatan=None if by_place else row.kecamatan,
+        school=row.place,
         created_at=row.created_at,
         timeline=[TrackEvent(at=at, status=status, note=note) for at, status, note in events],
     )

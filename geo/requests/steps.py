@@ -80,7 +80,7 @@ def transition(
     row = session.execute(
         text(
             "SELECT id, type, code, status, version, opd_code, kecamatan_code, kelurahan_code,"
-            " submitted_by FROM service_request WHERE city_id = :c AND id = :id FOR UPDATE"
+            " submitted_by, attrs FROM service_request WHERE city_id = :c AND id = :id FOR UPDATE"
         ),
         {"c": city.id, "id": request_id},
     ).first()
@@ -112,6 +112,8 @@ def transition(
             allowed_now,
         )
     step = kind.workflow.take(row.status, name, acting, fields)
+    if kind.check_step is not None:  # e.g. the target school's capacity (school transfers)
+        fields = dict(fields) | kind.check_step(session, city.id, row.attrs or {}, name)
     session.execute(
         text(
             "UPDATE service_request SET status = :s, version = version + 1, updated_at = now(),"
@@ -155,8 +157,11 @@ def _may_handle(principal: Principal, row: Any, kind: RequestType) -> bool:
     """Staff of the OPDs handling it (and of its kecamatan, when scoped); city admins all;
     the roles its type names as handlers (within their kecamatan, when scoped)."""
     opds = handling_opds(kind, row.opd_code)
+    schools = {str(row.attrs.get(f)) for f in kind.school_fields} if kind.school_fields else set()
     for grant in principal.grants:
         if grant.role in {"admin_kota", "admin"}:
+            return True
+        if grant.role == "sekolah" and grant.npsn is not None and grant.npsn in schools:
             return True
         if grant.role in kind.handler_roles and grant.kecamatan in (None, row.kecamatan_code):
             return True
@@ -180,4 +185,11 @@ def _acting_roles(
         for g in principal.grants
     ):
         roles.discard("opd_staff")
+    if "sekolah" in roles:  # a school's staff act only from the states of their school's side
+        side = kind.school_sides.get(row.status)
+        school = row.attrs.get(side) if side and row.attrs else None
+        if school is None or not any(
+            g.role == "sekolah" and g.npsn == school for g in principal.grants
+        ):
+            roles.discard("sekolah")
     return roles

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -18,6 +19,16 @@ from geo.requests.schemas import (
     AidAttributes,
     AidPrivate,
     SaranAttributes,
+)
+from geo.requests.transfer import (
+    SCHOOL_SIDES,
+    TRANSFER_DOCUMENTS,
+    TRANSFER_FORM,
+    TRANSFER_WORKFLOW,
+    TransferAttributes,
+    TransferPrivate,
+    check_step,
+    prepare_transfer,
 )
 from geo.requests.workflow import Workflow
 
@@ -44,6 +55,21 @@ class RequestType:
     kinds: Mapping[str, str] = field(default_factory=dict)
     # requests of the same type within this distance are shown as "similar nearby"
     nearby_radius_m: float = DUPLICATE_RADIUS_M
+    # checks against other layers and computed attributes at submission (school transfers):
+    # (session, city, attrs, private, geometry, planning) -> Prepared (attrs, private, wkt)
+    prepare: Callable[..., Any] | None = None
+    # checks of a step beyond the workflow (capacity): (session, city_id, attrs, step) -> the
+    # fields to keep with the event; raises to refuse the step
+    check_step: Callable[..., dict[str, Any]] | None = None
+    # attributes naming the schools whose staff (role sekolah) handle the request, and per
+    # state the one whose staff act from it
+    school_fields: tuple[str, ...] = ()
+    school_sides: Mapping[str, str] = field(default_factory=dict)
+    # the attribute the public tracking page shows as the request's place (instead of the
+    # kelurahan and kecamatan); None: the kelurahan
+    track_place_field: str | None = None
+    # what else the citizen's form needs of this type (catalogue ``form``)
+    form: Mapping[str, Any] = field(default_factory=dict)
     # the GeoJSON geometry types the place may be (a Polygon is stored as a MultiPolygon)
     geometry_types: frozenset[str] = frozenset(POINT_OR_AREA)
     # whether the submitter must give a contact (name ...); False: anonymous suggestions
@@ -71,6 +97,27 @@ TYPES: dict[str, RequestType] = {
         title_en="Grants and social aid (e-Sabakota)",
         kind_field="kind",
         kinds={"hibah": "Hibah", "bansos": "Bantuan sosial"},
+    ),
+    "pindah_sekolah": RequestType(
+        name="pindah_sekolah",
+        prefix="PSK",
+        workflow=TRANSFER_WORKFLOW,
+        attrs=TransferAttributes,
+        private=TransferPrivate,
+        opd="DISDIK",
+        title_field="title",
+        documents=TRANSFER_DOCUMENTS,
+        optional_documents={},
+        title_id="Pindah sekolah (SD/SMP)",
+        title_en="School transfer (SD/SMP)",
+        nearby_radius_m=0.0,
+        prepare=prepare_transfer,
+        check_step=check_step,
+        school_fields=("origin_npsn", "target_npsn"),
+        school_sides=SCHOOL_SIDES,
+        track_place_field="target_name",
+        form=TRANSFER_FORM,
+        geometry_types=frozenset({"Point"}),
     ),
     SARAN: RequestType(
         name=SARAN,

@@ -33,6 +33,8 @@ OTHER_CITY = "bogor"
 PASSWORD = "kuda-lari-pagi-di-sawah-17"  # passes the password policy; a test value only
 LON, LAT = 106.65, -6.18
 OPD_OF_ROLE = {"opd_staff": "DISHUB"}
+# role sekolah acts for one school: the sample city's school 0 (an SD)
+NPSN_OF_ROLE = {"sekolah": "20670000"}
 OPDS = {"DISHUB": "Dinas Perhubungan", "BAPPEDA": "Bappeda"}
 
 
@@ -106,7 +108,7 @@ def make_user(
         display_name=display_name or f"Pengguna {username}",
         password=PASSWORD,
         email=email,
-        grants=[Grant(role, opd=OPD_OF_ROLE.get(role))],
+        grants=[Grant(role, opd=OPD_OF_ROLE.get(role), npsn=NPSN_OF_ROLE.get(role))],
     )
 
 
@@ -171,6 +173,7 @@ QUERY_VALUES = {
     "from": "106.62,-6.20",
     "to": "106.68,-6.16",
     "type": "bantuan",
+    "level": "SD",
 }
 
 

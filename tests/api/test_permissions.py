@@ -192,9 +192,26 @@ def test_the_citizen_request_operations_name_their_actions(client: Any) -> None:
     assert ops[("get", "/cities/{city}/requests/nearby")] == "requests.nearby"
     assert ops[("get", "/cities/{city}/proposals")] == "requests.proposals"
     assert ops[("get", "/me/requests")] == "requests.own"
+    assert ops[("get", "/cities/{city}/transfers/alternatives")] == "transfers.preview"
     for action in ("requests.services", "requests.nearby", "requests.proposals"):
         assert PERMISSIONS[action].roles is None
+    assert PERMISSIONS["transfers.preview"].roles is None
     assert PERMISSIONS["requests.own"].roles == frozenset({"warga", "admin"})
+
+
+def test_a_school_grant_reads_no_layer_rows_and_no_opd_object() -> None:
+    """Role sekolah sees its school's transfers through the request core only: restricted
+    layers and map reports give it no rows, and it passes no OPD- or kecamatan-scoped check."""
+    from geo.accounts import Principal, allowed, row_scope
+
+    school = Principal(
+        user_id=5, username="s", display_name="s", city_id=1, grants=(Grant("sekolah", npsn="1"),)
+    )
+    scope = row_scope(school, "requests.read", 1)
+    assert (scope.opd, scope.kecamatan) == ((), ())
+    assert not allowed(school, "requests.read", city_id=1, opd="KESRA")
+    assert allowed(school, "requests.read", city_id=1)
+    assert not allowed(school, "layers.read_restricted", city_id=1)
 
 
 def test_the_route_editor_operations_name_their_actions(client: Any) -> None:

@@ -39,7 +39,9 @@ EMAIL = "siti.rahmawati77@example.org"
 NAME = "Siti Rahmawati Kusumadewi"
 PHONE = "0812-3456-7890"
 NIK = "3671014508900002"
-PLANTED = [EMAIL, NAME, PHONE, NIK, "081234567890", "siti.rahmawati77"]
+CHILD = "Raden Ajeng Kartikasari"
+NISN = "0098765432"
+PLANTED = [EMAIL, NAME, PHONE, NIK, "081234567890", "siti.rahmawati77", CHILD, NISN]
 
 
 @pytest.fixture
@@ -65,7 +67,37 @@ def planted(db: Session, tmp_path: Path) -> Cities:
     # and an aid proposal whose people are her: the transparency list, the nearby hint and
     # tracking show the organisation, never them
     _plant_proposal(db, tmp_path / "uploads")
+    # and a school transfer of her child: tracking shows the target school's name only
+    _plant_transfer(db, tmp_path / "uploads")
     return cities
+
+
+def _plant_transfer(db: Session, store: Path) -> str:
+    from geo.cities import get_city
+    from geo.requests.attachments import Upload, UploadStore
+    from geo.requests.schemas import RequestCreate
+    from geo.requests.service import submit
+    from geo.requests.transfer import Planning
+    from geo.transit import PlannerOptions, build_transit_network, build_walking_graph
+    from tests.geo.transfer_city import documents, transfer_body
+
+    city = get_city(db, CITY)
+    graph = build_walking_graph(db, city.id, city.utm_srid)
+    planning = Planning(graph, build_transit_network(db, city.id, graph), PlannerOptions())
+    body = transfer_body((LON, LAT), origin="20670000", target="20670005")
+    body["contact"] = {"name": NAME, "nik": NIK, "phone": PHONE, "email": EMAIL}
+    body["private"]["student"] |= {"name": CHILD, "nisn": NISN}
+    body["private"]["home_address"] = "Jl. Rahasia 7"
+    receipt = submit(
+        db,
+        ANONYMOUS,
+        city,
+        RequestCreate.model_validate(body),
+        documents=[Upload(*d) for d in documents()],
+        store=UploadStore(store),
+        planning=lambda: planning,
+    )
+    return receipt.code
 
 
 def _plant_proposal(db: Session, store: Path) -> None:
@@ -153,9 +185,32 @@ def test_anonymous_answers_carry_no_personal_data(client: Any, planted: Cities) 
     assert ("/cities/{city}/reports/{level}/{area_code}.html", 200, False) in scanned
     # and the GTFS feed, file by file (its zip is compressed)
     assert ("/cities/{city}/gtfs.zip", 200, False) in scanned
-    assert {"/cities/{city}/proposals", "/cities/{city}/requests/nearby"} <= {
-        p for p, _, _ in scanned
-    }
+    assert {
+        "/cities/{city}/proposals",
+        "/cities/{city}/requests/nearby",
+        "/cities/{city}/transfers/alternatives",
+    } <= {p for p, _, _ in scanned}
+
+
+def test_a_transfer_is_tracked_without_the_child(client: Any, db: Session, planted: Cities) -> None:
+    """Tracking a school transfer shows its type, status and target school, not the child."""
+    code = db.execute(
+        text("SELECT code FROM service_request WHERE type = 'pindah_sekolah'")
+    ).scalar_one()
+    tracked = client.get(f"/track/{code}")
+    assert tracked.status_code == 200
+    assert tracked.json()["school"] == "Sekolah 5"
+    assert leaks(tracked.text) == []
+    assert "Rahasia" not in tracked.text
+    stored = db.execute(
+        text(
+            "SELECT extra::text FROM request_private p JOIN service_request r"
+            " ON r.id = p.request_id WHERE r.code = :code"
+        ),
+        {"code": code},
+    ).scalar_one()
+    assert CHILD in stored  # the planted values are there: the scan looks for what exists
+    assert NISN in stored
 
 
 def test_the_planted_values_are_there_for_whom_may_read_them(

@@ -84,6 +84,7 @@ def test_every_role_is_used_and_known() -> None:
         "dishub_reviewer",
         "opd_staff",
         "inspektur",
+        "sekolah",
         "admin_kota",
         "admin",
     }

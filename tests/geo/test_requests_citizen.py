@@ -298,9 +298,14 @@ def test_a_warga_sees_only_their_own_requests(
 # -- the catalogue ----------------------------------------------------------------------------
 def test_the_catalogue_carries_the_rules_the_server_checks() -> None:
     today = date(2026, 12, 2)
-    aid, _saran = services(
+    aid, transfer, _saran = services(
         "reqkota", windows=parse_windows(TANGERANG), today=today, max_file_bytes=5000
     )
+    assert transfer["type"] == "pindah_sekolah"
+    assert transfer["kinds"] == []
+    assert transfer["open"]
+    assert "Palima, Kota Serang" in transfer["form"]["province_notice"]["id"]
+    assert transfer["limits"]["private.student.nisn"]["pattern"] == "^[0-9]{10}$"
     assert aid["type"] == "bantuan"
     assert aid["prefix"] == "SBK"
     assert [k["code"] for k in aid["kinds"]] == ["hibah", "bansos"]
@@ -326,7 +331,7 @@ def test_the_catalogue_carries_the_rules_the_server_checks() -> None:
     assert {o["code"] for o in aid["organisation_kinds"]} == set(
         limits["attrs.organisation_kind"]["enum"]
     )
-    always, _saran = services(
+    always, _transfer, _saran = services(
         "lain", windows=parse_windows(TANGERANG), today=today, max_file_bytes=1
     )
     assert always["open"] is True

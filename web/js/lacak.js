@@ -33,7 +33,8 @@ function render() {
   box.hidden = !view;
   document.body.dataset.track = view ? "found" : state.error ? "error" : "idle";
   if (!view) return box.replaceChildren();
-  const place = [view.kelurahan && `Kel. ${view.kelurahan}`, view.kecamatan && `Kec. ${view.kecamatan}`].filter(Boolean).join(", ");
+  // a school transfer shows its target school (never the home's kelurahan)
+  const place = view.school || [view.kelurahan && `Kel. ${view.kelurahan}`, view.kecamatan && `Kec. ${view.kecamatan}`].filter(Boolean).join(", ");
   box.replaceChildren(
     el("p", { class: "big-code", id: "track-code-shown" }, view.code),
     el("dl", { class: "track-facts" },

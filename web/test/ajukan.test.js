@@ -113,8 +113,10 @@ test("every string the Ajukan flow and Lacak ask for exists in Bahasa and in Eng
   for (const file of files) {
     for (const m of readFileSync(file, "utf8").matchAll(/\bt\(\s*"([A-Za-z_]+)"/g)) keys.add(m[1]);
   }
-  for (const m of readFileSync(new URL("../js/ajukan/rules.js", import.meta.url), "utf8").matchAll(/key: "([A-Za-z]+)"|label: "([A-Za-z]+)"|group: "([A-Za-z]+)"/g)) {
-    keys.add(m[1] || m[2] || m[3]);
+  for (const name of ["rules.js", "transfer.js"]) {
+    for (const m of readFileSync(new URL(`../js/ajukan/${name}`, import.meta.url), "utf8").matchAll(/key: "([A-Za-z]+)"|label: "([A-Za-z]+)"|group: "([A-Za-z]+)"/g)) {
+      keys.add(m[1] || m[2] || m[3]);
+    }
   }
   assert.ok(keys.size > 30, `found ${keys.size} keys`);
   // each language's own table (the translator falls back to Bahasa, which would hide a gap)
@@ -127,6 +129,17 @@ test("every string the Ajukan flow and Lacak ask for exists in Bahasa and in Eng
   const id = translator("id");
   const en = translator("en");
   assert.notEqual(id("nearbySome"), en("nearbySome"));
+});
+
+test("a school transfer: NISN of 10 digits, the grade as a number, the province's levels", async () => {
+  const { checkValue, fieldValue } = await import("../js/ajukan/rules.js");
+  const source = readFileSync(new URL("../js/ajukan/transfer.js", import.meta.url), "utf8");
+  assert.match(source, /path: "private\.student\.nisn", label: "fNisn", input: "nisn"/);
+  const nisn = { input: "nisn" };
+  assert.deepEqual(checkValue(nisn, "12345", { pattern: "^[0-9]{10}$" }), { key: "errNisn" });
+  assert.equal(checkValue(nisn, "0123456789", { pattern: "^[0-9]{10}$" }), null);
+  assert.equal(fieldValue({ input: "select", numeric: true }, "4"), 4);
+  assert.equal(fieldValue({ input: "select" }, "SD"), "SD");
 });
 
 const SARAN = {

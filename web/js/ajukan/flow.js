@@ -11,6 +11,7 @@ import { drawQr } from "./qr.js";
 import {
   allowsLine, buildRequest, checkFile, fieldsFor, formatAmount, formatBytes, missingDocuments, problemFields, trackUrl, windowMessage,
 } from "./rules.js";
+import { TRANSFER_FIELDS, TRANSFER_TYPE, isProvinceLevel, loadSchools, optionsOf, provinceNotice, showFigures } from "./transfer.js";
 import { sendForm } from "./upload.js";
 
 const STEPS = ["service", "place", "form", "docs", "done"];
@@ -108,10 +109,19 @@ export class AjukanFlow {
       return;
     }
     this.services = services;
+    const start = (service) => {
+      const button = el("button", { type: "button", class: "primary", dataset: { service: service.type } }, this.t("apply"));
+      button.addEventListener("click", () => {
+        this.state.service = service;
+        this.state.kind = null;
+        this.show("place");
+      });
+      return el("li", null, button);
+    };
     const cards = services.map((service) => el(
       "article", { class: "service-card", dataset: { type: service.type } },
       el("h3", null, service.title[lang] || service.title.id),
-      el("ul", { class: "kind-list" }, service.kinds.map((kind) => {
+      el("ul", { class: "kind-list" }, service.kinds.length ? service.kinds.map((kind) => {
         const msg = windowMessage(kind.window, lang);
         const button = el("button", {
           type: "button", class: "primary", dataset: { kind: kind.code }, disabled: !kind.window.open,
@@ -127,7 +137,7 @@ export class AjukanFlow {
           this.show("place");
         });
         return el("li", null, button, el("p", { class: kind.window.open ? "hint window-open" : "window-closed", dataset: { window: kind.window.open ? "open" : "closed" } }, this.t(msg.key, msg.params)));
-      })),
+      }) : [start(service)]),
     ));
     const links = el("p", null, el("a", { href: "/lacak", class: "ajukan-link" }, this.t("openTracking")), " ",
       el("a", { href: "/usulan", class: "ajukan-link", id: "ajukan-proposals-link" }, this.t("usulanLink")));
@@ -150,9 +160,10 @@ export class AjukanFlow {
     const next = el("button", { type: "button", id: "ajukan-place-next", class: "primary", disabled: !this.placeOk() }, this.t("next"));
     next.addEventListener("click", () => this.show("form"));
     const line = this.state.shape === "line";
+    const transfer = this.state.service?.type === TRANSFER_TYPE;
     this.body.replaceChildren(
       this.shapeChoice(),
-      el("p", { class: "hint", id: "ajukan-place-hint" }, this.t(line ? "placeLineHint" : "placeHint")),
+      el("p", { class: "hint", id: "ajukan-place-hint" }, this.t(line ? "placeLineHint" : transfer ? "placeHintHome" : "placeHint")),
       el("div", { class: "row" }, gps),
       el("div", { class: "place-field" }, search, suggest),
       el("div", { id: "ajukan-nearby", class: "nearby-hint", role: "status" }),
@@ -364,23 +375,61 @@ export class AjukanFlow {
     return text === key ? fallback || code : text;
   }
 
+  /** The form's fields for the chosen service. */
+  fields() {
+    const { service } = this.state;
+    return service?.type === TRANSFER_TYPE ? TRANSFER_FIELDS : fieldsFor(service);
+  }
+
   // -- 3. the form ------------------------------------------------------------------------
-  renderForm() {
+  async renderForm() {
     const { service } = this.state;
     const lang = this.ctx.lang();
+    const transfer = service.type === TRANSFER_TYPE;
+    if (transfer) {
+      try {
+        await loadSchools(this);
+      } catch {
+        this.schools = [];
+      }
+    }
     const form = el("form", { id: "ajukan-form", class: "ajukan-form", novalidate: true });
-    for (const field of fieldsFor(service)) {
+    for (const field of this.fields()) {
       if (field.group) form.append(el("h3", null, this.t(field.group)));
       form.append(this.fieldInput(field, service, lang));
+      if (transfer && field.path === "private.student.level") form.append(provinceNotice(this));
+      if (transfer && field.path === "attrs.target_npsn") form.append(el("section", { id: "transfer-figures", class: "transfer-figures", "aria-live": "polite" }));
     }
-    const next = el("button", { type: "submit", class: "primary", id: "ajukan-form-next" }, this.t("next"));
+    const level = this.state.values["private.student.level"];
+    const next = el("button", { type: "submit", class: "primary", id: "ajukan-form-next", disabled: transfer && isProvinceLevel(service, level) }, this.t("next"));
     form.append(el("p", { id: "ajukan-form-message", class: "ajukan-error", role: "alert", hidden: true }), el("div", { class: "row" }, next));
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       if (this.checkForm()) this.show("docs");
     });
     this.body.replaceChildren(form);
+    if (transfer) {
+      for (const path of ["private.student.level", "attrs.target_npsn"]) {
+        document.getElementById(`f-${path.replaceAll(".", "-")}`).addEventListener("change", () => {
+          if (path.endsWith("level")) {
+            this.state.values["attrs.origin_npsn"] = "";
+            this.state.values["attrs.target_npsn"] = "";
+            this.state.values["private.student.grade"] = "";
+            this.renderForm();
+          } else showFigures(this);
+        });
+      }
+      showFigures(this);
+    }
     if (this.serverErrors) this.showServerErrors();
+  }
+
+  /** An alternative picked from the figures table becomes the target school. */
+  pickTarget(school) {
+    if (!(this.schools || []).some((s) => s.npsn === school.npsn)) this.schools = [...(this.schools || []), school];
+    this.state.values["attrs.target_npsn"] = school.npsn;
+    document.body.dataset.figures = "loading";
+    this.renderForm();
   }
 
   fieldInput(field, service, lang) {
@@ -389,16 +438,20 @@ export class AjukanFlow {
     const value = this.state.values[field.path] ?? "";
     let input;
     if (field.input === "select") {
-      input = el("select", { id, name: field.path }, el("option", { value: "" }, "—"), service.organisation_kinds.map((o) => el("option", { value: o.code }, o.title[lang] || o.title.id)));
+      const options = field.options
+        ? optionsOf(field, service, this, lang)
+        : service.organisation_kinds.map((o) => ({ value: o.code, label: o.title[lang] || o.title.id }));
+      input = el("select", { id, name: field.path }, el("option", { value: "" }, "—"), options.map((o) => el("option", { value: o.value }, o.label)));
       input.value = value;
     } else if (field.input === "textarea") {
       input = el("textarea", { id, name: field.path, rows: 3, maxlength: limits.maxLength, autocomplete: field.autocomplete });
       input.value = value;
     } else {
       const types = { email: "email", tel: "tel" };
-      const numeric = ["amount", "nik", "account"].includes(field.input);
+      const numeric = ["amount", "nik", "account", "nisn"].includes(field.input);
+      const fixed = { nik: 16, nisn: 10 }[field.input];
       input = el("input", {
-        id, name: field.path, type: types[field.input] || "text", maxlength: field.input === "nik" ? 16 : limits.maxLength,
+        id, name: field.path, type: types[field.input] || "text", maxlength: fixed || limits.maxLength,
         inputmode: numeric ? "numeric" : field.input === "tel" ? "tel" : null, autocomplete: field.autocomplete || "off",
       });
       input.value = value;
@@ -426,7 +479,7 @@ export class AjukanFlow {
   /** Browser-side check with the server's limits; marks every failing field. */
   checkForm() {
     const { service, kind, values, point } = this.state;
-    const { errors } = buildRequest(service, kind, values, point, fieldsFor(service), this.lineEnd());
+    const { errors } = buildRequest(service, kind, values, point, this.fields(), this.lineEnd());
     for (const box of this.body.querySelectorAll(".field")) {
       const problem = errors[box.dataset.field];
       box.classList.toggle("invalid", Boolean(problem));
@@ -514,7 +567,7 @@ export class AjukanFlow {
   async send() {
     if (this.renderMissing(true).length) return;
     const { service, kind, values, point, files } = this.state;
-    const { errors, body } = buildRequest(service, kind, values, point, fieldsFor(service), this.lineEnd());
+    const { errors, body } = buildRequest(service, kind, values, point, this.fields(), this.lineEnd());
     if (Object.keys(errors).length) return this.show("form").then(() => this.checkForm());
     const form = new FormData();
     form.append("request", JSON.stringify(body));
@@ -545,7 +598,7 @@ export class AjukanFlow {
   }
 
   failed({ status, body }) {
-    const split = problemFields(body, fieldsFor(this.state.service).map((f) => f.path));
+    const split = problemFields(body, this.fields().map((f) => f.path));
     if (Object.keys(split.fields).length) {
       this.serverErrors = { ...split, detail: body?.detail };
       return this.show("form");
@@ -587,6 +640,7 @@ export class AjukanFlow {
       el("p", null, this.t("yourCode")),
       el("p", { id: "ajukan-code", class: "big-code" }, code),
       el("p", { class: "hint" }, receipt.kelurahan ? `Kel. ${receipt.kelurahan}${receipt.kecamatan ? `, Kec. ${receipt.kecamatan}` : ""}` : ""),
+      receipt.figures ? el("p", { id: "ajukan-figures" }, receipt.figures.explanation) : "",
       el("div", { class: "row" }, copy, copied),
       canvas,
       el("p", { class: "hint" }, this.t("keepCode")),

@@ -69,7 +69,7 @@ export function formatBytes(n, lang = "id") {
 
 /** A field's value for the request: trimmed text, a number for amounts, null when empty. */
 export function fieldValue(field, raw) {
-  if (field.input === "amount") return parseAmount(raw);
+  if (field.input === "amount" || field.numeric) return parseAmount(raw);
   const text = String(raw ?? "").trim();
   return text === "" ? null : text;
 }
@@ -93,6 +93,7 @@ export function checkValue(field, value, limits = {}) {
     if (field.input === "tel") return { key: "errPhone" };
     if (field.input === "email") return { key: "errEmail" };
     if (field.input === "account") return { key: "errAccount" };
+    if (field.input === "nisn") return { key: "errNisn" };
     return { key: "errFormat" };
   }
   return null;

@@ -3,7 +3,7 @@ import { formatRupiah } from "../styles.js";
 
 const TZ = "Asia/Jakarta"; // the cities served keep WIB
 // fields whose values are codes with a label in the catalogue (val_<code>)
-const CODED = new Set(["kind", "organisation_kind"]);
+const CODED = new Set(["kind", "organisation_kind", "reason"]);
 
 /** The label of a code (`status`, `diajukan`) from the catalogue, else the server's, else the code. */
 export function codeLabel(t, prefix, code, fallback) {
@@ -33,7 +33,8 @@ export function attrText(t, key, value) {
   if (value === null || value === undefined || value === "") return "–";
   if (key.endsWith("_idr") && Number.isFinite(Number(value))) return formatRupiah(value);
   if (typeof value === "boolean") return value ? (t.lang === "en" ? "yes" : "ya") : (t.lang === "en" ? "no" : "tidak");
-  if (typeof value === "object") return JSON.stringify(value);
+  // computed figures (school transfers) carry their own sentence
+  if (typeof value === "object") return typeof value.explanation === "string" ? value.explanation : JSON.stringify(value);
   if (CODED.has(key)) return codeLabel(t, "val", value);
   return String(value);
 }
