@@ -120,7 +120,8 @@ def layer_scope(principal: Principal, action: str, city_id: int) -> RowScope:
     Per grant it is the same rule as ``visibility``: staff of an OPD see its routed requests
     and every request of the types it takes steps of; type-limited roles (Dishub's) the
     requests of the types they handle; city administrators and grants without an OPD the
-    city. Several grants are combined per dimension, as ``geo.accounts.row_scope`` does: a
+    city; a school's staff (grants with an NPSN) nothing. Several grants are combined per
+    dimension, as ``geo.accounts.row_scope`` does: a
     principal with grants of different kecamatan limits sees the union of each dimension.
 
     Raises:
@@ -131,6 +132,10 @@ def layer_scope(principal: Principal, action: str, city_id: int) -> RowScope:
     grants = [g for g in principal.grants if g.role in roles]
     if any(g.role in CITY_WIDE for g in grants):
         return RowScope()
+    # a school's staff read their transfers in the staff API, never points on the map
+    grants = [g for g in grants if g.npsn is None]
+    if not grants:
+        return RowScope(opd=(), kecamatan=None, types=())
     opds: set[str] = set()
     types: set[str] = set()
     every_opd = False

@@ -9,6 +9,7 @@ import pytest
 
 from geo.errors import NotFoundError
 from geo.models import ADMIN_LEVELS, REVISIONED_TABLES, Base
+from geo.requests import layer_scope
 from layers.registry import (
     LAYERS,
     MAX_TILE_ZOOM,
@@ -94,7 +95,9 @@ def test_restricted_layers_are_found_but_not_public() -> None:
     requests = get_layer("requests")
     assert requests.audience == "restricted"
     assert not requests.public
-    assert requests.row_scope == RowScopeRule("layers.read_restricted")
+    assert requests.row_scope == RowScopeRule(
+        "requests.read", type_column="type", scope_of=layer_scope
+    )  # the staff API's rule
     assert get_layer("requests_public").public
 
 
