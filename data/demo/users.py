@@ -12,7 +12,7 @@ from geo.cities import CityInfo
 # the city offices (OPD) of Kota Tangerang that the services route to
 DEMO_OPDS = (
     ("DISHUB", "Dinas Perhubungan"),
-    ("DINDIK", "Dinas Pendidikan"),
+    ("DISDIK", "Dinas Pendidikan"),
     ("BPKAD", "Badan Pengelolaan Keuangan dan Aset Daerah"),
     ("DPMPTSP", "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu"),
     ("INSPEKTORAT", "Inspektorat"),
@@ -29,6 +29,7 @@ DEMO_USERS = (
     ("opd_kesra", "Staf Bagian Kesra (demo)", "opd_staff", "KESRA"),
     ("opd_tapd", "Staf TAPD (demo)", "opd_staff", "TAPD"),
     ("opd_bpkad", "Staf BPKAD (demo)", "opd_staff", "BPKAD"),
+    ("opd_disdik", "Staf Dinas Pendidikan (demo)", "opd_staff", "DISDIK"),
     ("inspektur", "Inspektur (demo)", "inspektur", None),
     ("admin_kota", "Admin Kota (demo)", "admin_kota", None),
 )
