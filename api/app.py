@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.deps import pooled_layer_read
 from api.guards import DeadlineMiddleware, NulGuardMiddleware
 from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
-from api.routers import admin, auth, cities, citizens, health, ogc, requests, tiles, trips
+from api.routers import admin, audits, auth, cities, citizens, health, ogc, requests, tiles, trips
 from api.routers import reports as report_pages
 from api.routers import requests_staff as staff_requests
 from api.security import SecurityHeadersMiddleware
@@ -173,6 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(admin.router)
     app.include_router(report_pages.router)
+    app.include_router(audits.router)
     _mount_web(app, settings.web_dir)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # PostgreSQL text cannot hold NUL: one rule for every path and query parameter

@@ -24,7 +24,12 @@ from geo.audits.schemas import (
 )
 from geo.audits.workflow import AUDIT_WORKFLOW, FOLLOWUP_DAYS
 from geo.cities import CityInfo
-from geo.errors import ConflictError, InvalidInputError, StaleVersionError
+from geo.errors import (
+    ConflictError,
+    InvalidInputError,
+    PreconditionRequiredError,
+    StaleVersionError,
+)
 from geo.points import check_lonlat, ensure_near_city
 from geo.requests import IllegalTransitionError
 
@@ -160,7 +165,7 @@ def take_step(
     audit_id: int,
     step: StepCreate,
     *,
-    expected_version: int,
+    expected_version: int | None,
 ) -> AuditRow:
     """Take one workflow step of an audit (``audits.edit``), guarded by its version.
 
@@ -170,12 +175,18 @@ def take_step(
 
     Raises:
         AuditNotFoundError: No such audit.
+        PreconditionRequiredError: No ``expected_version`` (428).
         StaleVersionError: The audit changed since ``expected_version`` (412).
         IllegalTransitionError: Not from this status (409, names the allowed ones).
         TransitionFieldsError, InvalidInputError: A missing or bad field (422).
     """
     authorize(principal, "audits.edit", city_id=city.id)
     audit = load_audit(session, city.id, audit_id, lock=True)
+    if expected_version is None:
+        raise PreconditionRequiredError(
+            "send If-Match with the audit's ETag (its version) to take a step",
+            [{"field": "If-Match", "in": "header", "message": "missing"}],
+        )
     if audit.version != expected_version:
         raise StaleVersionError(
             f"the audit is at version {audit.version}, not {expected_version}",

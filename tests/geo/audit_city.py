@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
