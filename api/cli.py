@@ -117,6 +117,7 @@ def _load_demo_if_empty(url: str, settings: Settings) -> None:
     import getpass
 
     from data.demo import KNOWN_DEMO_CITIES, load_demo_city
+    from data.demo.audits import DEMO_AUDIT_SITE_COUNT
     from data.demo.requests import DEMO_REQUEST_COUNT
     from data.demo.users import create_demo_accounts
     from geo.accounts import cli_principal
@@ -136,6 +137,7 @@ def _load_demo_if_empty(url: str, settings: Settings) -> None:
                 slug,
                 requests=DEMO_REQUEST_COUNT,
                 principal=cli_principal(getpass.getuser()),
+                audit_sites=DEMO_AUDIT_SITE_COUNT,
             )
             _say(
                 f"Demo city loaded: {summary.kelurahan} kelurahan, {summary.schools} schools, "
@@ -246,6 +248,7 @@ def city_demo(
     from rich.progress import Progress
 
     from data.demo import KNOWN_DEMO_CITIES, load_demo_city
+    from data.demo.audits import DEMO_AUDIT_SITE_COUNT
     from data.demo.requests import DEMO_REQUEST_COUNT
     from geo.accounts import cli_principal
 
@@ -270,6 +273,7 @@ def city_demo(
                 progress=step,
                 requests=DEMO_REQUEST_COUNT,
                 principal=cli_principal(getpass.getuser()),
+                audit_sites=DEMO_AUDIT_SITE_COUNT,
             )
     except CityExistsError as exc:
         raise CityExistsError(

@@ -11,6 +11,7 @@ from geo.audits.audits import (
     take_step,
     write_event,
 )
+from geo.audits.bulk import BulkAudit, BulkFinding, BulkSite, BulkVisit, bulk_load_audits
 from geo.audits.errors import AuditNotFoundError, AuditStepClosedError
 from geo.audits.findings import (
     add_finding,
@@ -54,6 +55,10 @@ __all__ = [
     "AuditNotFoundError",
     "AuditPublic",
     "AuditStepClosedError",
+    "BulkAudit",
+    "BulkFinding",
+    "BulkSite",
+    "BulkVisit",
     "FindingCreate",
     "FindingPublic",
     "FindingUpdate",
@@ -70,6 +75,7 @@ __all__ = [
     "add_photo",
     "assess",
     "audit_detail",
+    "bulk_load_audits",
     "clock",
     "create_audit",
     "create_site",

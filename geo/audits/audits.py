@@ -125,17 +125,18 @@ def write_event(
     to_status: str,
     note: str | None = None,
     fields: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> None:
-    """Append one event to an audit's history."""
+    """Append one event to an audit's history (``at``: now unless given, for loads)."""
     session.execute(
         text(
             "INSERT INTO audit_event (city_id, audit_id, actor_id, actor, transition,"
-            " from_status, to_status, note, fields) VALUES (:c, :a, :uid, :actor, :t, :f, :to,"
-            " :note, CAST(:fields AS jsonb))"
+            " from_status, to_status, note, fields, at) VALUES (:c, :a, :uid, :actor, :t, :f, :to,"
+            " :note, CAST(:fields AS jsonb), coalesce(CAST(:at AS timestamptz), now()))"
         ),
         {"c": city_id, "a": audit_id, "uid": principal.user_id, "actor": principal.username}
         | {"t": transition, "f": from_status, "to": to_status, "note": note}
-        | {"fields": orjson.dumps(fields or {}).decode()},
+        | {"fields": orjson.dumps(fields or {}).decode(), "at": at},
     )
 
 

@@ -20,7 +20,7 @@ from tests.layers.sample import insert_sample_city
 pytestmark = pytest.mark.postgis
 SLUG = "audit-import"
 CSV = """opd;kegiatan;pagu;tahun_anggaran;penyedia;nilai_kontrak;progres;lat;lon
-DPUPR;Peningkatan Jalan Contoh;Rp 2.500.000.000;2026;CV Jalan Mulus;2.400.000.000,00;75%;-6.20;106.62
+DPUPR;Peningkatan Jalan Contoh;Rp 2.500.000.000;2026;CV Mulus;2.400.000.000,00;75%;-6.20;106.62
 DINDIK;Rehab SDN Contoh 3;800000000;2025;;;100;-6.16;106.68
 DPUPR;Di luar kota;1000;2026;;;0;-7.5;110.4
 DPUPR;Pagu salah;banyak;2026;;;0;-6.18;106.65
@@ -30,7 +30,7 @@ DPUPR;;1000;2026;;;0;-6.18;106.65
 
 def _rows(db: Session, city_id: int) -> list[tuple[str, str, int, int | None, float, str, str]]:
     return [
-        tuple(r)  # type: ignore[misc]
+        tuple(r)
         for r in db.execute(
             text(
                 "SELECT opd_code, activity, budget_idr, contract_value_idr, progress_pct,"
