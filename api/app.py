@@ -200,6 +200,7 @@ def _mount_web(app: FastAPI, web_dir: Path) -> None:
     tracking = web_dir / "lacak.html"
     workspace = web_dir / "kelola.html"
     proposals = web_dir / "usulan.html"
+    inspectorate = web_dir / "audit.html"
 
     @app.get("/", include_in_schema=False)
     def index_page() -> FileResponse:
@@ -226,6 +227,12 @@ def _mount_web(app: FastAPI, web_dir: Path) -> None:
                 404, "the proposals list is not installed (web/usulan.html)"
             )
         return FileResponse(proposals, media_type="text/html")
+
+    @app.get("/audit", include_in_schema=False)
+    def audit_page() -> FileResponse:
+        if not inspectorate.is_file():
+            raise StarletteHTTPException(404, "the e-audit page is not installed (web/audit.html)")
+        return FileResponse(inspectorate, media_type="text/html")
 
     @app.get("/kelola", include_in_schema=False)
     def workspace_page() -> FileResponse:
