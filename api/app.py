@@ -20,6 +20,7 @@ from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
 from api.routers import admin, audits, auth, cities, citizens, health, ogc, requests, tiles, trips
 from api.routers import reports as report_pages
 from api.routers import requests_staff as staff_requests
+from api.routers import suggestions as citizen_suggestions
 from api.security import SecurityHeadersMiddleware
 from api.settings import Settings, startup_settings
 from geo.store.bootstrap import PreparedDatabase, prepare_database
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tiles.router)
     app.include_router(requests.router)
     app.include_router(staff_requests.router)
+    app.include_router(citizen_suggestions.router)
     app.include_router(auth.router)
     app.include_router(admin.router)
     app.include_router(report_pages.router)

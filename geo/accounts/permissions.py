@@ -141,7 +141,9 @@ _MATRIX: dict[str, Rule] = {
     "users.manage": Rule(ADMINS, "city"),
     "tokens.manage": Rule(ADMINS, "city"),
     # layers holding rows of OPDs (requests by kelurahan): staff, limited to their OPD
-    "layers.read_restricted": Rule(STAFF, "opd"),
+    # (not Dishub's roles: the rows' scope has no type, and they read only suggestions, which
+    # the route editor lists through routes.edit)
+    "layers.read_restricted": Rule(_roles("opd_staff", "inspektur", "admin_kota", "admin"), "opd"),
     "cities.manage": Rule(_roles("admin")),
     # service requests (next issue): citizens submit and track; OPD staff handle their own
     "requests.submit": ANYONE,
@@ -152,12 +154,20 @@ _MATRIX: dict[str, Rule] = {
     "requests.nearby": ANYONE,
     "requests.proposals": ANYONE,
     "requests.own": Rule(_roles("warga", "admin")),
-    "requests.read": Rule(_roles("opd_staff", "inspektur", "admin_kota", "admin"), "opd"),
+    # Dishub's roles read and handle the requests of the types naming them as handlers
+    # (saran_transport) and no other: geo/requests/queries.visibility and steps apply it
+    "requests.read": Rule(
+        _roles("dishub", "dishub_reviewer", "opd_staff", "inspektur", "admin_kota", "admin"), "opd"
+    ),
     "requests.read_personal": Rule(_roles("opd_staff", "admin_kota", "admin"), "opd"),
-    "requests.update": Rule(_roles("opd_staff", "admin_kota", "admin"), "opd"),
+    "requests.update": Rule(
+        _roles("dishub", "dishub_reviewer", "opd_staff", "admin_kota", "admin"), "opd"
+    ),
     # a workflow step: the door lets in accounts that may take some step (the submitter's own
     # steps, staff steps); which step on which request is the workflow's and the OPD's rule
-    "requests.step": Rule(_roles("warga", "opd_staff", "admin_kota", "admin"), "city"),
+    "requests.step": Rule(
+        _roles("warga", "dishub", "dishub_reviewer", "opd_staff", "admin_kota", "admin"), "city"
+    ),
     # the route editor: Dishub planners draft, reviewers publish
     "routes.edit": Rule(_roles("dishub", "dishub_reviewer", "admin"), "city"),
     "routes.review": Rule(_roles("dishub_reviewer", "admin"), "city"),

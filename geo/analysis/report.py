@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
@@ -18,7 +19,7 @@ from geo.analysis.areas import (
 from geo.analysis.demand import counts_by_kelurahan, counts_by_type_status, request_points
 from geo.analysis.results import AreaReport, Count, RequestCount, SubArea
 from geo.cities import CityInfo
-from geo.requests import public_count
+from geo.requests import TYPE_LIMITED_ROLES, public_count
 
 # the action whose holders get the full counts and the request points
 RESTRICTED_ACTION = "requests.read"
@@ -28,9 +29,19 @@ def _kecamatan_of(level: str, code: str, parent_code: str | None) -> str | None:
     return code if level == "kecamatan" else parent_code
 
 
+def _area_readers(principal: Principal) -> Principal:
+    """``principal`` without the grants limited to some request types (Dishub's roles read
+    suggestions only, and a report's counts and points are of every type)."""
+    return replace(
+        principal, grants=tuple(g for g in principal.grants if g.role not in TYPE_LIMITED_ROLES)
+    )
+
+
 def sees_requests(principal: Principal, city: CityInfo, kecamatan: str | None) -> bool:
-    """Whether ``principal`` gets the full report (``requests.read`` in that city/kecamatan)."""
-    return allowed(principal, RESTRICTED_ACTION, city_id=city.id, kecamatan=kecamatan)
+    """Whether ``principal`` gets the full report (``requests.read`` in that city/kecamatan,
+    by a grant not limited to some request types)."""
+    reader = _area_readers(principal)
+    return allowed(reader, RESTRICTED_ACTION, city_id=city.id, kecamatan=kecamatan)
 
 
 def area_report(
@@ -61,7 +72,11 @@ def area_report(
     check_level(level)
     area = find_area(session, city, level, code)
     restricted = sees_requests(principal, city, _kecamatan_of(level, area.code, area.parent_code))
-    scope = row_scope(principal, RESTRICTED_ACTION, city.id) if restricted else RowScope()
+    scope = (
+        row_scope(_area_readers(principal), RESTRICTED_ACTION, city.id)
+        if restricted
+        else RowScope()
+    )
 
     def shown(n: int) -> Count:
         return n if restricted else public_count(n)

@@ -34,14 +34,15 @@ REQUEST_TYPES = ("bantuan", "pindah_sekolah", "izin", "audit", "saran_transport"
 
 
 class ServiceRequest(Base):
-    """One request at a place: a point or a (multi)polygon, handled through a workflow."""
+    """One request at a place: a point, a line or a (multi)polygon, handled through a workflow."""
 
     __tablename__ = "service_request"
     __table_args__ = (
         UniqueConstraint("city_id", "code"),
         CheckConstraint(f"type IN {REQUEST_TYPES!r}", name="type_known"),
         CheckConstraint(
-            "GeometryType(geom) IN ('POINT', 'MULTIPOLYGON')", name="geom_point_or_area"
+            "GeometryType(geom) IN ('POINT', 'LINESTRING', 'MULTIPOLYGON')",
+            name="geom_point_line_or_area",
         ),
         CheckConstraint("version >= 1", name="version_positive"),
         *geom_checks(),
@@ -77,11 +78,13 @@ class ServiceRequest(Base):
     geom: Mapped[WKBElement] = mapped_column(
         Geometry(geometry_type="GEOMETRY", srid=4326, spatial_index=False)
     )
-    # the point, or a point on the area: what the ``requests`` layer shows (migration 0009)
+    # the point, a line's start, or a point on the area: what the ``requests`` layer shows
+    # and the kelurahan is assigned by (migrations 0009, 0014)
     geom_point: Mapped[WKBElement | None] = mapped_column(
         Geometry(geometry_type="POINT", srid=4326, spatial_index=False),
         Computed(
-            "CASE WHEN GeometryType(geom) = 'POINT' THEN geom ELSE ST_PointOnSurface(geom) END",
+            "CASE GeometryType(geom) WHEN 'POINT' THEN geom WHEN 'LINESTRING'"
+            " THEN ST_StartPoint(geom) ELSE ST_PointOnSurface(geom) END",
             persisted=True,
         ),
         deferred=True,

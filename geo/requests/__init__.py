@@ -13,6 +13,8 @@ from geo.requests.nearby import (
 )
 from geo.requests.nik import NikFacts, mask_nik, parse_nik
 from geo.requests.place import CITY_MARGIN_M, PLACE_SQL, parse_geometry
+from geo.requests.saran import SARAN, SARAN_WORKFLOW
+from geo.requests.types import TYPE_LIMITED_ROLES
 from geo.requests.workflow import (
     IllegalTransitionError,
     Transition,
@@ -29,6 +31,9 @@ __all__ = [
     "DUPLICATE_RADIUS_M",
     "MIN_PUBLIC_COUNT",
     "PLACE_SQL",
+    "SARAN",
+    "SARAN_WORKFLOW",
+    "TYPE_LIMITED_ROLES",
     "IllegalTransitionError",
     "NikFacts",
     "Similar",

@@ -15,10 +15,11 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from geo.accounts import Principal, authorize, list_opds
+from geo.accounts import PERMISSIONS, Principal, authorize, list_opds
 from geo.cities import CityInfo
+from geo.requests.saran import SARAN, SARAN_KINDS_EN, SARAN_WORKFLOW
 from geo.requests.schemas import Contact, FacetOpd, FacetState, FacetType, StaffFacets
-from geo.requests.types import TYPES, RequestType
+from geo.requests.types import TYPE_LIMITED_ROLES, TYPES, RequestType, types_handled_by
 from geo.requests.windows import SubmissionWindows, window_of, window_state
 
 # the steps as citizens and staff read them (Bahasa Indonesia; the browser has English)
@@ -36,6 +37,7 @@ STATUS_LABELS: Mapping[str, Mapping[str, str]] = {
         "lpj": "LPJ diunggah",
         "selesai": "Selesai",
     },
+    SARAN: dict(SARAN_WORKFLOW.state_labels),
 }
 ORGANISATION_KINDS: Mapping[str, tuple[str, str]] = {
     "yayasan": ("Yayasan", "Foundation"),
@@ -47,7 +49,7 @@ ORGANISATION_KINDS: Mapping[str, tuple[str, str]] = {
     "ormas": ("Ormas", "Civil society organisation"),
     "lainnya": ("Lainnya", "Other"),
 }
-KIND_TITLES_EN = {"hibah": "Grant", "bansos": "Social aid"}
+KIND_TITLES_EN = {"hibah": "Grant", "bansos": "Social aid", **SARAN_KINDS_EN}
 DOCUMENT_LABELS_EN = {
     "proposal": "Proposal",
     "surat_pernyataan": "Statement of responsibility",
@@ -71,7 +73,7 @@ def status_label(type_name: str, status: str) -> str:
 
 
 def staff_facets(session: Session, principal: Principal, city: CityInfo) -> StaffFacets:
-    """What the staff workspace's filters offer: every request type the core serves, its states
+    """What the staff workspace's filters offer: the request types the caller reads, their states
     in workflow order with their Bahasa labels, and the city's OPDs by code.
 
     Args:
@@ -87,6 +89,12 @@ def staff_facets(session: Session, principal: Principal, city: CityInfo) -> Staf
         PermissionDeniedError: Not staff, or staff of another city.
     """
     authorize(principal, "requests.read", city_id=city.id)
+    readers = PERMISSIONS["requests.read"].roles or frozenset()
+    grants = [g for g in principal.grants if g.role in readers]
+    if grants and all(g.role in TYPE_LIMITED_ROLES for g in grants):  # Dishub: its types only
+        shown = {name for g in grants for name in types_handled_by(g.role)}
+    else:
+        shown = set(TYPES)
     types = [
         FacetType(
             code=kind.name,
@@ -98,6 +106,7 @@ def staff_facets(session: Session, principal: Principal, city: CityInfo) -> Staf
             ],
         )
         for kind in TYPES.values()
+        if kind.name in shown
     ]
     opds = [FacetOpd(code=o.code, name=o.name) for o in list_opds(session, city.id)]
     return StaffFacets(types=types, opds=opds)
@@ -204,6 +213,9 @@ def _service(kind: RequestType, ctx: _Ctx) -> dict[str, Any]:
         "max_file_bytes": ctx.max_file_bytes,
         "accepted_media_types": list(ACCEPTED_MEDIA_TYPES),
         "nearby_radius_m": kind.nearby_radius_m,
+        "geometry_types": sorted(kind.geometry_types),
+        "contact_required": kind.contact_required,
+        "contact_fields": [f for f in Contact.model_fields if f not in kind.contact_refused],
         "limits": limits,
     }
 
@@ -227,8 +239,10 @@ def services(
         One dict per request type: ``type``, ``prefix``, ``title`` {id, en}, ``kinds`` [{code,
         title, window {open, opens_on, closes_on}}], ``open``, ``organisation_kinds``,
         ``documents`` [{slot, label, required}], ``max_file_bytes``, ``accepted_media_types``,
-        ``nearby_radius_m``, ``limits`` (dotted field -> minLength/maxLength/pattern/minimum/
-        maximum/enum/required).
+        ``nearby_radius_m``, ``geometry_types`` (GeoJSON types the place may be),
+        ``contact_required``, ``contact_fields``, ``limits`` (dotted field -> minLength/
+        maxLength/pattern/minimum/maximum/enum/required; a contact the type does not require
+        keeps ``contact.name`` required once a contact is given).
     """
     ctx = _Ctx(windows, city_slug, today, max_file_bytes)
     return [_service(kind, ctx) for kind in TYPES.values()]

@@ -19,7 +19,7 @@ from geo.requests.schemas import (
     StaffRequestPage,
     StaffRequestRow,
 )
-from geo.requests.types import TYPES, handling_opds
+from geo.requests.types import TYPE_LIMITED_ROLES, TYPES, handling_opds, types_handled_by
 
 READ = "requests.read"
 READ_PERSONAL = "requests.read_personal"
@@ -68,7 +68,9 @@ def visibility(
 
     Mirrors who handles a request (geo/requests/steps.py): staff of the OPD it is routed to or
     of an OPD one of its workflow's steps names, within their kecamatan when the grant is
-    limited to one; city administrators (and grants with no OPD, e.g. inspectors) the city.
+    limited to one; city administrators (and grants with no OPD, e.g. inspectors) the city;
+    roles a type names as its handlers (Dishub's for ``saran_transport``) the requests of
+    those types only, wherever routed.
 
     Raises:
         AuthenticationRequiredError, PermissionDeniedError: As ``authorize`` for the city.
@@ -83,7 +85,10 @@ def visibility(
         if g.role in CITY_WIDE:
             return "TRUE", {}
         parts = []
-        if g.opd is not None:
+        if g.role in TYPE_LIMITED_ROLES:
+            parts.append(f"r.type = ANY(:{prefix}_handled{i})")
+            params[f"{prefix}_handled{i}"] = types_handled_by(g.role)
+        elif g.opd is not None:
             types = sorted(n for n, k in TYPES.items() if g.opd in handling_opds(k, None))
             params[f"{prefix}_opd{i}"] = g.opd
             if types:  # the OPD takes steps of these types: it sees all their requests
@@ -181,7 +186,8 @@ def row_sql(where: str, order: str = "", *, extra: str = "") -> str:
         "SELECT r.id, r.code, r.type, r.status, r.title, r.kelurahan_code, k.name AS kelurahan,"  # noqa: S608 - fixed fragments; values bound
         " r.kecamatan_code, kc.name AS kecamatan, r.opd_code, r.created_at, r.status_changed_at,"
         " r.version, r.demo, r.priority, r.submitted_by,"
-        " ST_X(ST_PointOnSurface(r.geom)) AS lon, ST_Y(ST_PointOnSurface(r.geom)) AS lat,"
+        # the point, a line's start (where its kelurahan is), a point on the area (0009, 0014)
+        " ST_X(r.geom_point) AS lon, ST_Y(r.geom_point) AS lat,"
         f" {due} AS due_at, coalesce({due} < now(), false) AS overdue,"
         " CAST(floor(extract(epoch FROM now() - r.status_changed_at) / 86400) AS int) AS age_days"
         f"{extra}"

@@ -61,6 +61,14 @@ class AidAttributes(_Strict):
     amount_requested_idr: int = Field(ge=1, le=MAX_AMOUNT_IDR)
 
 
+class SaranAttributes(_Strict):
+    """A citizen's transport suggestion to Dishub (type ``saran_transport``); all public to
+    the planners who read it (no personal data belongs here: the contact is apart)."""
+
+    kind: Literal["butuh_trayek", "ngetem", "halte", "lainnya"]
+    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
 class AidPrivate(_Strict):
     """Private part of an e-sabakota proposal."""
 
@@ -95,7 +103,9 @@ class RequestCreate(_Strict):
     type: str = Field(max_length=32)
     geometry: dict[str, Any]
     attrs: dict[str, Any]
-    contact: Contact
+    # required by most types; a type with ``contact_required=False`` (saran_transport) may be
+    # sent without one (anonymous suggestions)
+    contact: Contact | None = None
     private: dict[str, Any] = Field(default_factory=dict)
 
 

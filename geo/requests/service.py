@@ -26,6 +26,7 @@ from geo.requests.codes import new_code, normalise_code
 from geo.requests.nearby import DUPLICATE_DAYS, similar_nearby
 from geo.requests.place import CITY_MARGIN_M, PLACE_SQL, parse_geometry
 from geo.requests.schemas import (
+    Contact,
     Receipt,
     RequestCreate,
     TrackEvent,
@@ -120,8 +121,9 @@ def submit(
             kind_title=kind.kinds.get(code),
         )
     private = _validated(kind.private, data.private, "private") if kind.private else None
+    contact = _check_contact(kind, data)
     files = _check_documents(kind, documents, max_file_bytes)
-    geom = parse_geometry(data.geometry)
+    geom = parse_geometry(data.geometry, kind.geometry_types)
     minx, miny, maxx, maxy = city.bbox
     row = session.execute(
         PLACE_SQL,
@@ -134,7 +136,10 @@ def submit(
             [{"field": "geometry", "message": "outside the city"}],
         )
     attrs_json = attrs.model_dump(mode="json")
-    title = str(attrs_json.get(kind.title_field, kind.name))[:200]
+    title = str(attrs_json.get(kind.title_field, kind.name))
+    if kind.title_field == kind.kind_field:  # a suggestion is titled by its kind's name
+        title = kind.kinds.get(title, title)
+    title = title[:200]
     status = kind.workflow.initial
     for _ in range(5):  # a code collision (75 random bits) is astronomically rare; retry anyway
         code = new_code(kind.prefix)
@@ -167,24 +172,24 @@ def submit(
                 raise
     else:  # pragma: no cover - needs five collisions in a row
         raise InvalidInputError("could not allocate a tracking code; try again")
-    contact = data.contact
-    session.execute(
-        text(
-            "INSERT INTO request_private (city_id, request_id, name, nik, phone, email, address,"
-            " extra) VALUES (:c, :r, :name, :nik, :phone, :email, :address,"
-            " CAST(:extra AS jsonb))"
-        ),
-        {
-            "c": city.id,
-            "r": request_id,
-            "name": contact.name,
-            "nik": contact.nik,
-            "phone": contact.phone,
-            "email": contact.email,
-            "address": contact.address,
-            "extra": orjson.dumps(private.model_dump(mode="json") if private else {}).decode(),
-        },
-    )
+    if contact is not None or private is not None:  # no contact given: no personal data kept
+        session.execute(
+            text(
+                "INSERT INTO request_private (city_id, request_id, name, nik, phone, email,"
+                " address, extra) VALUES (:c, :r, :name, :nik, :phone, :email, :address,"
+                " CAST(:extra AS jsonb))"
+            ),
+            {
+                "c": city.id,
+                "r": request_id,
+                "name": contact.name if contact else "",
+                "nik": contact.nik if contact else None,
+                "phone": contact.phone if contact else None,
+                "email": contact.email if contact else None,
+                "address": contact.address if contact else None,
+                "extra": orjson.dumps(private.model_dump(mode="json") if private else {}).decode(),
+            },
+        )
     if files:
         if store is None:
             raise ValueError("documents need an upload store")
@@ -227,6 +232,26 @@ def submit(
         opd=kind.opd,
         version=1,
     )
+
+
+def _check_contact(kind: RequestType, data: RequestCreate) -> Contact | None:
+    """The submitter's contact: required unless the type allows none; fields the type does
+    not ask for (a suggestion's NIK or address) are refused rather than kept."""
+    contact = data.contact
+    if contact is None:
+        if kind.contact_required:
+            raise InvalidInputError(
+                "invalid value for: contact",
+                [{"field": "contact", "message": "Field required"}],
+            )
+        return None
+    refused = sorted(f for f in kind.contact_refused if getattr(contact, f) is not None)
+    if refused:
+        raise InvalidInputError(
+            f"this service does not ask for: {', '.join(f'contact.{f}' for f in refused)}",
+            [{"field": f"contact.{f}", "message": "not asked for this service"} for f in refused],
+        )
+    return contact
 
 
 def _check_rate(session: Session, ip: str, per_hour: int) -> None:

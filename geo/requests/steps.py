@@ -152,10 +152,13 @@ def transition(
 
 
 def _may_handle(principal: Principal, row: Any, kind: RequestType) -> bool:
-    """Staff of the OPDs handling it (and of its kecamatan, when scoped); city admins all."""
+    """Staff of the OPDs handling it (and of its kecamatan, when scoped); city admins all;
+    the roles its type names as handlers (within their kecamatan, when scoped)."""
     opds = handling_opds(kind, row.opd_code)
     for grant in principal.grants:
         if grant.role in {"admin_kota", "admin"}:
+            return True
+        if grant.role in kind.handler_roles and grant.kecamatan in (None, row.kecamatan_code):
             return True
         if (
             grant.role == "opd_staff"

@@ -12,9 +12,12 @@ from geo.errors import (
 )
 from geo.requests.aid import AID_DOCUMENTS, AID_OPTIONAL_DOCUMENTS, AID_WORKFLOW
 from geo.requests.nearby import DUPLICATE_RADIUS_M
+from geo.requests.place import POINT_OR_AREA
+from geo.requests.saran import DISHUB, SARAN, SARAN_HANDLERS, SARAN_KINDS, SARAN_WORKFLOW
 from geo.requests.schemas import (
     AidAttributes,
     AidPrivate,
+    SaranAttributes,
 )
 from geo.requests.workflow import Workflow
 
@@ -41,6 +44,16 @@ class RequestType:
     kinds: Mapping[str, str] = field(default_factory=dict)
     # requests of the same type within this distance are shown as "similar nearby"
     nearby_radius_m: float = DUPLICATE_RADIUS_M
+    # the GeoJSON geometry types the place may be (a Polygon is stored as a MultiPolygon)
+    geometry_types: frozenset[str] = frozenset(POINT_OR_AREA)
+    # whether the submitter must give a contact (name ...); False: anonymous suggestions
+    contact_required: bool = True
+    # contact fields the type does not ask for (refused when sent: no needless personal data)
+    contact_refused: frozenset[str] = frozenset()
+    # roles (beyond opd_staff of the routed OPD and city admins) that read and handle every
+    # request of this type in their city, within their kecamatan when scoped, and of no
+    # other type (geo/requests/queries.visibility, geo/requests/steps)
+    handler_roles: frozenset[str] = frozenset()
 
 
 TYPES: dict[str, RequestType] = {
@@ -59,7 +72,35 @@ TYPES: dict[str, RequestType] = {
         kind_field="kind",
         kinds={"hibah": "Hibah", "bansos": "Bantuan sosial"},
     ),
+    SARAN: RequestType(
+        name=SARAN,
+        prefix="SRN",
+        workflow=SARAN_WORKFLOW,
+        attrs=SaranAttributes,
+        private=None,
+        opd=DISHUB,
+        title_field="kind",
+        documents={},
+        optional_documents={},
+        title_id="Saran angkutan umum (Dishub)",
+        title_en="Public transport suggestion (Dishub)",
+        kind_field="kind",
+        kinds=SARAN_KINDS,
+        geometry_types=frozenset({"Point", "LineString"}),
+        contact_required=False,
+        contact_refused=frozenset({"nik", "address"}),
+        handler_roles=SARAN_HANDLERS,
+    ),
 }
+# roles that handle only the types naming them (never city-wide or OPD-wide roles)
+TYPE_LIMITED_ROLES: frozenset[str] = frozenset(r for k in TYPES.values() for r in k.handler_roles)
+if TYPE_LIMITED_ROLES & {"opd_staff", "admin_kota", "admin", "warga"}:  # pragma: no cover
+    raise ValueError("handler_roles may name only roles limited to their types")
+
+
+def types_handled_by(role: str) -> list[str]:
+    """The request types whose ``handler_roles`` name ``role``, sorted."""
+    return sorted(n for n, k in TYPES.items() if role in k.handler_roles)
 
 
 class RequestNotFoundError(NotFoundError):

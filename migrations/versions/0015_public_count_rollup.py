@@ -1,7 +1,7 @@
 """public request counts from a rollup per kelurahan, type and status
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0014
 Create Date: 2026-12-02 03:10:00
 
 ``request_public_count`` (the ``requests_public`` layer, 0009) counted ``service_request`` rows
@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0011"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -261,3 +261,36 @@ def test_the_request_layers_carry_no_personal_data(
     assert (
         made.json()["code"] in client.get(f"{base}/requests/items", headers=admin.headers()).text
     )  # the scan above read the planted request itself
+
+
+def test_transport_suggestions_carry_no_personal_data(
+    client: Any, db: Session, planted: Cities
+) -> None:
+    """A suggestion whose optional contact is the planted person: tracking, the planners' list
+    and the rows Dishub's planners read show its kind, note and place, never her."""
+    body = {
+        "type": "saran_transport",
+        "geometry": {"type": "LineString", "coordinates": [[LON, LAT], [LON + 0.01, LAT]]},
+        "attrs": {"kind": "butuh_trayek", "note": "Butuh angkot ke pasar"},
+        "contact": {"name": NAME, "phone": PHONE, "email": EMAIL},
+    }
+    made = client.post(f"/cities/{CITY}/requests", json=body)
+    assert made.status_code == 201, made.text
+    code, request_id = made.json()["code"], made.json()["id"]
+    assert leaks(made.text) == []
+    assert leaks(client.get(f"/track/{code}").text) == []
+    planner_id = make_user(db, planted, "perencana", "dishub")
+    planner = session_user(db, planner_id, "perencana", "dishub", CITY)
+    for url in (
+        f"/cities/{CITY}/editor/suggestions",
+        f"/cities/{CITY}/requests",
+        f"/cities/{CITY}/requests/{request_id}",
+    ):
+        client.cookies.clear()
+        answer = client.get(url, headers=planner.headers())
+        assert answer.status_code == 200, url
+        assert code in answer.text
+        assert leaks(answer.text) == [], url
+    client.cookies.clear()
+    private = client.get(f"/cities/{CITY}/requests/{request_id}/private", headers=planner.headers())
+    assert private.status_code == 403

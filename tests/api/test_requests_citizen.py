@@ -74,7 +74,8 @@ def _submit(client: Any, lon: float = LON, lat: float = LAT, **attrs: Any) -> di
 
 # -- services ---------------------------------------------------------------------------------
 def test_services_describe_the_form(client: Any, sample: SampleCity) -> None:
-    (aid,) = _json(client.get(f"{CITY}/services"))
+    aid, saran = _json(client.get(f"{CITY}/services"))
+    assert saran["type"] == "saran_transport"
     assert aid["type"] == "bantuan"
     assert aid["title"]["id"].startswith("Hibah")
     assert [k["code"] for k in aid["kinds"]] == ["hibah", "bansos"]
@@ -91,7 +92,7 @@ def test_services_describe_the_form(client: Any, sample: SampleCity) -> None:
 def test_a_closed_window_is_shown_and_refused(
     windowed: Any, db: Session, sample: SampleCity
 ) -> None:
-    (aid,) = _json(windowed.get(f"{CITY}/services"))
+    aid, _saran = _json(windowed.get(f"{CITY}/services"))
     hibah, bansos = aid["kinds"]
     opens = today_in_city() + timedelta(days=10)
     assert hibah["window"]["open"] is False

@@ -398,7 +398,7 @@ def test_bad_by_kelurahan_parameters(client: Any, world: World, query: str, fiel
     assert field in [e["field"].split(".")[-1] for e in body["errors"]], body
 
 
-def test_facets_list_the_types_states_and_opds(client: Any, world: World) -> None:
+def test_facets_list_the_types_states_and_opds(client: Any, db: Session, world: World) -> None:
     got = client.get(f"{CITY}/requests/facets", headers=world.users["kesra"])
     assert got.status_code == 200, got.text
     assert got.headers["cache-control"] == "private, no-store"
@@ -420,3 +420,9 @@ def test_facets_list_the_types_states_and_opds(client: Any, world: World) -> Non
     )
     assert client.get(f"{CITY}/requests/facets").status_code == 401
     assert client.get(f"{CITY}/requests/facets", headers=world.users["warga"]).status_code == 403
+    # every type for OPD staff; a Dishub planner the types its role handles only
+    assert {t["code"] for t in body["types"]} == {"bantuan", "saran_transport"}
+    planner = _headers(db, world.sample.city.id, "perencana", Grant("dishub"))
+    types = client.get(f"{CITY}/requests/facets", headers=planner).json()["types"]
+    assert [t["code"] for t in types] == ["saran_transport"]
+    assert types[0]["states"][0]["code"] == "diterima"

@@ -298,7 +298,9 @@ def test_a_warga_sees_only_their_own_requests(
 # -- the catalogue ----------------------------------------------------------------------------
 def test_the_catalogue_carries_the_rules_the_server_checks() -> None:
     today = date(2026, 12, 2)
-    (aid,) = services("reqkota", windows=parse_windows(TANGERANG), today=today, max_file_bytes=5000)
+    aid, _saran = services(
+        "reqkota", windows=parse_windows(TANGERANG), today=today, max_file_bytes=5000
+    )
     assert aid["type"] == "bantuan"
     assert aid["prefix"] == "SBK"
     assert [k["code"] for k in aid["kinds"]] == ["hibah", "bansos"]
@@ -324,7 +326,9 @@ def test_the_catalogue_carries_the_rules_the_server_checks() -> None:
     assert {o["code"] for o in aid["organisation_kinds"]} == set(
         limits["attrs.organisation_kind"]["enum"]
     )
-    (always,) = services("lain", windows=parse_windows(TANGERANG), today=today, max_file_bytes=1)
+    always, _saran = services(
+        "lain", windows=parse_windows(TANGERANG), today=today, max_file_bytes=1
+    )
     assert always["open"] is True
     assert all(k["window"]["open"] for k in always["kinds"])
 

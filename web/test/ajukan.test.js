@@ -3,8 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import {
-  AID_FIELDS, buildRequest, checkFile, checkValue, formatAmount, formatDate, missingDocuments, parseAmount, problemFields,
-  setPath, trackUrl, windowMessage,
+  AID_FIELDS, SARAN_FIELDS, allowsLine, buildRequest, checkFile, checkValue, fieldsFor, formatAmount, formatDate, missingDocuments,
+  parseAmount, placeGeometry, problemFields, setPath, trackUrl, windowMessage,
 } from "../js/ajukan/rules.js";
 
 const LIMITS = {
@@ -127,4 +127,37 @@ test("every string the Ajukan flow and Lacak ask for exists in Bahasa and in Eng
   const id = translator("id");
   const en = translator("en");
   assert.notEqual(id("nearbySome"), en("nearbySome"));
+});
+
+const SARAN = {
+  type: "saran_transport", kind_field: "kind", contact_required: false, geometry_types: ["LineString", "Point"], documents: [],
+  limits: {
+    "attrs.note": { minLength: 1, maxLength: 1000, required: true },
+    "contact.name": { minLength: 1, maxLength: 200, required: true },
+    "contact.phone": { pattern: "^\\+?[0-9 \\-]{8,20}$", required: false },
+    "contact.email": { pattern: "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", required: false },
+  },
+};
+
+test("a transport suggestion: its own fields, a line from -> to, and an optional contact", () => {
+  assert.equal(fieldsFor(SARAN), SARAN_FIELDS);
+  assert.equal(fieldsFor(SERVICE), AID_FIELDS);
+  assert.ok(allowsLine(SARAN));
+  assert.ok(!allowsLine(SERVICE));
+  const from = { lon: 106.63, lat: -6.17 };
+  const to = { lon: 106.65, lat: -6.19 };
+  assert.deepEqual(placeGeometry(from, to), { type: "LineString", coordinates: [[106.63, -6.17], [106.65, -6.19]] });
+  assert.deepEqual(placeGeometry(from), { type: "Point", coordinates: [106.63, -6.17] });
+  const anonymous = buildRequest(SARAN, "butuh_trayek", { "attrs.note": " Butuh angkot ke pasar " }, from, SARAN_FIELDS, to);
+  assert.deepEqual(anonymous.errors, {});
+  assert.deepEqual(anonymous.body.attrs, { kind: "butuh_trayek", note: "Butuh angkot ke pasar" });
+  assert.equal(anonymous.body.geometry.type, "LineString");
+  assert.equal("contact" in anonymous.body, false);  // no contact given: none sent
+  // once a contact field is filled the contact is checked (a name is then needed)
+  const half = buildRequest(SARAN, "ngetem", { "attrs.note": "x", "contact.phone": "0812 1111 2222" }, from, SARAN_FIELDS);
+  assert.deepEqual(Object.keys(half.errors), ["contact.name"]);
+  const empty = buildRequest(SARAN, "ngetem", {}, from, SARAN_FIELDS);
+  assert.deepEqual(Object.keys(empty.errors), ["attrs.note"]);
+  const aid = buildRequest(SERVICE, "hibah", {}, from);
+  assert.ok("contact.name" in aid.errors);  // aid proposals still require their contact
 });

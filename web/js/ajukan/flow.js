@@ -1,5 +1,6 @@
 // "Ajukan" on the citizens' map: pick a service, place the point (tap, drag, my location,
-// search) with the similar-nearby hint, fill the form, attach the documents, send, get the code.
+// search) with the similar-nearby hint, or a line from -> to for a transport suggestion, fill
+// the form, attach the documents (when the service asks for any), send, get the code.
 import * as L from "leaflet";
 import { getJSON, problemMessage } from "../api.js";
 import { fetchMe } from "../auth.js";
@@ -8,7 +9,7 @@ import { attachPlaceSearch } from "../places.js";
 import { myRequestsList } from "./mine.js";
 import { drawQr } from "./qr.js";
 import {
-  AID_FIELDS, buildRequest, checkFile, formatAmount, formatBytes, missingDocuments, problemFields, trackUrl, windowMessage,
+  allowsLine, buildRequest, checkFile, fieldsFor, formatAmount, formatBytes, missingDocuments, problemFields, trackUrl, windowMessage,
 } from "./rules.js";
 import { sendForm } from "./upload.js";
 
@@ -41,9 +42,15 @@ export class AjukanFlow {
   }
 
   reset() {
-    this.state = { step: "service", service: null, kind: null, point: null, values: {}, files: {}, hint: null, receipt: null };
+    this.state = {
+      step: "service", service: null, kind: null, point: null, values: {}, files: {}, hint: null, receipt: null,
+      // a line from point -> to (transport suggestions): its end, the end's place check
+      shape: "point", to: null, toHint: null, nextEnd: "to",
+    };
     this.group.clearLayers();
     this.marker = null;
+    this.markerTo = null;
+    this.line = null;
   }
 
   get active() {
@@ -110,8 +117,13 @@ export class AjukanFlow {
           type: "button", class: "primary", dataset: { kind: kind.code }, disabled: !kind.window.open,
         }, kind.title[lang] || kind.title.id);
         button.addEventListener("click", () => {
+          if (this.state.service?.type !== service.type) this.clearPlace();
           this.state.service = service;
           this.state.kind = kind.code;
+          // "butuh angkot dari sini ke sana" is a line; every other kind starts as a point
+          const shape = allowsLine(service) && kind.code === "butuh_trayek" ? "line" : "point";
+          if (shape !== this.state.shape) this.clearEnd();
+          this.state.shape = shape;
           this.show("place");
         });
         return el("li", null, button, el("p", { class: kind.window.open ? "hint window-open" : "window-closed", dataset: { window: kind.window.open ? "open" : "closed" } }, this.t(msg.key, msg.params)));
@@ -137,24 +149,137 @@ export class AjukanFlow {
     gps.addEventListener("click", () => this.locate());
     const next = el("button", { type: "button", id: "ajukan-place-next", class: "primary", disabled: !this.placeOk() }, this.t("next"));
     next.addEventListener("click", () => this.show("form"));
+    const line = this.state.shape === "line";
     this.body.replaceChildren(
-      el("p", { class: "hint" }, this.t("placeHint")),
+      this.shapeChoice(),
+      el("p", { class: "hint", id: "ajukan-place-hint" }, this.t(line ? "placeLineHint" : "placeHint")),
       el("div", { class: "row" }, gps),
       el("div", { class: "place-field" }, search, suggest),
       el("div", { id: "ajukan-nearby", class: "nearby-hint", role: "status" }),
+      line ? el("div", { id: "ajukan-line-end", class: "nearby-hint", role: "status" }) : null,
       el("div", { class: "row" }, next),
     );
     if (!this.state.point) this.setPoint(this.map.getCenter(), false);
     else this.renderHint();
+    this.drawLine();
+  }
+
+  /** Point or line (from -> to), for services whose place may be a line. */
+  shapeChoice() {
+    if (!allowsLine(this.state.service)) return null;
+    const option = (shape, key) => {
+      const button = el("button", {
+        type: "button", id: `ajukan-shape-${shape}`, class: this.state.shape === shape ? "primary" : "secondary",
+        "aria-pressed": String(this.state.shape === shape),
+      }, this.t(key));
+      button.addEventListener("click", () => {
+        if (this.state.shape === shape) return;
+        this.state.shape = shape;
+        this.clearEnd();
+        this.renderPlace();
+      });
+      return button;
+    };
+    return el("div", { class: "row", role: "group", "aria-label": this.t("placeShape") }, option("point", "shapePoint"), option("line", "shapeLine"));
   }
 
   placeOk() {
-    return Boolean(this.state.point && this.state.hint && this.state.hint.place?.inside);
+    const { point, hint, shape, to, toHint } = this.state;
+    const start = Boolean(point && hint && hint.place?.inside);
+    if (shape !== "line") return start;
+    const distinct = to && (to.lon !== point?.lon || to.lat !== point?.lat);
+    return Boolean(start && distinct && toHint?.place?.inside);
   }
 
-  /** A tap on the map while the place step is open. */
+  /** A tap on the map while the place step is open: the point, or a line's next end. */
   tap(latlng) {
-    if (this.active && this.state.step === "place") this.setPoint(latlng, false);
+    if (!this.active || this.state.step !== "place") return;
+    if (this.state.shape !== "line") return this.setPoint(latlng, false);
+    if (this.state.nextEnd === "to") this.setTo(latlng);
+    else this.setPoint(latlng, false);
+    this.state.nextEnd = this.state.nextEnd === "to" ? "from" : "to";
+  }
+
+  clearEnd() {
+    if (this.markerTo) this.group.removeLayer(this.markerTo);
+    if (this.line) this.group.removeLayer(this.line);
+    this.markerTo = null;
+    this.line = null;
+    this.state.to = null;
+    this.state.toHint = null;
+    this.state.nextEnd = "to";
+  }
+
+  clearPlace() {
+    this.clearEnd();
+    this.group.clearLayers();
+    this.marker = null;
+    this.state.point = null;
+    this.state.hint = null;
+  }
+
+  /** The end of a line ("ke sana"): a second, draggable pin, and its place checked. */
+  setTo(latlng) {
+    this.state.to = { lon: Number(latlng.lng.toFixed(6)), lat: Number(latlng.lat.toFixed(6)) };
+    this.state.toHint = null;
+    if (!this.markerTo) {
+      this.markerTo = L.marker(latlng, {
+        draggable: true, autoPan: true, title: this.t("lineTo"),
+        icon: L.divIcon({ className: "", html: el("div", { class: "pin pin-ajukan", id: "ajukan-pin-to" }, el("span", null, "→")), iconSize: [26, 26], iconAnchor: [13, 26] }),
+      }).addTo(this.group);
+      this.markerTo.on("dragend", () => this.setTo(this.markerTo.getLatLng()));
+    } else {
+      this.markerTo.setLatLng(latlng);
+    }
+    this.drawLine();
+    const next = $("ajukan-place-next");
+    if (next) next.disabled = true;
+    this.loadToHint();
+  }
+
+  drawLine() {
+    const { point, to, shape } = this.state;
+    if (shape !== "line" || !point || !to) {
+      if (this.line) this.group.removeLayer(this.line);
+      this.line = null;
+      this.renderEnd();
+      return;
+    }
+    const path = [L.latLng(point.lat, point.lon), L.latLng(to.lat, to.lon)];
+    if (!this.line) this.line = L.polyline(path, { color: "#1f78b4", weight: 4, dashArray: "6 6", interactive: false }).addTo(this.group);
+    else this.line.setLatLngs(path);
+    this.renderEnd();
+  }
+
+  async loadToHint() {
+    const { to, service } = this.state;
+    if (!to || !service) return;
+    this.toController?.abort();
+    this.toController = new AbortController();
+    const q = new URLSearchParams({ type: service.type, lon: String(to.lon), lat: String(to.lat) });
+    document.body.dataset.nearbyTo = "loading";
+    try {
+      this.state.toHint = await getJSON(`/cities/${encodeURIComponent(this.ctx.citySlug())}/requests/nearby?${q}`, { signal: this.toController.signal });
+    } catch (err) {
+      if (err.name === "AbortError") return;
+      this.state.toHint = { place: { inside: false }, error: err.message };
+    }
+    document.body.dataset.nearbyTo = "done";
+    this.renderEnd();
+  }
+
+  /** What the line's end says: tap for it, its kelurahan, or that it lies outside the city. */
+  renderEnd() {
+    const box = $("ajukan-line-end");
+    if (!box) return;
+    const { to, toHint } = this.state;
+    let text = this.t("lineToTap");
+    if (to && toHint && !toHint.place?.inside) text = toHint.error || this.t("lineToOutside");
+    else if (to && toHint?.place?.kelurahan) text = this.t("lineToIn", { kelurahan: toHint.place.kelurahan });
+    else if (to) text = this.t("nearbyChecking");
+    box.replaceChildren(el("p", { id: "ajukan-line-to", class: to && toHint && !toHint.place?.inside ? "ajukan-error" : "hint" }, text));
+    const next = $("ajukan-place-next");
+    if (next) next.disabled = !this.placeOk();
   }
 
   locate() {
@@ -179,6 +304,7 @@ export class AjukanFlow {
     } else {
       this.marker.setLatLng(latlng);
     }
+    this.drawLine();
     if (pan) this.map.setView(latlng, Math.max(this.map.getZoom(), 16));
     const next = $("ajukan-place-next");
     if (next) next.disabled = true;
@@ -243,7 +369,7 @@ export class AjukanFlow {
     const { service } = this.state;
     const lang = this.ctx.lang();
     const form = el("form", { id: "ajukan-form", class: "ajukan-form", novalidate: true });
-    for (const field of AID_FIELDS) {
+    for (const field of fieldsFor(service)) {
       if (field.group) form.append(el("h3", null, this.t(field.group)));
       form.append(this.fieldInput(field, service, lang));
     }
@@ -299,7 +425,8 @@ export class AjukanFlow {
 
   /** Browser-side check with the server's limits; marks every failing field. */
   checkForm() {
-    const { errors } = buildRequest(this.state.service, this.state.kind, this.state.values, this.state.point);
+    const { service, kind, values, point } = this.state;
+    const { errors } = buildRequest(service, kind, values, point, fieldsFor(service), this.lineEnd());
     for (const box of this.body.querySelectorAll(".field")) {
       const problem = errors[box.dataset.field];
       box.classList.toggle("invalid", Boolean(problem));
@@ -326,6 +453,11 @@ export class AjukanFlow {
       message.textContent = [this.serverErrors.detail, ...general].filter(Boolean).join(" ");
     }
     this.serverErrors = null;
+  }
+
+  /** The line's end when the place is a line, else null (a point). */
+  lineEnd() {
+    return this.state.shape === "line" ? this.state.to : null;
   }
 
   // -- 4. the documents, and sending ------------------------------------------------------
@@ -359,7 +491,7 @@ export class AjukanFlow {
     const send = el("button", { type: "button", id: "ajukan-send", class: "primary" }, this.t("submit"));
     send.addEventListener("click", () => this.send());
     this.body.replaceChildren(
-      el("p", { class: "hint" }, this.t("docsHint", { max: formatBytes(service.max_file_bytes, lang) })),
+      el("p", { class: "hint", id: "ajukan-docs-hint" }, rows.length ? this.t("docsHint", { max: formatBytes(service.max_file_bytes, lang) }) : this.t("docsNone")),
       ...rows,
       el("div", { id: "ajukan-missing", class: "ajukan-error", role: "alert", hidden: true }),
       el("div", { id: "ajukan-progress", class: "upload-progress", hidden: true },
@@ -382,7 +514,7 @@ export class AjukanFlow {
   async send() {
     if (this.renderMissing(true).length) return;
     const { service, kind, values, point, files } = this.state;
-    const { errors, body } = buildRequest(service, kind, values, point);
+    const { errors, body } = buildRequest(service, kind, values, point, fieldsFor(service), this.lineEnd());
     if (Object.keys(errors).length) return this.show("form").then(() => this.checkForm());
     const form = new FormData();
     form.append("request", JSON.stringify(body));
@@ -413,7 +545,7 @@ export class AjukanFlow {
   }
 
   failed({ status, body }) {
-    const split = problemFields(body, AID_FIELDS.map((f) => f.path));
+    const split = problemFields(body, fieldsFor(this.state.service).map((f) => f.path));
     if (Object.keys(split.fields).length) {
       this.serverErrors = { ...split, detail: body?.detail };
       return this.show("form");
@@ -464,5 +596,7 @@ export class AjukanFlow {
     drawQr(canvas, url, 200);
     this.group.clearLayers();
     this.marker = null;
+    this.markerTo = null;
+    this.line = null;
   }
 }

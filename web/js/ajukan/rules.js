@@ -24,6 +24,30 @@ export const AID_FIELDS = [
   { path: "contact.address", label: "fAddress", input: "textarea", autocomplete: "street-address" },
 ];
 
+/** The fields of a transport suggestion to Dishub: the note, and an optional contact. */
+export const SARAN_FIELDS = [
+  { path: "attrs.note", label: "fSaranNote", input: "textarea" },
+  { group: "groupContactOptional", path: "contact.name", label: "fName", input: "text", autocomplete: "name" },
+  { path: "contact.phone", label: "fPhone", input: "tel", autocomplete: "tel" },
+  { path: "contact.email", label: "fEmail", input: "email", autocomplete: "email" },
+];
+
+/** The form fields of a service (its type decides; aid proposals are the default). */
+export function fieldsFor(service) {
+  return service?.type === "saran_transport" ? SARAN_FIELDS : AID_FIELDS;
+}
+
+/** Whether a service's place may be a line from -> to (from /services geometry_types). */
+export function allowsLine(service) {
+  return (service?.geometry_types || []).includes("LineString");
+}
+
+/** The GeoJSON of a place: a Point {lon, lat}, or a LineString when `to` is given. */
+export function placeGeometry(point, to = null) {
+  if (point && to) return { type: "LineString", coordinates: [[point.lon, point.lat], [to.lon, to.lat]] };
+  return { type: "Point", coordinates: point ? [point.lon, point.lat] : null };
+}
+
 /** "25000000" or 25000000 -> "25.000.000" (Indonesian thousand separators); "" stays "". */
 export function formatAmount(value) {
   const digits = String(value ?? "").replace(/\D/g, "").replace(/^0+(?=\d)/, "");
@@ -88,16 +112,21 @@ export function setPath(target, path, value) {
  * Check every field and build the request body.
  * values: path -> raw text; returns {errors: {path: {key, params}}, body}.
  */
-export function buildRequest(service, kind, values, point, fields = AID_FIELDS) {
+export function buildRequest(service, kind, values, point, fields = fieldsFor(service), to = null) {
   const errors = {};
-  const body = { type: service.type, geometry: { type: "Point", coordinates: point ? [point.lon, point.lat] : null }, attrs: {}, contact: {}, private: {} };
+  const body = { type: service.type, geometry: placeGeometry(point, to), attrs: {}, contact: {}, private: {} };
   if (service.kind_field) body.attrs[service.kind_field] = kind;
+  // a contact the service does not require is checked only once any of its fields is filled
+  const optionalContact = service.contact_required === false
+    && !fields.some((f) => f.path.startsWith("contact.") && fieldValue(f, values[f.path]) !== null);
   for (const field of fields) {
+    if (optionalContact && field.path.startsWith("contact.")) continue;
     const value = fieldValue(field, values[field.path]);
     const problem = checkValue(field, value, service.limits?.[field.path]);
     if (problem) errors[field.path] = problem;
     setPath(body, field.path, value);
   }
+  if (optionalContact) delete body.contact;
   return { errors, body };
 }
 
