@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.accounts import Principal, allowed, authorize, record
-from geo.audits.errors import AuditNotFoundError
+from geo.audits.errors import AuditNotFoundError, AuditStepClosedError
 from geo.audits.findings import audit_findings, open_findings_of
 from geo.audits.schemas import (
     AuditCreate,
@@ -25,7 +25,6 @@ from geo.audits.schemas import (
 from geo.audits.workflow import AUDIT_WORKFLOW, FOLLOWUP_DAYS
 from geo.cities import CityInfo
 from geo.errors import (
-    ConflictError,
     InvalidInputError,
     PreconditionRequiredError,
     StaleVersionError,
@@ -264,19 +263,19 @@ def take_step(
 def record_visit(
     session: Session, principal: Principal, city: CityInfo, audit_id: int, visit: VisitCreate
 ) -> VisitPublic:
-    """Record a field visit (``audits.edit``) during the surat tugas or the fieldwork; the
-    distance from the inspector's position to the site (0 inside an area) on the spheroid.
+    """Record a field visit (``audits.edit``) from the surat tugas to the notisi; the distance
+    from the inspector's position to the site (0 inside an area) on the spheroid.
 
     Raises:
         AuditNotFoundError: No such audit.
         InvalidInputError: Only one of lon/lat, bad coordinates, far from the city, or a time
             in the future.
-        AuditStepClosedError: The audit is not at surat_tugas or pemeriksaan.
+        AuditStepClosedError: The audit is not at surat_tugas, pemeriksaan or notisi (409).
     """
     authorize(principal, "audits.edit", city_id=city.id)
     audit = load_audit(session, city.id, audit_id)
     if audit.status not in ("surat_tugas", "pemeriksaan", "notisi"):
-        raise ConflictError(
+        raise AuditStepClosedError(
             f"visits are recorded during the fieldwork, not at '{audit.status}'",
             [{"field": "audit", "message": "not in fieldwork"}],
         )

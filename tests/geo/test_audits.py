@@ -288,6 +288,9 @@ def test_a_visit_measures_its_distance_from_the_site(db: Session, ac: AuditCity)
         record_visit(db, ac.inspector, ac.city, audit_id, VisitCreate(lon=106.6))
     with pytest.raises(InvalidInputError):
         record_visit(db, ac.inspector, ac.city, audit_id, VisitCreate(lon=120.0, lat=-6.2))
+    reported, _ = audit_at(db, ac, "lha")
+    with pytest.raises(AuditStepClosedError):  # the fieldwork is over once the LHA is out
+        record_visit(db, ac.inspector, ac.city, reported, VisitCreate(note="terlambat"))
 
 
 def test_the_layer_view_colours_by_open_severity(db: Session, ac: AuditCity) -> None:
