@@ -19,6 +19,7 @@ from api.guards import DeadlineMiddleware, NulGuardMiddleware
 from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
 from api.routers import (
     admin,
+    audits,
     auth,
     cities,
     citizens,
@@ -200,6 +201,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(report_pages.router)
     app.include_router(route_editor.router)
+    app.include_router(audits.router)
     _mount_web(app, settings.web_dir)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # PostgreSQL text cannot hold NUL: one rule for every path and query parameter
@@ -227,6 +229,7 @@ def _mount_web(app: FastAPI, web_dir: Path) -> None:
     workspace = web_dir / "kelola.html"
     proposals = web_dir / "usulan.html"
     route_editor = web_dir / "editor.html"
+    inspectorate = web_dir / "audit.html"
 
     @app.get("/", include_in_schema=False)
     def index_page() -> FileResponse:
@@ -253,6 +256,12 @@ def _mount_web(app: FastAPI, web_dir: Path) -> None:
                 404, "the proposals list is not installed (web/usulan.html)"
             )
         return FileResponse(proposals, media_type="text/html")
+
+    @app.get("/audit", include_in_schema=False)
+    def audit_page() -> FileResponse:
+        if not inspectorate.is_file():
+            raise StarletteHTTPException(404, "the e-audit page is not installed (web/audit.html)")
+        return FileResponse(inspectorate, media_type="text/html")
 
     @app.get("/kelola", include_in_schema=False)
     def workspace_page() -> FileResponse:

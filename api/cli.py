@@ -119,6 +119,7 @@ def _load_demo_if_empty(url: str, settings: Settings) -> None:
     import getpass
 
     from data.demo import KNOWN_DEMO_CITIES, load_demo_city
+    from data.demo.audits import DEMO_AUDIT_SITE_COUNT
     from data.demo.requests import DEMO_REQUEST_COUNT
     from data.demo.users import create_demo_accounts
     from geo.accounts import cli_principal
@@ -138,6 +139,7 @@ def _load_demo_if_empty(url: str, settings: Settings) -> None:
                 slug,
                 requests=DEMO_REQUEST_COUNT,
                 principal=cli_principal(getpass.getuser()),
+                audit_sites=DEMO_AUDIT_SITE_COUNT,
             )
             _say(
                 f"Demo city loaded: {summary.kelurahan} kelurahan, {summary.schools} schools, "
@@ -248,6 +250,7 @@ def city_demo(
     from rich.progress import Progress
 
     from data.demo import KNOWN_DEMO_CITIES, load_demo_city
+    from data.demo.audits import DEMO_AUDIT_SITE_COUNT
     from data.demo.requests import DEMO_REQUEST_COUNT
     from geo.accounts import cli_principal
 
@@ -272,6 +275,7 @@ def city_demo(
                 progress=step,
                 requests=DEMO_REQUEST_COUNT,
                 principal=cli_principal(getpass.getuser()),
+                audit_sites=DEMO_AUDIT_SITE_COUNT,
             )
     except CityExistsError as exc:
         raise CityExistsError(

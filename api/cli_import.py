@@ -34,7 +34,8 @@ IMPORT_TIMEOUT_MS = 600_000
 SHOWN_REJECTIONS = 10
 
 import_app = typer.Typer(
-    help="Load a real city from files: boundaries, schools, OSM roads, angkot routes, GTFS."
+    help="Load a real city from files: boundaries, schools, OSM roads, angkot routes, GTFS,"
+    " audit sites."
     " Each import runs in one transaction and can be re-run (rows are updated by their"
     " natural key). Bad files exit with status 2, an unknown city with 3; a failed import"
     " writes nothing.",
@@ -213,6 +214,27 @@ def schools_cmd(
                 lat_field=lat_field,
                 lon_field=lon_field,
                 progress=p,
+            )
+        ]
+    )
+
+
+@import_app.command("audit-sites")
+def audit_sites_cmd(
+    city: CityArg,
+    file: FileArg,
+    *,
+    lat_field: Annotated[str | None, typer.Option(help="CSV latitude [lat, lintang].")] = None,
+    lon_field: Annotated[str | None, typer.Option(help="CSV longitude [lon, bujur].")] = None,
+) -> None:
+    """Import the inspectorate's audit sites: points, areas or lines (GeoJSON/GPKG), or CSV
+    with lat/lon; columns opd, kegiatan, pagu, tahun_anggaran [, penyedia, nilai_kontrak,
+    progres]. Rows failing a check (outside the city, bad amounts) are rejected with a reason.
+    """
+    _run(
+        lambda s, p: [
+            _importers().import_audit_sites(
+                s, city, file, lat_field=lat_field, lon_field=lon_field, progress=p
             )
         ]
     )

@@ -407,6 +407,42 @@ LAYERS: dict[str, LayerDef] = {
             tile_order="t.id",
             geojson_column=STORED_GEOJSON,
         ),
+        LayerDef(
+            id="audit_sites",
+            title_id="Lokasi audit",
+            title_en="Audit sites",
+            description="Sites of OPD-funded activities the inspectorate audits (areas by a point"
+            " on them), coloured by the worst severity of their open findings; inspectorate only.",
+            table="audit_site_layer",
+            geometry_type="Point",
+            properties=(
+                Prop("opd_code", "string", title="OPD"),
+                Prop("activity", "string", title="Kegiatan", filterable=False),
+                Prop("fiscal_year", "integer", title="Tahun anggaran"),
+                Prop("budget_idr", "integer", title="Pagu (Rp)", filterable=False),
+                Prop("progress_pct", "number", title="Progres (%)", filterable=False),
+                Prop("kecamatan_code", "string", title="Kode kecamatan"),
+                Prop("kelurahan_code", "string", title="Kode kelurahan"),
+                Prop("audit_status", "string", title="Status audit"),
+                Prop("open_findings", "integer", title="Temuan terbuka"),
+                Prop("worst_severity", "string", title="Tingkat temuan terberat"),
+                Prop(
+                    "potential_loss_idr", "integer", title="Potensi kerugian (Rp)", filterable=False
+                ),
+                Prop("overdue_findings", "integer", title="Temuan lewat 60 hari"),
+                Prop("colour", "string", title="Warna", filterable=False),
+                Prop("demo", "boolean", title="Data contoh"),
+            ),
+            style=Style("#555555", 1.0, "#878787", 0.9, radius=6.0, colour_property="colour"),
+            min_zoom=8,
+            default_limit=500,
+            max_limit=5_000,
+            audience="restricted",
+            # the inspectorate reads every row of its city; no other role reads this layer
+            row_scope=RowScopeRule("audits.read"),
+            tile_feature_cap=4_000,
+            tile_order="t.id DESC",
+        ),
     )
 }
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from data.demo.audits import load_demo_audits
 from data.demo.generate import STEPS, DemoCity, generate_demo_city
 from data.demo.load import insert_demo_city
 from data.demo.requests import load_demo_requests
@@ -37,6 +38,7 @@ class DemoSummary:
     median_area_error: float
     elapsed_s: float
     requests: int = 0
+    audit_sites: int = 0
 
 
 def load_demo_city(
@@ -47,6 +49,7 @@ def load_demo_city(
     progress: Callable[[str, int, int], None] | None = None,
     requests: int = 0,
     principal: Principal | None = None,
+    audit_sites: int = 0,
 ) -> DemoSummary:
     """Generate the demo city ``slug`` and insert it; the caller commits.
 
@@ -58,7 +61,9 @@ def load_demo_city(
         requests: How many demo aid proposals to load with it (``tpo serve`` and
             ``tpo city demo`` load ``DEMO_REQUEST_COUNT``; tests keep the city small).
         principal: Who loads the proposals (a deployment administrator; needed with
-            ``requests``).
+            ``requests`` or ``audit_sites``).
+        audit_sites: How many demo audit sites (with audits and findings) to load
+            (``DEMO_AUDIT_SITE_COUNT`` from the CLI; tests load none).
 
     Returns:
         Row counts per table.
@@ -89,6 +94,11 @@ def load_demo_city(
         if principal is None:
             raise ValueError("loading demo requests needs the principal who loads them")
         loaded = load_demo_requests(session, principal, info, city, requests)
+    sites = 0
+    if audit_sites:
+        if principal is None:
+            raise ValueError("loading demo audits needs the principal who loads them")
+        sites = load_demo_audits(session, principal, info, city, audit_sites)
     levels = [a.level for a in city.admin]
     return DemoSummary(
         slug=slug,
@@ -103,6 +113,7 @@ def load_demo_city(
         median_area_error=city.median_area_error,
         elapsed_s=time.perf_counter() - started,
         requests=loaded,
+        audit_sites=sites,
     )
 
 

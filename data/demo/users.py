@@ -19,6 +19,10 @@ DEMO_OPDS = (
     ("BAPPEDA", "Badan Perencanaan Pembangunan Daerah"),
     ("KESRA", "Bagian Kesejahteraan Rakyat"),
     ("TAPD", "Tim Anggaran Pemerintah Daerah"),
+    # the offices whose spending the demo audits look at (data/demo/audits.py)
+    ("DPUPR", "Dinas Pekerjaan Umum dan Penataan Ruang"),
+    ("DINKES", "Dinas Kesehatan"),
+    ("PERKIM", "Dinas Perumahan, Permukiman dan Pertanahan"),
 )
 
 # username, display name, role, OPD (None: no OPD scope)

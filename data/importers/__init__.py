@@ -1,5 +1,6 @@
 """Importers that load a real city: boundaries, schools, OSM roads, angkot routes and GTFS."""
 
+from data.importers.audit_sites import import_audit_sites
 from data.importers.boundaries import import_boundaries
 from data.importers.common import ImportReport, Progress
 from data.importers.gtfs import import_gtfs
@@ -11,6 +12,7 @@ __all__ = [
     "ImportReport",
     "Progress",
     "RouteDefaults",
+    "import_audit_sites",
     "import_boundaries",
     "import_gtfs",
     "import_osm",

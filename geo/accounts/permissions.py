@@ -184,6 +184,10 @@ _MATRIX: dict[str, Rule] = {
     # the inspectorate's audit sites and findings
     "audits.read": Rule(_roles("inspektur", "admin_kota", "admin"), "city"),
     "audits.edit": Rule(_roles("inspektur", "admin"), "city"),
+    # findings as the audited office sees them (its own OPD's, from the notisi on) and as the
+    # inspectorate does; the office answers the notisi and enters its follow-up
+    "audits.findings": Rule(_roles("opd_staff", "inspektur", "admin_kota", "admin"), "opd"),
+    "audits.respond": Rule(_roles("opd_staff", "admin"), "opd"),
 }
 
 

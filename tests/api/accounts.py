@@ -157,6 +157,11 @@ def path_values(cities: Cities) -> dict[str, str]:
         "code": TRACK_PLACEHOLDER,
         "request_id": "1",  # replaced by the code of a request made just before
         "document_id": "1",
+        # e-audit records (none exist in the sample cities: past the door, a 404)
+        "site_id": "1",
+        "audit_id": "1",
+        "finding_id": "1",
+        "photo_id": "1",
         "level": "kecamatan",  # the map report of the sample city's west kecamatan
         "area_code": "36.71.01",
         "z": "12",

@@ -50,10 +50,13 @@ def expected(rule: Rule, user: User, object_city: str | None) -> str:
 # matrix lets the caller in, then the workflow answers 404/409/412/428 (tests/api/
 # test_requests_http.py walks those); here "allowed" means the door did not refuse
 DOOR_ONLY = frozenset({"requests.step"})
+# e-audit writes: called without a body here (422 past the door); tests/api/
+# test_audits_http.py walks every audit endpoint with real records and bodies
+DOOR_ONLY |= {"audits.edit", "audits.respond"}
 # one request's reads (detail, private data, documents): past the door the request's OPD and
 # kecamatan decide, as a 404 for one the caller does not handle (tests/api/
 # test_requests_staff.py walks those)
-DOOR_ONLY_PATHS = ("{request_id}",)
+DOOR_ONLY_PATHS = ("{request_id}", "{site_id}", "{audit_id}", "{finding_id}", "{photo_id}")
 # the route editor's writes: past the door the body, If-Match and the version's state decide
 # (422/428/412/409; tests/api/test_editor_http.py walks those); its reads must answer 2xx
 DOOR_ONLY_WRITES = ("/editor/",)

@@ -22,13 +22,15 @@ from layers.registry import (
 EXPECTED = ["kota", "kecamatan", "kelurahan", "roads", "angkot_routes", "schools", "parcels"]
 REQUEST_LAYERS = ["requests", "requests_public"]
 VIEW_LAYERS = ["route_coverage"]  # a view of migration 0013 (tests/geo/test_coverage.py)
+AUDIT_LAYERS = ["audit_sites"]
 GDAL_DEFAULT_PAGE_SIZE = 1000  # GDAL's OAPIF driver asks for limit=1000 pages
 
 
 def test_the_layers_in_map_order_and_their_audiences() -> None:
-    assert list(LAYERS) == [*EXPECTED, *REQUEST_LAYERS, *VIEW_LAYERS]
+    assert list(LAYERS) == [*EXPECTED, *REQUEST_LAYERS, *VIEW_LAYERS, *AUDIT_LAYERS]
     assert [layer.id for layer in public_layers()] == [*EXPECTED, "requests_public", *VIEW_LAYERS]
-    assert [lyr.id for lyr in LAYERS.values() if lyr.audience == "restricted"] == ["requests"]
+    restricted = [lyr.id for lyr in LAYERS.values() if lyr.audience == "restricted"]
+    assert restricted == ["requests", "audit_sites"]
     assert registry_problems(LAYERS) == []
 
 

@@ -264,5 +264,7 @@ def test_every_layer_has_revision_triggers(db: Session) -> None:
             assert tables == {"service_request", "admin_area"}
         elif layer.id == "route_coverage":  # the view of migration 0013
             assert tables == {"angkot_route", "admin_area"}
+        elif layer.id == "audit_sites":  # the view audit_site_layer (migration 0017)
+            assert tables == {"audit_site", "audit", "audit_finding"}
         else:
             assert layer.table in tables, layer.id
