@@ -227,6 +227,7 @@ def test_planners_read_suggestions_but_not_aid_proposals(
     assert_problem(private, 403, "permission-denied")
     counts = _get(client, f"{BASE}/requests/by-kelurahan", planner).json()
     assert sum(f["properties"]["count"] for f in counts["features"]) == 1
-    # the restricted request points are not theirs either (the layer has no type scope)
+    # the restricted request points follow the same rule: the suggestion, not the proposal
     layer = _get(client, f"{BASE}/collections/requests/items", planner)
-    assert_problem(layer, 403, "permission-denied")
+    assert layer.status_code == 200
+    assert [f["properties"]["type"] for f in layer.json()["features"]] == ["saran_transport"]
