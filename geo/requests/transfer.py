@@ -466,10 +466,12 @@ def school_figures(
     out = []
     for i, s in enumerate(schools):
         walk = float(walks[i])
-        # geo.transit.plan, the function (its module has the same name)
-        trip = transit.plan(
+        # the figures of plan()'s fastest ride itinerary, without building legs and geometry
+        trip = transit.fastest_trip(
             planning.graph, planning.transit, home, (s.lon, s.lat), planning.options
         )
+        if not trip["found"]:
+            trip["reason"] = trip["reason"] or "berjalan kaki lebih cepat daripada naik angkot"
         fig: dict[str, Any] = {
             "npsn": s.npsn,
             "name": s.name,
@@ -481,7 +483,7 @@ def school_figures(
             "distance_m": round(float(straight[i]), 1),
             "walk_distance_m": round(walk, 1) if math.isfinite(walk) else None,
             "walk_duration_s": round(walk / speed) if math.isfinite(walk) else None,
-            "trip": trip_summary(trip),
+            "trip": trip,
             "rank": ranks[s.npsn],
             "capacity_remaining": capacity[s.npsn],
         }

@@ -3,7 +3,7 @@
 from geo.transit.build import Route, build_transit_network, load_routes
 from geo.transit.cache import Networks, PlannerCache
 from geo.transit.network import DEFAULT_SPACING_M, TransitNetwork
-from geo.transit.plan import plan
+from geo.transit.plan import fastest_trip, plan
 from geo.transit.route_index import RouteIndex, build_route_index, route_detail, routes_near
 from geo.transit.search import PlannerOptions
 from geo.transit.settings import PlannerSettings
@@ -22,6 +22,7 @@ __all__ = [
     "build_route_index",
     "build_transit_network",
     "build_walking_graph",
+    "fastest_trip",
     "load_routes",
     "plan",
     "route_detail",

@@ -12,7 +12,7 @@ from geo.transit.search import PlannerOptions, chain, search, walks_from
 from geo.transit.text import format_m_id, walk_instead_text
 from geo.transit.walking import FloatArray, WalkingGraph
 
-__all__ = ["LEAST_WALK_WEIGHT_S_PER_M", "PlannerOptions", "plan"]
+__all__ = ["LEAST_WALK_WEIGHT_S_PER_M", "PlannerOptions", "fastest_trip", "plan"]
 
 LEAST_WALK_WEIGHT_S_PER_M = 100.0  # cost of one metre of walking when minimising walking
 
@@ -116,6 +116,89 @@ def plan(
         "reason": reason[0] if reason else None,
         "reason_en": reason[1] if reason else None,
     }
+
+
+def _ride_summary(
+    graph: WalkingGraph,
+    net: TransitNetwork,
+    choice: Choice,
+    *,
+    origin: LonLat,
+    destination: LonLat,
+    opts: PlannerOptions,
+) -> dict[str, Any]:
+    # the figures build_itinerary gives this choice, with the same walks and rounding, no legs
+    limit = max(opts.max_walk_m, opts.max_transfer_walk_m) * 1.05 + 10
+    here, walk_m, duration, fare, codes = origin, 0.0, 0, 0, []
+    for board, alight in choice.rides:
+        route = net.routes[int(net.cand_route[board])]
+        walked = graph.path(here, net.lonlat(graph, board), limit).distance_m
+        walk_m += round(walked, 1)
+        duration += round(walked / opts.walk_ms)
+        duration += round(float(net.cand_ride_s[alight] - net.cand_ride_s[board]))
+        duration += round(route.headway_s / 2)
+        fare += route.fare_idr
+        codes.append(route.code)
+        here = net.lonlat(graph, alight)
+    walked = graph.path(here, destination, limit).distance_m
+    walk_m += round(walked, 1)
+    duration += round(walked / opts.walk_ms)
+    return {
+        "found": True,
+        "duration_s": round(duration),
+        "fare_idr": fare,
+        "transfers": max(len(choice.rides) - 1, 0),
+        "walk_distance_m": round(walk_m, 1),
+        "routes": codes,
+        "reason": None,
+    }
+
+
+def fastest_trip(
+    graph: WalkingGraph,
+    net: TransitNetwork,
+    origin: LonLat,
+    destination: LonLat,
+    opts: PlannerOptions,
+) -> dict[str, Any]:
+    """The fastest angkot trip that :func:`plan` offers, as figures only (no legs, no geometry).
+
+    Args:
+        graph: Walking graph of the city.
+        net: Its hail-and-ride network.
+        origin: Start (lon, lat).
+        destination: End (lon, lat).
+        opts: Walking speed, penalties and limits.
+
+    Returns:
+        Among plan()'s itineraries with a ride, the one with the least (duration, transfers):
+        ``{"found": True, "duration_s", "fare_idr", "transfers", "walk_distance_m", "routes"
+        (route codes), "reason": None}``; without one ``{"found": False, "reason"}`` with
+        plan()'s reason (None when walking all the way is offered and no ride is kept).
+    """
+    xy = graph.project(np.array([origin[0], destination[0]]), np.array([origin[1], destination[1]]))
+    access = walks_from(graph, net, xy[0], opts.max_walk_m)
+    egress = walks_from(graph, net, xy[1], opts.max_walk_m)
+    walk_limit = 2 * opts.max_walk_m + opts.max_transfers * opts.max_transfer_walk_m
+    direct = float(graph.walk_distances(xy[0], xy[1].reshape(1, 2), walk_limit)[0])
+    walk_s = direct / opts.walk_ms
+    walk_offered = direct <= opts.max_walk_m
+    choices: list[Choice] = []
+    if net.size and np.isfinite(access).any() and np.isfinite(egress).any():
+        choices = _candidates(net, access, egress, opts, xy[1])
+    if walk_offered:
+        choices = [c for c in choices if c.walk_m < direct - 1 or c.duration_s < walk_s]
+        choices.insert(0, summarise(net, [], [direct], opts))
+    picked = pick(choices)
+    trips = [
+        _ride_summary(graph, net, c, origin=origin, destination=destination, opts=opts)
+        for c in picked
+        if c.rides
+    ]
+    if trips:
+        return min(trips, key=lambda t: (t["duration_s"], t["transfers"]))
+    reason = _reason(net, access, egress, opts) if not picked else None
+    return {"found": False, "reason": reason[0] if reason else None}
 
 
 def _reason(

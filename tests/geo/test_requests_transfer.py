@@ -28,7 +28,7 @@ from geo.requests.transfer import (
     trip_summary,
 )
 from geo.requests.workflow import IllegalTransitionError
-from geo.transit import plan
+from geo.transit import fastest_trip, plan
 from tests.geo.request_city import staff
 from tests.geo.synthetic import GridCity
 from tests.geo.transfer_city import (
@@ -308,6 +308,25 @@ def test_no_trip_is_said_plainly() -> None:
         "found": False,
         "reason": "tidak ada angkot",
     }
+
+
+def test_the_fastest_trip_summary_is_plans_fastest_itinerary(
+    grid: GridCity, planning: Planning
+) -> None:
+    """fastest_trip() gives the figures of plan()'s fastest ride itinerary, pair by pair:
+    near and far, beside a route and off it, and walking-distance pairs (no ride kept)."""
+    cells = [HOME, (0.0, 0.0), (20.0, 20.0), (10.0, 10.0), (3.0, 17.0), (18.0, 2.0), (1.2, 10.0)]
+    pairs = [(grid.lonlat(*a), grid.lonlat(*b)) for a in cells for b in cells if a != b]
+    pairs += [(grid.lonlat(*HOME), _school_lonlat(grid, s[0])) for s in SCHOOLS]
+    found = 0
+    for a, b in pairs:
+        want = trip_summary(plan(planning.graph, planning.transit, a, b, planning.options))
+        got = fastest_trip(planning.graph, planning.transit, a, b, planning.options)
+        if not got["found"]:
+            got["reason"] = got["reason"] or "berjalan kaki lebih cepat daripada naik angkot"
+        assert got == want, (a, b)
+        found += bool(got["found"])
+    assert 0 < found < len(pairs)
 
 
 def test_a_school_grant_names_a_school_of_the_city(db: Session, grid: GridCity) -> None:
