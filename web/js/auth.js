@@ -1,5 +1,5 @@
 // Accounts in the browser: who is logged in, logging in and out, and readable login messages.
-import { ApiError, problemMessage } from "./api.js";
+import { ApiError, getJSON, problemMessage } from "./api.js";
 
 // highest first: the header names the user's roles in this order
 export const ROLE_ORDER = ["admin", "admin_kota", "inspektur", "dishub_reviewer", "dishub", "opd_staff", "warga"];
@@ -83,6 +83,21 @@ export async function fetchMe() {
   const body = await readJSON(response);
   if (!response.ok) throw new ApiError(response.status, body?.title, problemMessage(body, `HTTP ${response.status}`));
   return body;
+}
+
+/**
+ * What a staff page starts from: the session (`/auth/me`) and the service's `/config`, fetched
+ * together. A failure is handed to `onError` and answers {me: null, config: null}, so the page
+ * shows its login gate with the message.
+ */
+export async function staffSession(onError) {
+  try {
+    const [me, config] = await Promise.all([fetchMe(), getJSON("/config")]);
+    return { me, config };
+  } catch (err) {
+    onError(err);
+    return { me: null, config: null };
+  }
 }
 
 /** `POST /auth/login` as JSON: {ok: true, user, csrf} or {ok: false, message}. */

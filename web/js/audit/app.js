@@ -4,7 +4,7 @@
 // and answer the notisi or enter their follow-up (they never edit a finding).
 import * as L from "leaflet";
 import { getJSON } from "../api.js";
-import { fetchMe, logout, roleKeys } from "../auth.js";
+import { logout, roleKeys, staffSession } from "../auth.js";
 import { el, setChildren } from "../dom.js";
 import { applyTranslations, pickLang, translator } from "../i18n.js";
 import { AuditApi } from "./api.js";
@@ -382,12 +382,9 @@ async function start() {
     renderAccount();
   });
   setLang(state.lang);
-  let config = null;
-  try {
-    [state.me, config] = await Promise.all([fetchMe(), getJSON("/config")]);
-  } catch (err) {
-    message(`${t("loadFailed")}: ${err.message}`);
-  }
+  const session = await staffSession((err) => message(`${t("loadFailed")}: ${err.message}`));
+  state.me = session.me;
+  const config = session.config;
   renderAccount();
   const me = state.me;
   if (!me?.authenticated || !me.user) return gate("login");

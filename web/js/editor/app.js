@@ -3,7 +3,7 @@
 // to the roads or straight, undo/redo), the attribute form and "Simpan draf", the history with
 // diff, restore and review, and the citizens' unmet demand and the coverage per kelurahan.
 import { getJSON } from "../api.js";
-import { fetchMe, logout, roleKeys } from "../auth.js";
+import { logout, roleKeys, staffSession } from "../auth.js";
 import { el, setChildren } from "../dom.js";
 import { applyTranslations, pickLang, translator } from "../i18n.js";
 import { Sequencer } from "../sequence.js";
@@ -726,13 +726,7 @@ async function start() {
   document.body.dataset.busy = "false";
   $("lang-toggle").addEventListener("click", () => setLang(state.lang === "id" ? "en" : "id"));
   setLang(state.lang);
-  let me = null;
-  let config = null;
-  try {
-    [me, config] = await Promise.all([fetchMe(), getJSON("/config")]);
-  } catch (err) {
-    showMessage(`${t("loadFailed")}: ${err.message}`);
-  }
+  const { me, config } = await staffSession((err) => showMessage(`${t("loadFailed")}: ${err.message}`));
   state.me = me;
   renderAccount();
   if (!me?.authenticated || !me.user) return renderGate("login");

@@ -1,7 +1,7 @@
 // Entry point of the OPD staff workspace (/kelola): who is in, then filters, the choropleth of
 // requests by kelurahan, the table of the selected kelurahan and one request's detail.
 import { getJSON } from "../api.js";
-import { fetchMe, logout, opdCodes, roleKeys } from "../auth.js";
+import { logout, opdCodes, roleKeys, staffSession } from "../auth.js";
 import { el } from "../dom.js";
 import { applyTranslations, pickLang, translator } from "../i18n.js";
 import { Sequencer } from "../sequence.js";
@@ -235,13 +235,7 @@ async function start() {
   document.body.dataset.busy = "false";
   $("lang-toggle").addEventListener("click", () => setLang(state.lang === "id" ? "en" : "id"));
   setLang(state.lang);
-  let me = null;
-  let config = null;
-  try {
-    [me, config] = await Promise.all([fetchMe(), getJSON("/config")]);
-  } catch (err) {
-    showMessage(`${t("loadFailed")}: ${err.message}`);
-  }
+  const { me, config } = await staffSession((err) => showMessage(`${t("loadFailed")}: ${err.message}`));
   state.me = me;
   renderAccount();
   if (!me?.authenticated || !me.user) return renderGate("login");
