@@ -54,7 +54,12 @@ _PAGE = text(
 )
 _TOTAL = text(
     """
-    SELECT count(*) FROM service_request r
+    SELECT count(*) AS n,
+      coalesce(sum((r.attrs->>'amount_requested_idr')::bigint), 0) AS requested,
+      coalesce(sum((SELECT (e.fields->>'approved_amount_idr')::bigint FROM request_event e
+        WHERE e.city_id = r.city_id AND e.request_id = r.id AND e.transition = 'tetapkan'
+        AND e.fields ? 'approved_amount_idr' ORDER BY e.id DESC LIMIT 1)), 0) AS approved
+    FROM service_request r
     WHERE r.city_id = :c AND r.type = :type
       AND (CAST(:kind AS text) IS NULL OR r.attrs->>'kind' = :kind)
       AND (CAST(:status AS text) IS NULL OR r.status = :status)
@@ -80,10 +85,13 @@ class ProposalPublic(BaseModel):
 
 
 class ProposalPage(BaseModel):
-    """A page of the transparency list and how many proposals match in all."""
+    """A page of the transparency list; how many proposals match in all and their sums."""
 
     items: list[ProposalPublic]
     total: int
+    # the sums over every matching proposal (not only this page); unknown amounts add nothing
+    total_requested_idr: int
+    total_approved_idr: int
     limit: int
     offset: int
 
@@ -153,7 +161,7 @@ def list_proposals(
         "y0": datetime(year, 1, 1, tzinfo=WIB) if year else None,
         "y1": datetime(year + 1, 1, 1, tzinfo=WIB) if year else None,
     }
-    total = session.execute(_TOTAL, params).scalar_one()
+    sums = session.execute(_TOTAL, params).one()
     rows = session.execute(_PAGE, params | {"limit": limit, "offset": offset}).all()
     items = [
         ProposalPublic(
@@ -170,7 +178,14 @@ def list_proposals(
         )
         for r in rows
     ]
-    return ProposalPage(items=items, total=total, limit=limit, offset=offset)
+    return ProposalPage(
+        items=items,
+        total=sums.n,
+        total_requested_idr=int(sums.requested),
+        total_approved_idr=int(sums.approved),
+        limit=limit,
+        offset=offset,
+    )
 
 
 def own_requests(session: Session, principal: Principal, *, limit: int = 200) -> list[OwnRequest]:

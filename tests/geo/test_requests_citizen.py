@@ -253,6 +253,10 @@ def test_the_transparency_list_shows_organisations_and_amounts_not_people(
     assert list_proposals(db, ANONYMOUS, city, year=this_year - 1).total == 0
     second = list_proposals(db, ANONYMOUS, city, limit=1, offset=1)
     assert (second.total, [p.organisation for p in second.items]) == (2, ["Yayasan Uji Sejahtera"])
+    # the sums are those of every matching proposal, not of the page shown
+    requested = sum(p.amount_requested_idr or 0 for p in page.items)
+    assert (second.total_requested_idr, second.total_approved_idr) == (requested, 20_000_000)
+    assert list_proposals(db, ANONYMOUS, city, kind="bansos").total_approved_idr == 0
 
 
 @pytest.mark.parametrize(

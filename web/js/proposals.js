@@ -11,17 +11,6 @@ export function formatRupiah(amount) {
   return `Rp ${RUPIAH.format(Math.round(n))}`;
 }
 
-/** The sums requested and approved of the rows shown (unknown amounts count as nothing). */
-export function pageTotals(items) {
-  let requested = 0;
-  let approved = 0;
-  for (const row of items || []) {
-    requested += Number.isFinite(Number(row.amount_requested_idr)) ? Number(row.amount_requested_idr ?? 0) : 0;
-    approved += Number.isFinite(Number(row.amount_approved_idr)) ? Number(row.amount_approved_idr ?? 0) : 0;
-  }
-  return { requested, approved };
-}
-
 /** The API's query string for the filters (empty filters are left out), e.g. "kind=hibah&limit=25&offset=0". */
 export function proposalQuery({ kind = "", status = "", year = "", kelurahan = "", limit = 25, offset = 0 } = {}) {
   const params = new URLSearchParams();

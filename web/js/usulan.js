@@ -4,7 +4,7 @@
 import { getJSON } from "./api.js";
 import { el, setChildren } from "./dom.js";
 import { applyTranslations, pickLang, translator } from "./i18n.js";
-import { formatRupiah, monthLabel, pageInfo, pageTotals, proposalQuery, yearChoices } from "./proposals.js";
+import { formatRupiah, monthLabel, pageInfo, proposalQuery, yearChoices } from "./proposals.js";
 
 const $ = (id) => document.getElementById(id);
 const LIMIT = 25;
@@ -101,11 +101,10 @@ function render() {
         }, col.key === "status" ? el("span", { class: "status-chip", dataset: { status: row.status } }, cellText(row, col.key)) : cellText(row, col.key)))))),
     ));
   }
-  const sums = pageTotals(page.items);
   totals.hidden = !page.items.length;
   setChildren(totals,
-    el("dt", null, t("usulanTotalRequested")), el("dd", { id: "total-requested" }, formatRupiah(sums.requested)),
-    el("dt", null, t("usulanTotalApproved")), el("dd", { id: "total-approved" }, formatRupiah(sums.approved)),
+    el("dt", null, t("usulanTotalRequested")), el("dd", { id: "total-requested" }, formatRupiah(page.total_requested_idr)),
+    el("dt", null, t("usulanTotalApproved")), el("dd", { id: "total-approved" }, formatRupiah(page.total_approved_idr)),
   );
   $("page-prev").disabled = info.prev === null;
   $("page-next").disabled = info.next === null;

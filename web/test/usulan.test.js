@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 
-import { formatRupiah, monthLabel, pageInfo, pageTotals, proposalQuery, yearChoices } from "../js/proposals.js";
+import { formatRupiah, monthLabel, pageInfo, proposalQuery, yearChoices } from "../js/proposals.js";
 import { reportLinks, reportUrl } from "../js/kelola/reports.js";
 
 test("rupiah with Indonesian thousand separators, unknown amounts as a dash", () => {
@@ -14,15 +14,6 @@ test("rupiah with Indonesian thousand separators, unknown amounts as a dash", ()
   assert.equal(formatRupiah(null), "–");
   assert.equal(formatRupiah(undefined), "–");
   assert.equal(formatRupiah("abc"), "–");
-});
-
-test("the page totals add what is known", () => {
-  assert.deepEqual(pageTotals([]), { requested: 0, approved: 0 });
-  assert.deepEqual(pageTotals([
-    { amount_requested_idr: 25000000, amount_approved_idr: 20000000 },
-    { amount_requested_idr: 10000000, amount_approved_idr: null },
-    { amount_requested_idr: null },
-  ]), { requested: 35000000, approved: 20000000 });
 });
 
 test("the query string leaves empty filters out and keeps the page", () => {
