@@ -97,10 +97,12 @@ def workspace(demo_server: LiveServer) -> Workspace:
             city_id = get_city(session, "tangerang").id
             upsert_opd(session, city_id, "KESRA", "Bagian Kesejahteraan Rakyat")
             upsert_opd(session, city_id, "DISHUB", "Dinas Perhubungan")
+            upsert_opd(session, city_id, "TAPD", "Tim Anggaran Pemerintah Daerah")
             tokens = {}
             for username, name, grant in (
                 ("kesra.kelola", "Rina Kesra", Grant("opd_staff", opd="KESRA")),
                 ("dishub.kelola", "Dodi Dishub", Grant("opd_staff", opd="DISHUB")),
+                ("tapd.kelola", "Tono TAPD", Grant("opd_staff", opd="TAPD")),
                 ("warga.kelola", "Wati Warga", Grant("warga")),
                 ("admin.kelola", "Ayu Admin Kota", Grant("admin_kota")),
             ):
@@ -391,7 +393,7 @@ def test_a_stale_detail_says_so_and_reloads(browser: Any, workspace: Workspace) 
     page.context.close()
 
 
-def test_a_city_admin_approves_with_the_amount(browser: Any, workspace: Workspace) -> None:
+def test_a_city_admin_filters_by_opd(browser: Any, workspace: Workspace) -> None:
     server = workspace.server
     page = new_page(browser, DESKTOP)
     login(page, server, "admin.kelola")
@@ -402,6 +404,20 @@ def test_a_city_admin_approves_with_the_amount(browser: Any, workspace: Workspac
     assert page.locator('#f-type option[value="bantuan"]').count() == 1
     assert page.locator('#f-status-list input[value="rekomendasi"]').count() == 1
     page.select_option("#f-opd", "KESRA")
+    ready(page)
+    page.fill("#f-q", workspace.ready_code)
+    page.locator(f'#requests-body tr[data-code="{workspace.ready_code}"]').wait_for(timeout=15_000)
+    assert page.errors == []
+    page.context.close()
+
+
+def test_tapd_staff_approve_with_the_amount(browser: Any, workspace: Workspace) -> None:
+    """TAPD recommends to the mayor and sets the approved amount (the routing of the demo city:
+    Kesra verifies and evaluates, TAPD approves), as staff of its own OPD, not as a city admin."""
+    server = workspace.server
+    page = new_page(browser, DESKTOP)
+    login(page, server, "tapd.kelola")
+    assert not page.locator("#f-opd").is_visible()  # staff of one OPD: no OPD filter
     ready(page)
     page.fill("#f-q", workspace.ready_code)
     row = page.locator(f'#requests-body tr[data-code="{workspace.ready_code}"]')
