@@ -137,10 +137,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         prepared: PreparedDatabase | None = None
-        url = settings.database_url
-        if not url:
+        # the server reads and writes rows as a role with no DDL rights (geo/store/roles.py)
+        if settings.database_url:
+            url = settings.app_database_url or settings.database_url
+        else:
             prepared = prepare_database(settings, log=log.info)
-            url = prepared.url
+            url = prepared.app_url
         engine = make_engine(
             url,
             pool_size=settings.pool_size,

@@ -88,13 +88,17 @@ def serve(
     try:
         if demo:
             _load_demo_if_empty(prepared.url, settings)
-        served = settings.model_copy(update={"database_url": prepared.url})
+        # the server connects as the least-privilege role, the demo load above as the owner
+        served = settings.model_copy(
+            update={"database_url": prepared.url, "app_database_url": prepared.app_url}
+        )
         console.print(f"Tree Point O on [bold]http://{host}:{port}[/bold]  (Ctrl-C stops)")
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
         if reload:
             import os
 
             os.environ["TPO_DATABASE_URL"] = prepared.url
+            os.environ["TPO_APP_DATABASE_URL"] = prepared.app_url
             uvicorn.run(
                 "api.app:create_app",
                 factory=True,

@@ -19,6 +19,7 @@ from api.settings import Settings
 from geo.store import PROJECT_ROOT, migrate
 from geo.store.cluster import EmbeddedCluster
 from geo.store.db import drop_database, ensure_database, make_engine
+from geo.store.roles import ensure_app_role
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -155,6 +156,11 @@ def live_server(live_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
 
     settings = Settings(
         database_url=live_db_url,
+        # as `tpo serve` does: rows only, no DDL, the audit log append-only (geo/store/roles.py)
+        # (an external TEST_DATABASE_URL server may not let a passwordless role in: its URL)
+        app_database_url=None
+        if os.environ.get("TEST_DATABASE_URL")
+        else ensure_app_role(live_db_url),
         var_dir=tmp_path_factory.mktemp("live-var"),
         default_city="tangerang",
         _env_file=None,

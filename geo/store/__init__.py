@@ -12,9 +12,11 @@ from geo.store.db import (
     postgis_version,
     session_scope,
 )
+from geo.store.roles import APP_ROLE, ensure_app_role
 from geo.store.settings import PROJECT_ROOT, SETTINGS_CONFIG, StoreSettings
 
 __all__ = [
+    "APP_ROLE",
     "PROJECT_ROOT",
     "SETTINGS_CONFIG",
     "ClusterStatus",
@@ -24,6 +26,7 @@ __all__ = [
     "connection_params",
     "drop_database",
     "embedded_cluster",
+    "ensure_app_role",
     "ensure_database",
     "free_port",
     "make_engine",

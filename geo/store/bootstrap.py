@@ -10,16 +10,22 @@ from pathlib import Path
 from geo.store import migrate
 from geo.store.cluster import EmbeddedCluster, postgres_can_reach
 from geo.store.db import ensure_database
+from geo.store.roles import ensure_app_role
 from geo.store.settings import PROJECT_ROOT, StoreSettings
 
 
 @dataclass
 class PreparedDatabase:
-    """The database a process will use, and whether this process started its cluster."""
+    """The database a process will use, and whether this process started its cluster.
+
+    ``url`` is the owner's (migrations, the command line); ``app_url`` the one the server
+    connects as (rows only: geo/store/roles.py).
+    """
 
     url: str
     cluster: EmbeddedCluster | None
     started_cluster: bool
+    app_url: str = ""
 
     def release(self) -> None:
         """Stop the embedded cluster if this process started it."""
@@ -73,7 +79,9 @@ def prepare_database(
         log: Progress callback.
 
     Returns:
-        The URL to connect to and the cluster handle (None for an external server).
+        The owner's URL, the server's URL and the cluster handle (None for an external
+        server). The embedded cluster gets its least-privilege role ``tpo_app`` (refreshed
+        after every migration); an external server serves as ``app_database_url`` if set.
     """
     cluster: EmbeddedCluster | None = None
     started = False
@@ -87,4 +95,6 @@ def prepare_database(
     ensure_database(url)
     if migrate_schema:
         migrate.upgrade(url)
-    return PreparedDatabase(url=url, cluster=cluster, started_cluster=started)
+    # the embedded cluster serves as its own least-privilege role; an external one as told
+    app_url = ensure_app_role(url) if cluster is not None else settings.app_database_url or url
+    return PreparedDatabase(url=url, cluster=cluster, started_cluster=started, app_url=app_url)

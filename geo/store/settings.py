@@ -35,6 +35,13 @@ class StoreSettings(BaseSettings):
         description="SQLAlchemy URL of an external PostGIS (postgresql+psycopg://...). "
         "Unset: the embedded cluster under var/pg is used.",
     )
+    app_database_url: str | None = Field(
+        default=None,
+        repr=False,
+        description="With database_url: the URL the server connects as (a role with row "
+        "rights only; see geo/store/roles.py). Unset: database_url. The embedded cluster "
+        "always serves as its own least-privilege role tpo_app.",
+    )
     var_dir: Path = Field(default=PROJECT_ROOT / "var", description="Runtime state folder.")
     state_dir: Path = Field(
         default=Path("/var/lib/tree-point-o"),
@@ -83,7 +90,7 @@ class StoreSettings(BaseSettings):
         description="Seconds sent in the Retry-After header of every 503 answer.",
     )
 
-    @field_validator("database_url")
+    @field_validator("database_url", "app_database_url")
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
         if value is None or value == "":
