@@ -66,10 +66,11 @@ class Health(BaseModel):
 
     status: str = Field(examples=["ok"])
     database: str = Field(examples=["ok"])
-    postgresql: str
-    postgis: str
-    schema_revision: str | None
     version: str
+    # the exact builds only for deployment administrators (action service.health_detail)
+    postgresql: str | None = None
+    postgis: str | None = None
+    schema_revision: str | None = None
 
 
 class AppConfig(BaseModel):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import text
 
-from api.auth import requires
+from api.auth import PrincipalDep, requires
 from api.deps import SessionDep, SettingsDep
 from api.schemas import AppConfig, Health
+from geo.accounts import allowed
 from geo.store.db import postgis_version
 
 router = APIRouter(tags=["service"])
@@ -20,9 +21,16 @@ VERSION = "0.1.0"
     **requires("service.health"),
     summary="Service and database health",
 )
-def health(session: SessionDep) -> Health:
-    """Answer 200 when the database and PostGIS respond; 503 problem+json otherwise."""
-    versions = postgis_version(session)
+def health(session: SessionDep, principal: PrincipalDep) -> Health:
+    """Answer 200 when the database and PostGIS respond; 503 problem+json otherwise.
+
+    Anyone gets the status and our version (as /config); the server builds (PostgreSQL,
+    PostGIS, the schema revision) only a deployment administrator (``service.health_detail``): exact builds tell
+    an attacker which known holes to try.
+    """
+    versions = postgis_version(session)  # a real query: the database must answer
+    if not allowed(principal, "service.health_detail"):
+        return Health(status="ok", database="ok", version=VERSION)
     revision = session.execute(
         text(
             "SELECT version_num FROM alembic_version"

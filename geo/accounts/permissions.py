@@ -131,6 +131,8 @@ _MATRIX: dict[str, Rule] = {
     "schools.read": ANYONE,
     "routes.read": ANYONE,
     "service.health": ANYONE,
+    # the exact server builds behind /health: deployment administrators only
+    "service.health_detail": Rule(_roles("admin")),
     "service.config": ANYONE,
     # map reports per kelurahan/kecamatan: public ones for anyone (counts under 5 as "< 5");
     # callers allowed requests.read get the full counts and the request points

@@ -78,7 +78,7 @@ def test_serve_ctrl_c_and_restart(var_dir: Path) -> None:
     proc = start(var_dir, port)
     try:
         health = wait_healthy(proc, url)
-        assert health["postgis"].startswith("3.")
+        assert (health["status"], health["postgis"]) == ("ok", None)  # builds: admins only
         cities = httpx.get(url + "/cities").json()["cities"]
         assert [c["slug"] for c in cities] == ["tangerang"]
         assert cities[0]["demo"] is True

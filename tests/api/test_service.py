@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+from geo.accounts import Grant, create_token, create_user
 from geo.cities import create_city
 from geo.store import migrate
 
@@ -37,13 +38,41 @@ def assert_problem(response: Any, status: int, code: str | None = None) -> dict[
     return body
 
 
-def test_health(client: Any) -> None:
+def _token(db: Session, username: str, grant: Grant, city_id: int | None = None) -> str:
+    uid = create_user(
+        db,
+        city_id=city_id,
+        username=username,
+        display_name=username,
+        password="Kata-Sandi-Uji-2026!",
+        grants=[grant],
+    )
+    return create_token(db, uid, name="t")[1]
+
+
+def test_health_tells_anyone_the_status_not_the_builds(client: Any, db: Session) -> None:
     r = client.get("/health")
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/json"
     body = r.json()
+    assert body == {
+        "status": "ok",
+        "database": "ok",
+        "version": "0.1.0",
+        "postgresql": None,
+        "postgis": None,
+        "schema_revision": None,
+    }
+    city = create_city(db, "tangerang", "Kota Tangerang", BBOX, zoom=12)
+    city_admin = _token(db, "admin.kota.health", Grant("admin_kota"), city.id)
+    r = client.get("/health", headers={"Authorization": f"Bearer {city_admin}"})
+    assert r.json()["postgis"] is None  # a city's admin runs no server
+
+
+def test_health_gives_a_deployment_admin_the_builds(client: Any, db: Session) -> None:
+    admin = _token(db, "admin.health", Grant("admin"))
+    body = client.get("/health", headers={"Authorization": f"Bearer {admin}"}).json()
     assert body["status"] == "ok"
-    assert body["database"] == "ok"
     assert body["postgis"].startswith("3.")
     assert body["postgresql"].startswith("15")
     assert body["schema_revision"] == migrate.head_revision()
