@@ -25,8 +25,8 @@ def health(session: SessionDep, principal: PrincipalDep) -> Health:
     """Answer 200 when the database and PostGIS respond; 503 problem+json otherwise.
 
     Anyone gets the status and our version (as /config); the server builds (PostgreSQL,
-    PostGIS, the schema revision) only a deployment administrator (``service.health_detail``): exact builds tell
-    an attacker which known holes to try.
+    PostGIS, the schema revision) only a deployment administrator
+    (``service.health_detail``): exact builds tell an attacker which known holes to try.
     """
     versions = postgis_version(session)  # a real query: the database must answer
     if not allowed(principal, "service.health_detail"):
