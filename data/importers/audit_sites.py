@@ -30,6 +30,7 @@ from data.importers.common import (
     column_values,
     pick_field,
     read_vector,
+    text_problem,
     tick,
 )
 from data.importers.schools import CSV_SUFFIXES, LAT_FIELDS, LON_FIELDS, _read_csv, lonlat_point
@@ -156,6 +157,14 @@ def import_audit_sites(
         ref = f"row {i + 1}"
         if geom is None:
             report.reject(ref, why or "no geometry")
+            continue
+        too_long = text_problem(
+            opd=(values["opd_code"][i], 32),
+            activity=(values["activity"][i], 300),
+            contractor=(values["contractor"][i], 200),
+        )
+        if too_long:
+            report.reject(ref, too_long)
             continue
         try:
             row = {

@@ -15,6 +15,7 @@ from data.importers.common import (
     column_values,
     pick_field,
     read_vector,
+    text_problem,
     tick,
     unique_rows,
     usable_geometry,
@@ -174,6 +175,10 @@ def _rows(
         if own_level in ADMIN_LEVELS and own_level != level:
             report.reject(ref, f"the feature is a {own_level}, not a {level}")
             continue
+        too_long = text_problem(name=(names[i], 200), code=(codes[i], 32), parent=(parents[i], 32))
+        if too_long:
+            report.reject(ref[:120], too_long)
+            continue
         if code is None:
             report.reject(ref, "no code")
             continue
@@ -191,8 +196,8 @@ def _rows(
             "ref": ref,
             "level": level,
             "code": code,
-            "name": name[:200],
-            "parent_code": clean_text(parents[i], 32),
+            "name": name,
+            "parent_code": clean_text(parents[i]),
             "wkb": wkb_hex(shape),
         }
         keyed.append(((code,), row))

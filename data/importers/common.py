@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ import geopandas as gpd
 import orjson
 import pandas as pd
 import pyogrio
+import pyproj
 import shapely
 from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
@@ -105,6 +107,32 @@ def _check_json(path: Path) -> None:
         raise InvalidFileError(
             f"{path.name} is JSON but not GeoJSON (no FeatureCollection, Feature or geometry)"
         )
+    _check_json_crs(path.name, doc.get("crs"))
+    features = doc.get("features") if doc.get("type") == "FeatureCollection" else [doc]
+    for n, feature in enumerate(features if isinstance(features, list) else [], start=1):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        for key, value in (props or {}).items() if isinstance(props, dict) else ():
+            if isinstance(value, str) and "\x00" in value:
+                # GDAL would silently cut the text at the NUL: refuse rather than store half
+                raise InvalidFileError(
+                    f"{path.name}: feature {n} has a NUL character in '{str(key)[:40]}'"
+                )
+
+
+def _check_json_crs(name: str, crs: Any) -> None:
+    """A GeoJSON 2008 ``crs`` member must name a CRS we can resolve (GDAL drops one it cannot,
+    and the coordinates would be taken as lon/lat)."""
+    if crs is None:
+        return
+    label = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
+    if not isinstance(label, str) or not label.strip():
+        raise InvalidFileError(f"{name}: its 'crs' member names no coordinate reference system")
+    try:
+        pyproj.CRS.from_user_input(label)
+    except pyproj.exceptions.CRSError as exc:
+        raise InvalidFileError(
+            f"{name}: unknown CRS '{label[:80]}'; reproject the file to EPSG:4326"
+        ) from exc
 
 
 def read_vector(path: Path, report: ImportReport, *, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -248,6 +276,29 @@ def clean_text(value: Any, max_len: int | None = None) -> str | None:
     if not out:
         return None
     return out[:max_len] if max_len else out
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def text_problem(**fields: tuple[Any, int]) -> str | None:
+    """Why a row's text fields cannot be stored as they are, or None.
+
+    Every text field has a length limit: a longer value (a 2 MB "address") is refused, never
+    cut; a control character (a NUL, which PostgreSQL cannot hold and GDAL cuts text at) too.
+
+    Args:
+        fields: ``label=(raw value, most characters)``.
+    """
+    for label, (value, limit) in fields.items():
+        if value is None or not isinstance(value, str):
+            continue
+        if _CONTROL.search(value):
+            return f"{label} holds a control character (e.g. NUL)"
+        cleaned = clean_text(value)
+        if cleaned is not None and len(cleaned) > limit:
+            return f"{label} longer than {limit} characters ({len(cleaned):,})"
+    return None
 
 
 def column_values(gdf: pd.DataFrame, column: str | None) -> list[Any]:

@@ -9,6 +9,8 @@ every route (reported as a note); else the default.
 
 from __future__ import annotations
 
+import csv
+import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -96,6 +98,7 @@ def _read_table(
     def wanted(column: str) -> bool:
         return name != "stop_times.txt" or column.strip() in STOP_TIME_COLUMNS
 
+    _check_field_counts(archive, member, name)
     try:
         with archive.open(member) as handle:
             frame = pd.read_csv(
@@ -112,19 +115,74 @@ def _read_table(
     return frame.apply(lambda col: col.str.strip())
 
 
+# the columns the GTFS reference marks Required, per table: a row must reach the last of them
+SPEC_REQUIRED = {
+    "routes.txt": ("route_id", "route_type"),
+    "trips.txt": ("route_id", "service_id", "trip_id"),
+    "shapes.txt": ("shape_id", "shape_pt_lat", "shape_pt_lon", "shape_pt_sequence"),
+    "frequencies.txt": ("trip_id", "start_time", "end_time", "headway_secs"),
+    "stop_times.txt": ("trip_id", "stop_id", "stop_sequence"),
+    "stops.txt": ("stop_id",),
+    "fare_attributes.txt": ("fare_id", "price", "currency_type", "payment_method"),
+    "fare_rules.txt": ("fare_id",),
+}
+
+
+def _check_field_counts(archive: zipfile.ZipFile, member: str, name: str) -> None:
+    """A table cut mid-line or damaged is refused: read as it is, its broken row would be
+    taken with empty values. A row may leave out trailing optional fields (real feeds do),
+    but not a required one, nor have more fields than the header; the last line may not be
+    short of the header when the file does not end with a line break (cut while written).
+
+    Raises:
+        InvalidFileError: Such a line, or text that is not UTF-8.
+    """
+    try:
+        with archive.open(member) as raw:
+            reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
+            header = [c.strip() for c in next(reader, [])]
+            required = [header.index(c) for c in SPEC_REQUIRED.get(name, ()) if c in header]
+            least = max(required, default=0) + 1
+            last: list[str] | None = None
+            for row in reader:
+                if not row or row == [""]:
+                    continue  # blank lines carry nothing
+                if not least <= len(row) <= len(header):
+                    raise InvalidFileError(
+                        f"{name} in the feed, line {reader.line_num}: {len(row)} fields where"
+                        f" the header has {len(header)} (the file is cut or damaged)"
+                    )
+                last = row
+        with archive.open(member) as raw:
+            raw.seek(max(0, archive.getinfo(member).file_size - 1))
+            ends_with_newline = raw.read(1) in (b"\n", b"\r")
+        if last is not None and not ends_with_newline and len(last) < len(header):
+            raise InvalidFileError(
+                f"{name} in the feed ends in the middle of a line ({len(last)} of"
+                f" {len(header)} fields and no line break): the file is cut"
+            )
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InvalidFileError(f"{name} in the feed cannot be read as UTF-8 CSV") from exc
+
+
 def _seconds(values: pd.Series) -> pd.Series:
     parts = values.str.extract(_TIME).astype(float)
     return parts[0] * 3600 + parts[1] * 60 + parts[2]
 
 
-def _shapes(feed: Feed, report: ImportReport) -> dict[str, LineString | None]:
+def _shapes(feed: Feed) -> dict[str, LineString | None]:
     frame = feed["shapes.txt"].copy()
     for col in ("shape_pt_lat", "shape_pt_lon", "shape_pt_sequence"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce")
     bad = frame[["shape_pt_lat", "shape_pt_lon", "shape_pt_sequence"]].isna().any(axis=1)
-    if bad.any():
-        report.note(f"shapes.txt: {int(bad.sum())} points without numeric values were skipped")
-    frame = frame[~bad].sort_values(["shape_id", "shape_pt_sequence"], kind="stable")
+    bad |= ~frame["shape_pt_lat"].between(-90, 90) | ~frame["shape_pt_lon"].between(-180, 180)
+    if bad.any():  # a corrupt point would bend the route: refuse the feed, write nothing
+        first = frame[bad].iloc[0]
+        raise InvalidFileError(
+            f"shapes.txt in the feed: {int(bad.sum())} point(s) without valid numbers (first:"
+            f" shape {str(first['shape_id'])[:40]}, line {int(first.name) + 2})"
+        )
+    frame = frame.sort_values(["shape_id", "shape_pt_sequence"], kind="stable")
     out: dict[str, LineString | None] = {}
     for shape_id, group in frame.groupby("shape_id", sort=True):
         coords = list(zip(group["shape_pt_lon"], group["shape_pt_lat"], strict=True))
@@ -258,7 +316,7 @@ def import_gtfs(
     tick(progress, "reading feed", 0, 3)
     feed = read_feed(Path(path))
     tick(progress, "reading feed", 1, 3)
-    shapes = _shapes(feed, report)
+    shapes = _shapes(feed)
     stats = _trip_stats(feed)
     tick(progress, "reading feed", 2, 3)
     fare_by_route, fare_default = _fares(feed, report)

@@ -21,6 +21,7 @@ from data.importers.common import (
     column_values,
     pick_field,
     read_vector,
+    text_problem,
     tick,
     unique_rows,
     usable_geometry,
@@ -145,13 +146,20 @@ def route_row(
         return None, "no route code"
     if len(code) > 32:
         return None, "route code longer than 32 characters"
+    too_long = text_problem(
+        name=(name, 200),
+        origin=(values.get("origin"), 200),
+        destination=(values.get("destination"), 200),
+    )
+    if too_long:
+        return None, too_long
     row = {
         "ref": ref,
         "code": code,
         "direction": direction,
-        "name": (name or code)[:200],
-        "origin": clean_text(values.get("origin"), 200),
-        "destination": clean_text(values.get("destination"), 200),
+        "name": name or code,
+        "origin": clean_text(values.get("origin")),
+        "destination": clean_text(values.get("destination")),
         "colour": values.get("colour") or defaults.colour,
         "fare_idr": defaults.fare_idr,
         "headway_s": defaults.headway_s,

@@ -31,6 +31,7 @@ from data.importers.common import (
     column_values,
     pick_field,
     read_vector,
+    text_problem,
     tick,
     unique_rows,
     wkb_hex,
@@ -48,6 +49,7 @@ ADDRESS_FIELDS = ("alamat_jalan", "alamat", "address", "addr:full")
 LAT_FIELDS = ("lat", "latitude", "lintang", "y")
 LON_FIELDS = ("lon", "lng", "long", "longitude", "bujur", "x")
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
+ADDRESS_MAX = 500  # longer is not an address (a 2 MB one is refused, never stored)
 
 # fmt: off
 _LEVELS: dict[str, tuple[str, ...]] = {
@@ -303,7 +305,16 @@ def school_row(
     """
     npsn = clean_text(values.get("npsn"))
     name = clean_text(values.get("name"))
-    ref = f"{npsn or fallback_ref} {name or ''}".strip()
+    ref = f"{npsn or fallback_ref} {name or ''}".strip()[:120]
+    too_long = text_problem(
+        name=(values.get("name"), 200),
+        address=(values.get("address"), ADDRESS_MAX),
+        level=(values.get("level"), 40),
+        status=(values.get("status"), 40),
+    )
+    if too_long:
+        report.reject(ref, too_long)
+        return None
     if npsn is None:
         report.reject(ref, "no NPSN")
         return None
@@ -329,7 +340,7 @@ def school_row(
     return {
         "ref": ref,
         "npsn": npsn,
-        "name": name[:200],
+        "name": name,
         "level": level,
         "status": status,
         "address": clean_text(values.get("address")),

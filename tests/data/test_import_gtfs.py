@@ -179,13 +179,49 @@ def test_bad_feeds_write_nothing(db: Session, bogor: CityInfo, tmp_path: Path) -
     not_zip.write_text("route_id,route_short_name\n")
     empty = tmp_path / "empty.zip"
     empty.write_bytes(b"")
+    cut = write_feed(  # routes.txt cut in the middle of its last line
+        tmp_path / "cut.zip", {**SMALL, "routes.txt": SMALL["routes.txt"].strip() + "\nr4,B0"}
+    )
+    bent = write_feed(  # a corrupt shape point (a letter for a digit)
+        tmp_path / "bent.zip",
+        {
+            **SMALL,
+            "shapes.txt": SMALL["shapes.txt"].replace("sh1,-6.60,106.80,2", "sh1,-6.6O,106.80,2"),
+        },
+    )
+    far = write_feed(  # a latitude no place has
+        tmp_path / "far.zip",
+        {
+            **SMALL,
+            "shapes.txt": SMALL["shapes.txt"].replace("sh3,-6.61,106.79,1", "sh3,-661,106.79,1"),
+        },
+    )
     cases = {
         no_shapes: "missing shapes.txt",
         no_column: "trips.txt in the feed lacks the column",
         not_zip: "not a zip file",
         empty: "is empty",
+        cut: "routes.txt in the feed, line 5: 2 fields where the header has 5",
+        bent: r"shapes.txt in the feed: 1 point\(s\) without valid numbers"
+        r" \(first: shape sh1, line 3\)",
+        far: r"1 point\(s\) without valid numbers \(first: shape sh3, line 7\)",
     }
     for path, message in cases.items():
         with pytest.raises(InvalidFileError, match=message):
             import_gtfs(db, "bogor", path)
     assert routes(db, bogor.id) == []
+
+
+def test_route_names_with_a_nul_or_too_long_are_refused_not_cut(
+    db: Session, bogor: CityInfo, tmp_path: Path
+) -> None:
+    for bad, reason in (
+        ("Terminal\x00 - Pasar", "name holds a control character (e.g. NUL)"),
+        ("T" * 201, "name longer than 200 characters (201)"),
+    ):
+        routes_txt = SMALL["routes.txt"].replace("Terminal - Pasar", bad)
+        feed = write_feed(tmp_path / "f.zip", {**SMALL, "routes.txt": routes_txt})
+        report = import_gtfs(db, "bogor", feed)
+        assert dict(report.rejected)["B01/0"] == reason
+        assert dict(report.rejected)["B01/1"] == reason
+        assert routes(db, bogor.id) == []  # B02 and B03 have no usable shape or trip

@@ -253,7 +253,36 @@ def test_bad_files_write_nothing(db: Session, city: CityInfo, tmp_path: Path) ->
     no_npsn.write_text("nama,bentuk,status,lat,lon\nSD A,SD,N,-6.2,106.6\n")
     truncated = tmp_path / "cut.geojson"
     truncated.write_text('{"type": "FeatureCollection", "features": [{"type": "Feat')
+
+    def collection(props: dict[str, Any], crs: Any = None) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": props,
+                    "geometry": {"type": "Point", "coordinates": [106.63, -6.18]},
+                }
+            ],
+        }
+        if crs is not None:
+            doc["crs"] = crs
+        return doc
+
+    nul = tmp_path / "nul.geojson"  # GDAL would cut "SD Negeri\0 1" to "SD Negeri"
+    nul.write_text(json.dumps(collection({"npsn": "1", "nama": "SD Negeri\u0000 1"})))
+    odd_crs = tmp_path / "odd_crs.geojson"
+    odd_crs.write_text(
+        json.dumps(
+            collection(
+                {"npsn": "1", "nama": "SD A", "bentuk": "SD"},
+                {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::999999"}},
+            )
+        )
+    )
     cases = {
+        nul: "feature 1 has a NUL character in 'nama'",
+        odd_crs: "unknown CRS 'urn:ogc:def:crs:EPSG::999999'",
         no_coords: "no latitude field",
         header_only: "has no rows",
         empty: "is empty",
@@ -291,3 +320,33 @@ def test_interrupted_import_leaves_the_city_as_it_was(
     first = school(db, city.id, "1")
     assert first is not None
     assert first["name"] == "SD A"
+
+
+def test_text_too_long_or_with_nul_is_refused_not_cut(
+    db: Session, city: CityInfo, tmp_path: Path
+) -> None:
+    path = tmp_path / "long.csv"
+    address = "Jl. Panjang " * 1_000  # 12 KB: not an address
+    path.write_text(
+        "npsn,nama,bentuk,status,alamat,lat,lon\n"
+        f"11,SD Alamat Panjang,SD,N,{address},-6.18,106.63\n"
+        "12,SD Nol\x00 Byte,SD,N,Jl. A,-6.18,106.64\n"
+        f"13,{'S' * 201},SD,N,Jl. B,-6.18,106.65\n"
+        "14,SD Biasa,SD,N,Jl. C,-6.18,106.66\n"
+    )
+    report = import_schools(db, SLUG, path)
+    reasons = {ref.split()[0]: why for ref, why in report.rejected}
+    assert reasons == {
+        "11": "address longer than 500 characters (11,999)",
+        "12": "name holds a control character (e.g. NUL)",
+        "13": "name longer than 200 characters (201)",
+    }
+    assert report.inserted == 1
+    assert school(db, city.id, "14") is not None
+    huge = tmp_path / "huge.csv"  # a 2.4 MB field: the whole file is refused, nothing written
+    huge.write_text(
+        f"npsn,nama,bentuk,status,alamat,lat,lon\n15,SD X,SD,N,{address * 200},-6.18,106.6\n"
+    )
+    with pytest.raises(InvalidFileError, match="field larger than field limit"):
+        import_schools(db, SLUG, huge)
+    assert school(db, city.id, "15") is None
