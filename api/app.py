@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import pooled_layer_read
 from api.guards import DeadlineMiddleware, NulGuardMiddleware
+from api.hosts import AllowedHostsMiddleware
 from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
 from api.routers import (
     admin,
@@ -38,7 +39,7 @@ from api.routers import requests_staff as staff_requests
 from api.routers import snap as route_snap
 from api.routers import suggestions as citizen_suggestions
 from api.security import SecurityHeadersMiddleware
-from api.settings import Settings, startup_settings
+from api.settings import Settings, allowed_host_list, startup_settings
 from geo.analysis import DemandRecorder
 from geo.editing import DriveGraphCache
 from geo.store.bootstrap import PreparedDatabase, prepare_database
@@ -210,6 +211,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(NulGuardMiddleware)
     # no request waits longer than TPO_REQUEST_TIMEOUT_S for its answer
     app.add_middleware(DeadlineMiddleware, timeout_s=settings.request_timeout_s)
+    # links are built from Host: a forged one is refused before anything runs
+    app.add_middleware(AllowedHostsMiddleware, allowed=allowed_host_list(settings))
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)  # outermost: 413s too
     return app
 

@@ -63,6 +63,11 @@ class HttpSettings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    allowed_hosts: str = Field(
+        default="localhost,127.0.0.1,::1",
+        description="Comma-separated host names the server answers for (the Host header; "
+        "links are built from it): add the public name behind a proxy; `*` answers any.",
+    )
     web_dir: Path = Field(default=PROJECT_ROOT / "web")
     default_city: str = "tangerang"
     basemap_url: str | None = Field(
@@ -185,6 +190,14 @@ class AuthSettings(BaseSettings):
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def allowed_host_list(settings: HttpSettings) -> list[str]:
+    """``allowed_hosts`` as a list, with the listening host when it names one."""
+    hosts = _split(settings.allowed_hosts)
+    if settings.host not in {"0.0.0.0", "::", ""}:  # noqa: S104 (a wildcard names no host)
+        hosts.append(settings.host)
+    return hosts
 
 
 class Settings(SecretSettings, HttpSettings, AuthSettings, PlannerSettings, StoreSettings):
