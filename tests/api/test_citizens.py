@@ -305,3 +305,12 @@ def test_search_kinds(client: Any, grid: GridCity) -> None:
 @pytest.mark.parametrize("q", ["a", " b ", "x" * 101, ""])
 def test_search_bad_query(client: Any, grid: GridCity, q: str) -> None:
     assert_problem(client.get("/cities/ujicoba/search", params={"q": q}), 422)
+
+
+def test_schools_within_come_nearest_first_not_in_id_order(client: Any, grid: GridCity) -> None:
+    """From (8, 8) the distance order (20003, 20001, 20002, 20004) is not the id order."""
+    r = client.get(f"/cities/ujicoba/schools/within?{_q(grid, 8, 8)}&radius_m=20000")
+    features = r.json()["features"]
+    assert [f["properties"]["npsn"] for f in features] == ["20003", "20001", "20002", "20004"]
+    distances = [f["properties"]["distance_m"] for f in features]
+    assert distances == sorted(distances)

@@ -225,3 +225,23 @@ def test_route_names_with_a_nul_or_too_long_are_refused_not_cut(
         assert dict(report.rejected)["B01/0"] == reason
         assert dict(report.rejected)["B01/1"] == reason
         assert routes(db, bogor.id) == []  # B02 and B03 have no usable shape or trip
+
+
+def test_shape_points_follow_their_sequence_not_the_file_order(
+    db: Session, bogor: CityInfo, tmp_path: Path
+) -> None:
+    """shapes.txt need not be sorted: the points of sh1 come in the order 3, 1, 2 here."""
+    shuffled = SMALL["shapes.txt"].replace(
+        "sh1,-6.60,106.79,1\nsh1,-6.60,106.80,2\nsh1,-6.59,106.81,3",
+        "sh1,-6.59,106.81,3\nsh1,-6.60,106.79,1\nsh1,-6.60,106.80,2",
+    )
+    assert shuffled != SMALL["shapes.txt"]
+    import_gtfs(db, "bogor", write_feed(tmp_path / "f.zip", {**SMALL, "shapes.txt": shuffled}))
+    coords = db.execute(
+        text(
+            "SELECT ST_AsText(geom) FROM angkot_route"
+            " WHERE city_id = :c AND code = 'B01' AND direction = 0"
+        ),
+        {"c": bogor.id},
+    ).scalar_one()
+    assert coords == "LINESTRING(106.79 -6.6,106.8 -6.6,106.81 -6.59)"

@@ -186,3 +186,19 @@ def test_rebuild_grid(db: Session) -> None:
         text("SELECT count(*) FROM layer_point_grid WHERE city_id = :c"), {"c": city.id}
     ).scalar_one()
     assert cells == first[2] > 0
+
+
+def test_a_grid_of_another_level_is_not_fresh(db: Session) -> None:
+    """A grid built for other zooms (the layer's aggregate_below_zoom changed in a release) is
+    rebuilt, even at the same revision: its cells would be of the wrong size."""
+    city = insert_sample_city(db).city
+    revision = begin_layer_read(db, city.id, "schools")
+    assert ensure_grid(db, city.id, SCHOOLS, revision)
+    assert _state(db, city.id)[:2] == (revision, finest_level(SCHOOLS))  # type: ignore[index]
+    coarser = replace(SCHOOLS, aggregate_below_zoom=10)
+    x, y = tile_of(*CENTRE, 8)
+    assert fetch_grid_tile(db, city.id, coarser, revision, z=8, x=x, y=y) is None  # stale level
+    assert ensure_grid(db, city.id, coarser, revision)
+    assert _state(db, city.id)[:2] == (revision, finest_level(coarser))  # type: ignore[index]
+    live = _cells(_tile(db, city.id, 8, None, coarser))
+    assert _cells(_tile(db, city.id, 8, revision, coarser)) == live
