@@ -3,60 +3,23 @@
 // to the roads or straight, undo/redo), the attribute form and "Simpan draf", the history with
 // diff, restore and review, and the citizens' unmet demand and the coverage per kelurahan.
 import { getJSON } from "../api.js";
-import { logout, roleKeys, staffSession } from "../auth.js";
+import { staffSession } from "../auth.js";
 import { el, setChildren } from "../dom.js";
-import { applyTranslations, pickLang, translator } from "../i18n.js";
-import { Sequencer } from "../sequence.js";
+import { applyTranslations, translator } from "../i18n.js";
+import { renderAccount, renderGate } from "./account.js";
 import { EditorApi } from "./api.js";
-import { DEFAULTS, diffSummary, editorAccess, formValues, formatLength, formatShare, impactSummary, propertiesFrom, saveFailure, windowProblem } from "./format.js";
+import { $, NARROW, fillForm, hooks, notice, parts, setBusy, setTranslator, showMessage, state, t, tracked } from "./context.js";
+import { DEFAULTS, editorAccess, formatLength } from "./format.js";
 import { assemble, editSegments, lineLength, segmentKey } from "./geometry.js";
+import { loadHistory, renderHistory, reverseRoute, versionAction } from "./history.js";
 import { EditorMap, loadGeoman } from "./map.js";
-
-const $ = (id) => document.getElementById(id);
-const NARROW = 700;
-const FORM_FIELDS = { code: "a-code", name: "a-name", direction: "a-direction", colour: "a-colour", origin: "a-origin", destination: "a-destination", fare_idr: "a-fare", headway_min: "a-headway", speed_kmh: "a-speed" };
-const state = {
-  lang: pickLang(localStorage.getItem("tpo.lang")), me: null, access: null, city: null,
-  routes: [], route: null, waypoints: [], snapped: [], paths: new Map(), streets: new Map(), geometry: [],
-  undo: [], redo: [], dirty: false, appending: false, versions: [], chosen: null, coverageLoaded: false,
-};
-let t = translator(state.lang);
-const seq = new Sequencer();
-const parts = {};
-
-function showMessage(text) {
-  $("message").textContent = text || "";
-  $("message").hidden = !text;
-}
-
-let busy = 0;
-function setBusy(delta) {
-  busy = Math.max(0, busy + delta);
-  $("loading").hidden = busy === 0;
-  document.body.dataset.busy = busy ? "true" : "false";
-}
-
-async function tracked(slot, task) {
-  setBusy(1);
-  try {
-    return await seq.run(slot, task);
-  } finally {
-    setBusy(-1);
-  }
-}
-
-/** A notice under the form: `kind` ok | warn | error; `lines` more text (as text). */
-function notice(kind, text, lines = []) {
-  const box = $("notice");
-  box.className = `notice ${kind}`;
-  setChildren(box, el("p", null, text), lines.length ? el("ul", null, lines.map((l) => el("li", null, l))) : null);
-  box.hidden = !text;
-}
+import { isoDay, loadCoverage, loadDemand, scheduleImpact } from "./planning.js";
+import { saveDraft } from "./save.js";
 
 function setLang(lang) {
   state.lang = lang;
   localStorage.setItem("tpo.lang", lang);
-  t = translator(lang);
+  setTranslator(translator(lang));
   document.documentElement.lang = lang;
   document.title = `${t("edTitle")} — Tree Point O`;
   $("lang-toggle").textContent = lang === "id" ? "EN" : "ID";
@@ -68,40 +31,6 @@ function setLang(lang) {
     renderHistory();
     renderLineInfo();
   }
-}
-
-function renderAccount() {
-  const box = $("account");
-  const me = state.me;
-  if (!me?.authenticated || !me.user) {
-    setChildren(box, el("a", { class: "account-link", href: "/masuk?next=%2Feditor" }, t("login")));
-    box.dataset.state = "out";
-    return;
-  }
-  const roles = el("span", { class: "account-role" }, roleKeys(me.user).map((key, i) => [i ? ", " : "", t(key)]));
-  const who = el("span", { class: "account-who" }, el("span", { class: "account-name" }, me.user.display_name), roles);
-  const button = el("button", { type: "button", class: "account-logout" }, t("logout"));
-  button.addEventListener("click", async () => {
-    button.disabled = true;
-    if (await logout(me.csrf_token)) {
-      location.assign("/masuk?next=%2Feditor");
-      return;
-    }
-    button.disabled = false;
-    showMessage(t("logoutFailed"));
-  });
-  setChildren(box, who, button);
-  box.dataset.state = "in";
-}
-
-function renderGate(kind) {
-  state.gate = kind;
-  $("workspace").hidden = true;
-  $("gate").hidden = false;
-  $("gate-text").textContent = t(kind === "role" ? "edNoAccess" : "edNeedLogin");
-  $("gate-login").hidden = kind === "role";
-  document.body.dataset.gate = kind;
-  document.body.dataset.ready = "true";
 }
 
 // ---- the routes list
@@ -148,22 +77,6 @@ function setEditable(on) {
   $("edit-tools").hidden = !on;
   $("attrs").hidden = !on;
   $("reverse").hidden = !state.route?.id;
-}
-
-function fillForm(props) {
-  const v = formValues(props);
-  for (const [key, id] of Object.entries(FORM_FIELDS)) $(id).value = v[key];
-  $("a-active").checked = v.active;
-  $("a-circular").checked = v.circular;
-  $("save-message").value = "";
-}
-
-function readForm() {
-  const values = {};
-  for (const [key, id] of Object.entries(FORM_FIELDS)) values[key] = $(id).value;
-  values.active = $("a-active").checked;
-  values.circular = $("a-circular").checked;
-  return values;
 }
 
 function loadGeometry(coords) {
@@ -366,285 +279,6 @@ function redo() {
   applySnapshot(state.redo.pop());
 }
 
-// ---- saving
-
-function fieldErrors(errors) {
-  for (const id of Object.values(FORM_FIELDS)) $(id).removeAttribute("aria-invalid");
-  for (const e of errors) $(FORM_FIELDS[e.field])?.setAttribute("aria-invalid", "true");
-}
-
-async function saveDraft(event) {
-  event.preventDefault();
-  const { properties, errors } = propertiesFrom(readForm());
-  fieldErrors(errors);
-  if (state.geometry.length < 2) errors.push({ key: "edNeedLine" });
-  if (errors.length) return notice("error", t("checkFields"), errors.map((e) => t(e.key)));
-  const body = { geometry: { type: "LineString", coordinates: state.geometry }, properties, message: $("save-message").value.trim() };
-  const route = state.route;
-  $("save-draft").disabled = true;
-  setBusy(1);
-  try {
-    const saved = route.id ? await parts.api.save(route.id, route.etag, body) : await parts.api.create(body);
-    route.id = saved.id;
-    route.etag = saved.etag || `"r${saved.id}v${saved.version}"`;
-    state.dirty = false;
-    const warnings = (saved.warnings || []).map((w) => w.message).filter(Boolean);
-    notice(warnings.length ? "warn" : "ok", t.format("edSaved", { version: saved.version }), warnings);
-    await loadRoutes();
-    await selectSaved(route.id, saved.version);
-  } catch (err) {
-    reportFailure(err);
-  } finally {
-    setBusy(-1);
-    $("save-draft").disabled = false;
-  }
-}
-
-/** After a save: the saved draft stays on the map (its geometry is what was drawn). */
-async function selectSaved(id, version) {
-  try {
-    const v = await parts.api.version(id, version);
-    state.route.feature = v.feature;
-    if (v.etag) state.route.etag = v.etag;
-  } catch {
-    // the notice already says it was saved
-  }
-  $("reverse").hidden = false;
-  renderEditWhat();
-  renderLineInfo();
-  await loadHistory();
-}
-
-async function refreshEtag() {
-  if (!state.route?.id) return;
-  try {
-    const head = await parts.api.route(state.route.id);
-    state.route.etag = head.etag;
-  } catch {
-    // shown by the next write
-  }
-}
-
-function reportFailure(err) {
-  const f = saveFailure(err);
-  const lines = f.list || (f.detail ? [f.detail] : []);
-  notice(f.stale ? "warn" : "error", t.format(f.key, f.params || {}), lines);
-  if (f.stale) {
-    refreshEtag().then(loadHistory).then(loadRoutes);
-  }
-}
-
-// ---- history, diff, restore, review
-
-async function loadHistory() {
-  const id = state.route?.id;
-  if (!id) {
-    state.versions = [];
-    return renderHistory();
-  }
-  let result;
-  try {
-    result = await tracked("versions", (signal) => parts.api.versions(id, signal));
-  } catch (err) {
-    showMessage(`${t("loadFailed")}: ${err.message}`);
-    return;
-  }
-  if (!result.current) return;
-  state.versions = result.value?.versions || [];
-  renderHistory();
-}
-
-function renderHistory() {
-  setChildren($("history"), ...state.versions.map((v) => {
-    const button = el("button", { type: "button", class: "version-pick" },
-      el("span", { class: "v-head" }, el("strong", null, `v${v.version}`), " ", el("span", { class: `state ${v.state}` }, t(`st_${v.state}`)),
-        " · ", el("span", { class: "author" }, v.author || "–"), " · ", el("span", { class: "when" }, formatWhen(v.saved_at)), " · ", formatLength(v.length_m, t.lang)),
-      v.message ? el("span", { class: "v-message" }, v.message) : null,
-      v.note ? el("span", { class: "v-note" }, `${t("edNote")}: ${v.note}`) : null);
-    button.addEventListener("click", () => chooseVersion(v.version));
-    return el("li", { dataset: { version: v.version, state: v.state }, class: state.chosen === v.version ? "open" : null }, button);
-  }));
-  if (!state.versions.length) $("version-box").hidden = true;
-}
-
-function formatWhen(iso) {
-  if (!iso) return "–";
-  const at = new Date(iso);
-  if (Number.isNaN(at.getTime())) return "–";
-  return new Intl.DateTimeFormat(t.lang === "en" ? "en-GB" : "id-ID", { timeZone: "Asia/Jakarta", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hour12: false }).format(at);
-}
-
-/** A version of the history: its diff against the version it was made from, on the map. */
-async function chooseVersion(version) {
-  const id = state.route?.id;
-  const meta = state.versions.find((v) => v.version === version);
-  if (!id || !meta) return;
-  state.chosen = version;
-  renderHistory();
-  const base = meta.parent ?? state.versions.find((v) => v.version < version)?.version ?? null;
-  let result;
-  try {
-    result = await tracked("diff", async (signal) => {
-      const to = await parts.api.version(id, version, signal);
-      if (base === null || base === undefined) return { to: to.feature, from: null, diff: null };
-      const [from, diff] = await Promise.all([parts.api.version(id, base, signal), parts.api.diff(id, base, version, signal)]);
-      return { to: to.feature, from: from.feature, diff };
-    });
-  } catch (err) {
-    showMessage(`${t("loadFailed")}: ${err.message}`);
-    return;
-  }
-  if (!result.current) return;
-  const { to, from, diff } = result.value;
-  parts.map.showDiff(from?.geometry?.coordinates, to?.geometry?.coordinates, diff, to?.properties?.colour);
-  $("version-box").hidden = false;
-  $("version-box").dataset.version = String(version);
-  const head = base === null || base === undefined ? t("edFirstVersion") : t.format("edDiffOf", { from: base, to: version });
-  setChildren($("diff-summary"), el("strong", null, head), diff ? el("span", null, ` ${diffSummary(diff, t)}`) : null);
-  const open = meta.state === "draft" || meta.state === "returned";
-  $("publish").hidden = !(state.access.review && open);
-  $("return-box").hidden = !(state.access.review && meta.state === "draft");
-  $("restore").hidden = false;
-}
-
-async function versionAction(kind) {
-  const id = state.route?.id;
-  const version = state.chosen;
-  if (!id || !version) return;
-  setBusy(1);
-  try {
-    if (kind === "restore") {
-      const made = await parts.api.restore(id, version, state.route.etag);
-      notice("ok", t.format("edRestored", { from: version, version: made.version }));
-      await loadRoutes();
-      await selectRoute(id, { version: made.version, keepNotice: true });
-    } else if (kind === "publish") {
-      await parts.api.publish(id, version, state.route.etag);
-      notice("ok", t.format("edPublished", { version }));
-      await loadRoutes();
-      await selectRoute(id, { version, keepNotice: true });
-    } else if (kind === "return") {
-      await parts.api.sendBack(id, version, state.route.etag, $("return-note").value.trim());
-      notice("ok", t.format("edReturned", { version }));
-      $("return-note").value = "";
-      await refreshEtag();
-      await loadHistory();
-      await loadRoutes();
-    }
-  } catch (err) {
-    reportFailure(err);
-  } finally {
-    setBusy(-1);
-  }
-}
-
-async function reverseRoute() {
-  const id = state.route?.id;
-  if (!id) return;
-  setBusy(1);
-  try {
-    const made = await parts.api.reverse(id, state.route.etag);
-    await loadRoutes();
-    await selectRoute(made.id, { version: made.version });
-    notice("ok", t.format("edReversed", { version: made.version }));
-  } catch (err) {
-    reportFailure(err);
-  } finally {
-    setBusy(-1);
-  }
-}
-
-// ---- unmet demand and coverage
-
-let impactTimer = null;
-function scheduleImpact() {
-  clearTimeout(impactTimer);
-  setChildren($("draft-impact"));
-  if (state.geometry.length < 2 || !state.dirty) return;
-  impactTimer = setTimeout(loadImpact, 500);
-}
-
-/** The route the draft would replace on the map, when it has a published version. */
-function publishedId() {
-  const id = state.route?.id;
-  const summary = state.routes.find((r) => r.id === id);
-  return id && summary && summary.published_version !== null && summary.published_version !== undefined ? id : null;
-}
-
-async function loadImpact() {
-  const geometry = { type: "LineString", coordinates: state.geometry };
-  const { from, to } = demandDates();
-  if (windowProblem(from, to)) return;
-  let result;
-  try {
-    result = await tracked("impact", (signal) => Promise.all([
-      parts.api.served(geometry, from, to, signal),
-      parts.api.coveragePreview(geometry, publishedId(), signal),
-    ]));
-  } catch (err) {
-    setChildren($("draft-impact"), el("span", { class: "hint" }, `${t("edImpactFailed")}: ${err.message}`));
-    return;
-  }
-  if (!result.current) return;
-  const [served, preview] = result.value;
-  setChildren($("draft-impact"), el("span", null, impactSummary(served, preview, t)));
-}
-
-function isoDay(d) {
-  return d.toISOString().slice(0, 10);
-}
-
-function demandDates() {
-  return { from: $("demand-from").value || null, to: $("demand-to").value || null };
-}
-
-async function loadDemand() {
-  if (!$("demand-toggle").checked) {
-    parts.map.clearDemand();
-    $("demand-info").textContent = "";
-    return;
-  }
-  const { from, to } = demandDates();
-  const problem = windowProblem(from, to);
-  if (problem) {
-    seq.cancel("demand");
-    $("demand-info").textContent = t(problem);
-    return;
-  }
-  let result;
-  try {
-    result = await tracked("demand", (signal) => parts.api.demand(from, to, signal));
-  } catch (err) {
-    $("demand-info").textContent = `${t("loadFailed")}: ${err.message}`;
-    return;
-  }
-  if (!result.current) return;
-  const fc = result.value;
-  parts.map.showDemand(fc, t);
-  const searches = (fc?.features || []).reduce((s, f) => s + (Number(f.properties?.searches) || 0), 0);
-  $("demand-info").textContent = t.format("edDemandInfo", { lines: (fc?.features || []).length, searches });
-}
-
-async function loadCoverage() {
-  if (state.coverageLoaded) return;
-  let result;
-  try {
-    result = await tracked("coverage", (signal) => parts.api.coverage(signal));
-  } catch (err) {
-    $("coverage-city").textContent = `${t("loadFailed")}: ${err.message}`;
-    return;
-  }
-  if (!result.current) return;
-  state.coverageLoaded = true;
-  const c = result.value || {};
-  if (c.city) $("coverage-city").textContent = t.format("edCoverageCity", { share: formatShare(c.city.share, t.lang), covered: Number(c.city.covered_km2 || 0).toFixed(1), area: Number(c.city.area_km2 || 0).toFixed(1) });
-  const rows = [...(c.kelurahan || [])].sort((a, b) => (a.share ?? 0) - (b.share ?? 0));
-  setChildren($("coverage-body"), ...rows.map((k) => el("tr", { dataset: { kelurahan: k.code } },
-    el("td", null, k.name || k.code, el("span", { class: "sub" }, k.kecamatan || "")),
-    el("td", { class: "share" }, formatShare(k.share, t.lang)),
-    el("td", { class: "routes" }, (k.routes || []).join(", ") || "–"))));
-}
-
 // ---- start
 
 function wire() {
@@ -734,4 +368,5 @@ async function start() {
   return startEditor(me, config);
 }
 
+Object.assign(hooks, { loadRoutes, selectRoute, renderEditWhat, renderLineInfo });
 start();
