@@ -155,6 +155,8 @@ _MATRIX: dict[str, Rule] = {
     "requests.services": ANYONE,
     "requests.nearby": ANYONE,
     "requests.proposals": ANYONE,
+    # permits (#15): the parcel intake and the draft pre-check, which write nothing
+    "permits.precheck": ANYONE,
     "requests.own": Rule(_roles("warga", "admin")),
     # role sekolah: a school's staff, for the school transfers naming their school only;
     # Dishub's roles read and handle the requests of the types naming them as handlers
