@@ -155,8 +155,6 @@ _MATRIX: dict[str, Rule] = {
     "requests.services": ANYONE,
     "requests.nearby": ANYONE,
     "requests.proposals": ANYONE,
-    # permits (#15): the parcel intake and the draft pre-check, which write nothing
-    "permits.precheck": ANYONE,
     "requests.own": Rule(_roles("warga", "admin")),
     # role sekolah: a school's staff, for the school transfers naming their school only;
     # Dishub's roles read and handle the requests of the types naming them as handlers
@@ -190,6 +188,10 @@ _MATRIX: dict[str, Rule] = {
     # inspectorate does; the office answers the notisi and enters its follow-up
     "audits.findings": Rule(_roles("opd_staff", "inspektur", "admin_kota", "admin"), "opd"),
     "audits.respond": Rule(_roles("opd_staff", "admin"), "opd"),
+    # permits: anyone pre-checks a parcel (a draft, nothing written); the staff handling an
+    # application (DPMPTSP, city admins: the request's visibility decides) re-run its check
+    "permits.precheck": ANYONE,
+    "permits.check": Rule(_roles("opd_staff", "admin_kota", "admin"), "city"),
 }
 
 

@@ -1,22 +1,120 @@
-"""The permits wing (perizinan, #15): parcel intake, the spatial pre-check, the workflow."""
+"""The permits wing (#15, perizinan online): parcel intake, the spatial pre-check of a parcel,
+the izin workflow as data and its hooks into the request core."""
 
-from geo.permits.errors import ParcelArchiveError as ParcelArchiveError
-from geo.permits.errors import ParcelAreaError as ParcelAreaError
-from geo.permits.errors import ParcelCrsMissingError as ParcelCrsMissingError
-from geo.permits.errors import ParcelFormatError as ParcelFormatError
-from geo.permits.errors import ParcelGeometryTypeError as ParcelGeometryTypeError
-from geo.permits.errors import ParcelInvalidError as ParcelInvalidError
-from geo.permits.errors import ParcelOutsideCityError as ParcelOutsideCityError
-from geo.permits.errors import ParcelTooManyVerticesError as ParcelTooManyVerticesError
-from geo.permits.errors import UploadTooLargeError as UploadTooLargeError
-from geo.permits.intake import MAX_AREA_M2 as MAX_AREA_M2
-from geo.permits.intake import MAX_VERTICES as MAX_VERTICES
-from geo.permits.intake import MIN_AREA_M2 as MIN_AREA_M2
-from geo.permits.intake import UTM_SRID as UTM_SRID
-from geo.permits.intake import ParcelInput as ParcelInput
-from geo.permits.intake import area_m2 as area_m2
-from geo.permits.intake import check_parcel as check_parcel
-from geo.permits.intake import count_vertices as count_vertices
-from geo.permits.intake import geojson_of as geojson_of
-from geo.permits.intake import parcel_from_geojson as parcel_from_geojson
-from geo.permits.intake import read_parcel as read_parcel
+from geo.permits.check import (
+    CHECK_LAYERS,
+    PENDING_STATES,
+    VERDICTS,
+    Building,
+    Check,
+    CheckResult,
+    PermitCheckNotFoundError,
+    geometry_from_geojson,
+    run_check,
+    store_check,
+    stored_checks,
+)
+from geo.permits.errors import (
+    ParcelArchiveError,
+    ParcelAreaError,
+    ParcelCrsMissingError,
+    ParcelFormatError,
+    ParcelGeometryTypeError,
+    ParcelInvalidError,
+    ParcelOutsideCityError,
+    ParcelTooManyVerticesError,
+    UploadTooLargeError,
+)
+from geo.permits.intake import (
+    MAX_AREA_M2,
+    MAX_VERTICES,
+    MIN_AREA_M2,
+    UTM_SRID,
+    ParcelInput,
+    area_m2,
+    check_parcel,
+    count_vertices,
+    geojson_of,
+    parcel_from_geojson,
+    read_parcel,
+)
+from geo.permits.schemas import PermitAttributes
+from geo.permits.workflow import (
+    DPMPTSP,
+    IZIN_DEADLINES_DAYS,
+    IZIN_DOCUMENTS,
+    IZIN_FINAL,
+    IZIN_INITIAL,
+    IZIN_OPTIONAL_DOCUMENTS,
+    IZIN_STATE_LABELS,
+    IZIN_STATES,
+    IZIN_TRANSITION_LABELS,
+    IZIN_TRANSITIONS,
+    PreparedPermit,
+    UnknownUseError,
+    after_izin_step,
+    approve_parcel,
+    check_parcel_limits,
+    check_use,
+    known_uses,
+    prepare_izin,
+    run_and_store,
+    uses_and_zones,
+    utm_area,
+)
+
+__all__ = [
+    "CHECK_LAYERS",
+    "DPMPTSP",
+    "IZIN_DEADLINES_DAYS",
+    "IZIN_DOCUMENTS",
+    "IZIN_FINAL",
+    "IZIN_INITIAL",
+    "IZIN_OPTIONAL_DOCUMENTS",
+    "IZIN_STATES",
+    "IZIN_STATE_LABELS",
+    "IZIN_TRANSITIONS",
+    "IZIN_TRANSITION_LABELS",
+    "MAX_AREA_M2",
+    "MAX_VERTICES",
+    "MIN_AREA_M2",
+    "PENDING_STATES",
+    "UTM_SRID",
+    "VERDICTS",
+    "Building",
+    "Check",
+    "CheckResult",
+    "ParcelArchiveError",
+    "ParcelAreaError",
+    "ParcelCrsMissingError",
+    "ParcelFormatError",
+    "ParcelGeometryTypeError",
+    "ParcelInput",
+    "ParcelInvalidError",
+    "ParcelOutsideCityError",
+    "ParcelTooManyVerticesError",
+    "PermitAttributes",
+    "PermitCheckNotFoundError",
+    "PreparedPermit",
+    "UnknownUseError",
+    "UploadTooLargeError",
+    "after_izin_step",
+    "approve_parcel",
+    "area_m2",
+    "check_parcel",
+    "check_parcel_limits",
+    "check_use",
+    "count_vertices",
+    "geojson_of",
+    "geometry_from_geojson",
+    "known_uses",
+    "parcel_from_geojson",
+    "prepare_izin",
+    "read_parcel",
+    "run_and_store",
+    "run_check",
+    "store_check",
+    "stored_checks",
+    "uses_and_zones",
+    "utm_area",
+]
