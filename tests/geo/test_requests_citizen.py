@@ -302,7 +302,7 @@ def test_a_warga_sees_only_their_own_requests(
 # -- the catalogue ----------------------------------------------------------------------------
 def test_the_catalogue_carries_the_rules_the_server_checks() -> None:
     today = date(2026, 12, 2)
-    aid, transfer, _saran = services(
+    aid, transfer, _saran, _izin = services(
         "reqkota", windows=parse_windows(TANGERANG), today=today, max_file_bytes=5000
     )
     assert transfer["type"] == "pindah_sekolah"
@@ -335,7 +335,7 @@ def test_the_catalogue_carries_the_rules_the_server_checks() -> None:
     assert {o["code"] for o in aid["organisation_kinds"]} == set(
         limits["attrs.organisation_kind"]["enum"]
     )
-    always, _transfer, _saran = services(
+    always, _transfer, _saran, _izin = services(
         "lain", windows=parse_windows(TANGERANG), today=today, max_file_bytes=1
     )
     assert always["open"] is True
