@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,14 @@ from xml.sax.saxutils import quoteattr
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from data.importers import import_boundaries, import_osm, import_routes, import_schools
+from data.importers import (
+    import_boundaries,
+    import_osm,
+    import_protected,
+    import_routes,
+    import_schools,
+    import_zoning,
+)
 from geo.cities import create_city
 from tests.geo.synthetic import to_lonlat
 
@@ -42,6 +50,11 @@ SCHOOLS = (  # npsn, name, level, status, address, (col, row)
 )
 PARCEL = {"code": ALERT, "name": f"Persil {IMG}", "permit_type": SCRIPT, "status": SVG}
 PARCEL_AT = (4.4, 1.6)  # centre, in grid cells; the parcel is 0.2 x 0.2 cells
+ZONE_CODE = ALERT  # zone codes are short too
+ZONE_NAME = f"Perumahan {SCRIPT}"
+ACTIVITY = f"Rumah {IMG}"
+SAWAH_NAME = f"Sawah {SVG}"
+RIVER_NAME = f"Kali {IMG}"
 
 COLS, ROWS, SPACING_M = 13, 3, 250.0
 MARGIN = 2.0  # cells around the grid inside the kota
@@ -195,4 +208,23 @@ def build_hostile_city(session: Session, folder: Path) -> HostileCity:
         ),
         {"c": city.id, **PARCEL, "wkt": f"MULTIPOLYGON((({wkt_ring})))"},
     )
+    # permits (#15): a zone, its ITBX rule, a rice field and a river, named hostile too
+    zones = [_feature(_polygon(0, 0, 5, 2), code=ZONE_CODE, name=ZONE_NAME, kdb=60, klb=1.2)]
+    itbx = folder / "itbx.csv"
+    with itbx.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["zone_code", "activity", "verdict"], [ZONE_CODE, ACTIVITY, "I"]])
+    report = import_zoning(
+        session, SLUG, _write_geojson(folder / "zoning.geojson", zones), itbx=itbx
+    )
+    assert report.inserted == 1, report
+    sawah = [_feature(_polygon(8, 0, 10, 2), nama=SAWAH_NAME)]
+    report = import_protected(
+        session, SLUG, _write_geojson(folder / "sawah.geojson", sawah), kind="sawah"
+    )
+    assert report.inserted == 1, report
+    rivers = [_feature(_line([(11, 0), (11, ROWS - 1)]), nama=RIVER_NAME, depth_m=2)]
+    report = import_protected(
+        session, SLUG, _write_geojson(folder / "sungai.geojson", rivers), kind="sungai"
+    )
+    assert report.inserted == 1, report
     return HostileCity(SLUG, to_lonlat(6, 1, SPACING_M))
