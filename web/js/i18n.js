@@ -1,4 +1,5 @@
 // Bahasa Indonesia first, English as an option; the choice is remembered per browser.
+import { IZIN_STRINGS } from "./izin/strings.js";
 
 const STRINGS = {
   id: {
@@ -1120,6 +1121,7 @@ const LABELS = {
 };
 
 export const LANGS = Object.keys(STRINGS);
+for (const lang of LANGS) Object.assign(STRINGS[lang], IZIN_STRINGS[lang]); // the permit pages' words
 
 /** The remembered choice, else Bahasa Indonesia (the city's language) whatever the browser says. */
 export function pickLang(stored) {
