@@ -8,7 +8,7 @@ from typing import Literal
 
 from geo.accounts import Principal, RowScope
 from geo.errors import LayerNotFoundError
-from geo.models import REQUEST_TYPES, SCHOOL_LEVELS, SCHOOL_STATUSES
+from geo.models import PROTECTED_KINDS, REQUEST_TYPES, SCHOOL_LEVELS, SCHOOL_STATUSES
 from geo.requests import layer_scope
 
 PropType = Literal["string", "integer", "number", "boolean", "datetime"]
@@ -442,6 +442,71 @@ LAYERS: dict[str, LayerDef] = {
             row_scope=RowScopeRule("audits.read"),
             tile_feature_cap=4_000,
             tile_order="t.id DESC",
+        ),
+        # permits (#15): the zoning plan, protected land and rivers the pre-check reads
+        LayerDef(
+            id="zoning",
+            title_id="Rencana zonasi (RDTR)",
+            title_en="Zoning plan (RDTR)",
+            description="Zones of the detailed spatial plan with their building limits"
+            " (KDB %, KLB, KDH %).",
+            table="zoning_zone",
+            geometry_type="MultiPolygon",
+            properties=(
+                Prop("code", "string", title="Kode zona"),
+                Prop("name", "string", title="Zona"),
+                Prop("kdb", "number", title="KDB maks. (%)", filterable=False),
+                Prop("klb", "number", title="KLB maks.", filterable=False),
+                Prop("kdh", "number", title="KDH min. (%)", filterable=False),
+            ),
+            style=Style("#b15928", 1.0, "#ffff99", 0.25),
+            min_zoom=10,
+            default_limit=200,
+            max_limit=5_000,
+            tile_feature_cap=4_000,
+            tile_order="t.id",
+            geojson_column=STORED_GEOJSON,
+        ),
+        LayerDef(
+            id="protected_areas",
+            title_id="Kawasan lindung",
+            title_en="Protected areas",
+            description="Protected rice fields (sawah), green open space (RTH) and river"
+            " setbacks (sempadan sungai).",
+            table="protected_area",
+            geometry_type="MultiPolygon",
+            properties=(
+                Prop("kind", "string", title="Jenis", enum=PROTECTED_KINDS),
+                Prop("name", "string", title="Nama"),
+            ),
+            style=Style("#1b7837", 1.5, "#a6dba0", 0.3),
+            min_zoom=10,
+            default_limit=200,
+            max_limit=5_000,
+            tile_feature_cap=4_000,
+            tile_order="t.id",
+            geojson_column=STORED_GEOJSON,
+        ),
+        LayerDef(
+            id="rivers",
+            title_id="Sungai",
+            title_en="Rivers",
+            description="River centre lines with their depth and levee (what the setback"
+            " depends on).",
+            table="river_line",
+            geometry_type="MultiLineString",
+            properties=(
+                Prop("name", "string", title="Nama"),
+                Prop("depth_m", "number", title="Kedalaman (m)", filterable=False),
+                Prop("has_levee", "boolean", title="Bertanggul"),
+            ),
+            style=Style("#2171b5", 2.5),
+            min_zoom=8,
+            default_limit=200,
+            max_limit=2_000,
+            tile_feature_cap=2_000,
+            tile_order="t.id",
+            geojson_column=STORED_GEOJSON,
         ),
     )
 }

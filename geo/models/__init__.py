@@ -32,6 +32,16 @@ from geo.models.demand import DEMAND_REASONS, TripDemand
 from geo.models.editing import LIVE_STATES, VERSION_STATES, RouteVersion
 from geo.models.layers import REVISIONED_TABLES, LayerPointGrid, LayerPointGridState, LayerRevision
 from geo.models.parcels import PermitParcel
+from geo.models.permits import (
+    CHECK_VERDICTS,
+    ITBX,
+    PROTECTED_KINDS,
+    PermitCheck,
+    ProtectedArea,
+    RiverLine,
+    ZoningRule,
+    ZoningZone,
+)
 from geo.models.places import Place, PlaceWord
 from geo.models.requests import (
     REQUEST_TYPES,
@@ -47,11 +57,14 @@ __all__ = [
     "ADMIN_LEVELS",
     "AUDIT_BASES",
     "AUDIT_STATES",
+    "CHECK_VERDICTS",
     "DEMAND_REASONS",
     "FINDING_CATEGORIES",
     "FOLLOWUP_STATUSES",
+    "ITBX",
     "LIVE_STATES",
     "NAMING",
+    "PROTECTED_KINDS",
     "REQUEST_TYPES",
     "REVISIONED_TABLES",
     "ROLES",
@@ -80,12 +93,15 @@ __all__ = [
     "LayerRevision",
     "LoginAttempt",
     "Opd",
+    "PermitCheck",
     "PermitParcel",
     "Place",
     "PlaceWord",
+    "ProtectedArea",
     "RequestAttachment",
     "RequestEvent",
     "RequestPrivate",
+    "RiverLine",
     "RoadEdge",
     "RouteVersion",
     "School",
@@ -93,4 +109,6 @@ __all__ = [
     "TripDemand",
     "UserRole",
     "UserSession",
+    "ZoningRule",
+    "ZoningZone",
 ]

@@ -76,4 +76,8 @@ REVISIONED_TABLES: dict[str, str] = {
     "angkot_route": "angkot_routes",
     "school": "schools",
     "permit_parcel": "parcels",
+    "zoning_zone": "zoning",
+    "zoning_rule": "zoning",
+    "protected_area": "protected_areas",
+    "river_line": "rivers",
 }

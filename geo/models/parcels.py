@@ -6,6 +6,7 @@ from datetime import datetime
 
 from geoalchemy2 import WKBElement
 from sqlalchemy import (
+    BigInteger,
     Computed,
     DateTime,
     Integer,
@@ -26,6 +27,8 @@ class PermitParcel(Base):
     __table_args__ = (
         city_key(),
         UniqueConstraint("city_id", "code"),
+        # one parcel per approved application (NULLs, parcels from elsewhere, never clash)
+        UniqueConstraint("city_id", "request_id"),
         *geom_checks(),
         gist_index("permit_parcel"),
     )
@@ -38,6 +41,8 @@ class PermitParcel(Base):
     permit_type: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(32), server_default=text("'aktif'"))
     issued_on: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the izin application it was approved from (migration 0018), NULL for imported parcels
+    request_id: Mapped[int | None] = mapped_column(BigInteger)
     geom: Mapped[WKBElement] = mapped_column(geom_column("MULTIPOLYGON"))
     # ST_AsGeoJSON(geom, 6) kept by PostgreSQL (migration 0005): the items read it as text
     geom_geojson: Mapped[str | None] = mapped_column(

@@ -23,19 +23,31 @@ EXPECTED = ["kota", "kecamatan", "kelurahan", "roads", "angkot_routes", "schools
 REQUEST_LAYERS = ["requests", "requests_public"]
 VIEW_LAYERS = ["route_coverage"]  # a view of migration 0013 (tests/geo/test_coverage.py)
 AUDIT_LAYERS = ["audit_sites"]
+PERMIT_LAYERS = ["zoning", "protected_areas", "rivers"]  # public (#15)
 GDAL_DEFAULT_PAGE_SIZE = 1000  # GDAL's OAPIF driver asks for limit=1000 pages
 
 
 def test_the_layers_in_map_order_and_their_audiences() -> None:
-    assert list(LAYERS) == [*EXPECTED, *REQUEST_LAYERS, *VIEW_LAYERS, *AUDIT_LAYERS]
-    assert [layer.id for layer in public_layers()] == [*EXPECTED, "requests_public", *VIEW_LAYERS]
+    assert list(LAYERS) == [
+        *EXPECTED,
+        *REQUEST_LAYERS,
+        *VIEW_LAYERS,
+        *AUDIT_LAYERS,
+        *PERMIT_LAYERS,
+    ]
+    assert [layer.id for layer in public_layers()] == [
+        *EXPECTED,
+        "requests_public",
+        *VIEW_LAYERS,
+        *PERMIT_LAYERS,
+    ]
     restricted = [lyr.id for lyr in LAYERS.values() if lyr.audience == "restricted"]
     assert restricted == ["requests", "audit_sites"]
     assert registry_problems(LAYERS) == []
 
 
 # the tables of the models (requests_public reads a view: tests/layers/test_request_layers.py)
-@pytest.mark.parametrize("layer_id", [*EXPECTED, "requests"])
+@pytest.mark.parametrize("layer_id", [*EXPECTED, "requests", *PERMIT_LAYERS])
 def test_layer_matches_its_table(layer_id: str) -> None:
     layer = LAYERS[layer_id]
     table = Base.metadata.tables[layer.table]
@@ -52,7 +64,7 @@ def test_layer_matches_its_table(layer_id: str) -> None:
     assert all(re.fullmatch(r"[a-z_][a-z0-9_]*", n) for n in names)
 
 
-@pytest.mark.parametrize("layer_id", EXPECTED)
+@pytest.mark.parametrize("layer_id", [*EXPECTED, *PERMIT_LAYERS])
 def test_layer_id_is_its_revision_key(layer_id: str) -> None:
     """The triggers bump layer_revision under the layer id, so ETags follow writes."""
     layer = LAYERS[layer_id]
@@ -64,7 +76,7 @@ def test_layer_id_is_its_revision_key(layer_id: str) -> None:
         assert key == layer.id
 
 
-@pytest.mark.parametrize("layer_id", [*EXPECTED, *REQUEST_LAYERS, *VIEW_LAYERS])
+@pytest.mark.parametrize("layer_id", [*EXPECTED, *REQUEST_LAYERS, *VIEW_LAYERS, *PERMIT_LAYERS])
 def test_limits_zooms_and_style(layer_id: str) -> None:
     layer = LAYERS[layer_id]
     assert 1 <= layer.default_limit <= layer.max_limit
