@@ -71,7 +71,8 @@ export function drawCheck(map, group, result, geometry, { t, lang }) {
   const order = (c) => (c.id === "zoning" ? 0 : String(c.id).startsWith("protected") ? 1 : String(c.id).startsWith("overlap") ? 2 : 3);
   for (const check of [...(result?.checks || [])].sort((a, b) => order(a) - order(b))) {
     const fc = check.features;
-    if (!fc?.features?.length) continue;
+    // the intensity and area checks explain with the parcel and zone pieces already drawn
+    if (!fc?.features?.length || order(check) === 3) continue;
     L.geoJSON(fc, {
       renderer, pane: PANE, pmIgnore: true, snapIgnore: true,
       style: (f) => pieceStyle(check, f.properties || {}),

@@ -125,7 +125,9 @@ export class ParcelDrawer {
   }
 
   _style() {
-    return { color: "#10243e", weight: 3, fillColor: "#3d7cc9", fillOpacity: 0.15, className: "izin-parcel" };
+    // SVG even on a canvas-preferring map: the parcel is an element (styled, testable)
+    const renderer = (this.map._izinSnapRenderer ??= L.svg({ padding: 0.5 }));
+    return { renderer, color: "#10243e", weight: 3, fillColor: "#3d7cc9", fillOpacity: 0.15, className: "izin-parcel" };
   }
 
   _created(layer) {

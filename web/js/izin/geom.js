@@ -99,12 +99,14 @@ export function figureRows(figures, lang = "id") {
           rows.push([name || key, parts.join(" · ")]);
         }
       }
+      if (value.length && value.every((v) => v === null || typeof v !== "object")) rows.push([key, value.filter((v) => v !== null).join(", ")]);
     } else if (value === null || typeof value !== "object") {
       let text;
       if (typeof value === "number" && key === "share") text = formatShare(value, lang);
       else if (typeof value === "number" && (key.endsWith("_share") || key.startsWith("share"))) text = formatShare(value, lang);
       else if (typeof value === "number" && AREA_KEYS.test(key)) text = formatArea(value, lang);
       else if (typeof value === "number") text = value.toLocaleString(lang === "en" ? "en-GB" : "id-ID", { maximumFractionDigits: 2 });
+      else if (typeof value === "boolean") text = value ? "✓" : "✗";
       else text = value === null ? "—" : String(value);
       rows.push([key, text]);
     }
@@ -134,7 +136,7 @@ export function checkBody(geometry, values) {
   if (!values.use) errors.use = "errChoose";
   if (declared === null || declared <= 0) errors.declared_area_m2 = "izErrPositive";
   if (floors === null || floors < 1 || !Number.isInteger(floors)) errors.floors = "izErrFloors";
-  if (footprint === null || footprint < 0) errors.footprint_m2 = "izErrPositive";
+  if (footprint === null || footprint <= 0) errors.footprint_m2 = "izErrAboveZero";
   if (green !== null && green < 0) errors.green_m2 = "izErrPositive";
   return {
     errors,

@@ -6,6 +6,12 @@ import { figureRows, formatArea, verdictKey } from "./geom.js";
 
 const pick = (obj, base, lang) => (lang === "en" ? obj[`${base}_en`] || obj[`${base}_id`] : obj[`${base}_id`] || obj[`${base}_en`]) || "";
 
+/** The words of a figure's key ("area_m2" -> "Luas"); zone names and unknown keys as they are. */
+export function figureLabel(t, key) {
+  const word = t(`izF_${key}`);
+  return word === `izF_${key}` ? key : word;
+}
+
 /** A verdict chip: <span class="izin-chip" data-verdict=...>Lolos</span>. */
 export function verdictChip(t, verdict) {
   return el("span", { class: "izin-chip", dataset: { verdict: String(verdict ?? "") } }, t(verdictKey(verdict)));
@@ -23,7 +29,7 @@ export function checkReport(t, lang, result, { id = null } = {}) {
     return el("li", { class: "izin-check", dataset: { check: String(c.id ?? ""), verdict: String(c.verdict ?? "") } },
       el("div", { class: "izin-check-head" }, verdictChip(t, c.verdict), " ", el("strong", null, pick(c, "title", lang) || String(c.id ?? ""))),
       el("p", { class: "izin-check-message" }, pick(c, "message", lang)),
-      rows.length ? el("dl", { class: "izin-figures" }, rows.flatMap(([k, v]) => [el("dt", null, k), el("dd", null, v)])) : null);
+      rows.length ? el("dl", { class: "izin-figures" }, rows.flatMap(([k, v]) => [el("dt", null, figureLabel(t, k)), el("dd", null, v)])) : null);
   });
   return el("section", { class: "izin-report", id, dataset: { verdict: String(result?.verdict ?? "") } },
     el("p", { class: "izin-verdict" }, t("izCheckResult"), " ", verdictChip(t, result?.verdict)),
