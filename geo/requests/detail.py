@@ -308,3 +308,16 @@ def document_of(
         size_bytes=d.size_bytes,
         sha256=d.sha256,
     )
+
+
+def visible_request_type(
+    session: Session, principal: Principal, city: CityInfo, request_id: int
+) -> str:
+    """The type of a request the principal may read as staff (``requests.read``, the detail's
+    rule), e.g. before showing its permit check.
+
+    Raises:
+        AuthenticationRequiredError, PermissionDeniedError: Not staff of this city.
+        RequestNotFoundError: No such request, or one the principal does not handle.
+    """
+    return str(_visible_row(session, principal, city, request_id, READ).type)

@@ -227,6 +227,8 @@ def submit(
         to_status=status,
         fields={},
     )
+    if kind.after_step is not None:  # e.g. a permit's pre-check, kept as version 1
+        kind.after_step(session, principal, city.id, request_id, None)
     record(
         session,
         principal,

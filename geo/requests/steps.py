@@ -131,6 +131,8 @@ def transition(
         to_status=step.target,
         fields=fields,
     )
+    if kind.after_step is not None:  # e.g. an approved permit's parcel (geo.permits)
+        kind.after_step(session, principal, city.id, request_id, kind.workflow.transition(name))
     record(
         session,
         principal,

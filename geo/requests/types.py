@@ -11,6 +11,22 @@ from pydantic import BaseModel
 from geo.errors import (
     NotFoundError,
 )
+from geo.models import ROLES
+from geo.permits import (
+    DPMPTSP,
+    IZIN_DEADLINES_DAYS,
+    IZIN_DOCUMENTS,
+    IZIN_FINAL,
+    IZIN_INITIAL,
+    IZIN_OPTIONAL_DOCUMENTS,
+    IZIN_STATE_LABELS,
+    IZIN_STATES,
+    IZIN_TRANSITION_LABELS,
+    IZIN_TRANSITIONS,
+    PermitAttributes,
+    after_izin_step,
+    prepare_izin,
+)
 from geo.requests.aid import AID_DOCUMENTS, AID_OPTIONAL_DOCUMENTS, AID_WORKFLOW
 from geo.requests.nearby import DUPLICATE_RADIUS_M
 from geo.requests.place import POINT_OR_AREA
@@ -30,7 +46,7 @@ from geo.requests.transfer import (
     check_step,
     prepare_transfer,
 )
-from geo.requests.workflow import Workflow
+from geo.requests.workflow import Transition, Workflow, validate_workflow
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +96,28 @@ class RequestType:
     # request of this type in their city, within their kecamatan when scoped, and of no
     # other type (geo/requests/queries.visibility, geo/requests/steps)
     handler_roles: frozenset[str] = frozenset()
+    # what a type does in the writing transaction of a step, after the status changed and the
+    # event was written (permits: the pre-check on submission, the parcel on approval):
+    # (session, principal, city_id, request_id, transition) with the ``Transition`` taken,
+    # None for the submission; raises to refuse the step (the transaction rolls back)
+    after_step: Callable[..., None] | None = None
+
+
+# permits (#15): the workflow rows of geo/permits/workflow.py as the core's Workflow
+IZIN_WORKFLOW = Workflow(
+    type="izin",
+    initial=IZIN_INITIAL,
+    states=IZIN_STATES,
+    final=frozenset(IZIN_FINAL),
+    transitions=tuple(
+        Transition(name, frozenset(sources), target, frozenset(roles), requires, opd)
+        for name, sources, target, roles, requires, opd in IZIN_TRANSITIONS
+    ),
+    deadlines_days=IZIN_DEADLINES_DAYS,
+    state_labels=IZIN_STATE_LABELS,
+    transition_labels=IZIN_TRANSITION_LABELS,
+)
+validate_workflow(IZIN_WORKFLOW, ROLES)
 
 
 TYPES: dict[str, RequestType] = {
@@ -137,6 +175,23 @@ TYPES: dict[str, RequestType] = {
         contact_required=False,
         contact_refused=frozenset({"nik", "address"}),
         handler_roles=SARAN_HANDLERS,
+    ),
+    "izin": RequestType(
+        name="izin",
+        prefix="IZN",
+        workflow=IZIN_WORKFLOW,
+        attrs=PermitAttributes,
+        private=None,
+        opd=DPMPTSP,
+        title_field="title",
+        documents=IZIN_DOCUMENTS,
+        optional_documents=IZIN_OPTIONAL_DOCUMENTS,
+        title_id="Izin bangunan dan pemanfaatan ruang (PBG)",
+        title_en="Building and land-use permit (PBG)",
+        nearby_radius_m=0.0,
+        prepare=prepare_izin,
+        geometry_types=frozenset({"Polygon", "MultiPolygon"}),
+        after_step=after_izin_step,
     ),
 }
 # roles that handle only the types naming them (never city-wide or OPD-wide roles)

@@ -1,0 +1,136 @@
+"""Permits (#15): the spatial pre-check of a parcel — a draft that writes nothing, the stored
+checks of an application and staff's re-run — and the form's list of uses."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth import PrincipalDep, requires
+from api.deps import CityDep, SessionDep
+from geo.accounts import authorize
+from geo.permits import (
+    Building,
+    PermitCheckNotFoundError,
+    check_parcel_limits,
+    check_use,
+    run_and_store,
+    run_check,
+    stored_checks,
+    uses_and_zones,
+)
+from geo.requests import parse_geometry
+from geo.requests.detail import visible_request_type
+
+router = APIRouter(tags=["permits"])
+MAX_AREA_M2 = 10_000_000.0
+POLYGONS = frozenset({"Polygon", "MultiPolygon"})
+
+
+class DraftCheckIn(BaseModel):
+    """A parcel and what the applicant means to build on it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    geometry: dict[str, Any] = Field(description="GeoJSON Polygon or MultiPolygon (EPSG:4326)")
+    use: str = Field(min_length=1, max_length=200, description="An activity of GET .../uses")
+    declared_area_m2: float = Field(gt=0, le=MAX_AREA_M2)
+    floors: int = Field(ge=1, le=200)
+    footprint_m2: float = Field(gt=0, le=MAX_AREA_M2)
+    green_m2: float | None = Field(default=None, ge=0, le=MAX_AREA_M2)
+
+
+RequestId = Annotated[int, Path(ge=1, le=2**62, description="The application's id")]
+
+
+@router.post(
+    "/cities/{city}/permits/check",
+    summary="Pre-check a parcel for an intended use (a draft: writes nothing)",
+    responses={422: {"description": "bad geometry, unknown use, a parcel outside the limits"}},
+    **requires("permits.precheck"),
+)
+def post_draft_check(body: DraftCheckIn, city: CityDep, session: SessionDep) -> dict[str, Any]:
+    """The CheckResult of the parcel: verdict, summary (Bahasa, English), each check with its
+    figures and the GeoJSON that explains it. Indicative only."""
+    geom = parse_geometry(body.geometry, POLYGONS)
+    check_use(session, city.id, body.use)
+    result = run_check(
+        session,
+        city.id,
+        geom,
+        body.use,
+        body.declared_area_m2,
+        Building(body.floors, body.footprint_m2, body.green_m2),
+    )
+    check_parcel_limits(geom, float(result.parcel["area_m2"]))
+    return result.as_json()
+
+
+@router.get(
+    "/cities/{city}/permits/uses",
+    summary="The intended uses (the city's ITBX activities) and zones the form offers",
+    **requires("permits.precheck"),
+)
+def get_uses(city: CityDep, session: SessionDep) -> dict[str, list[dict[str, str]]]:
+    """``{"uses": [{"activity"}], "zones": [{"code", "name"}]}``."""
+    return uses_and_zones(session, city.id)
+
+
+def _latest(session: Any, city_id: int, request_id: int) -> dict[str, Any]:
+    checks = stored_checks(session, city_id, request_id)
+    if not checks:
+        raise PermitCheckNotFoundError(f"application {request_id} has no check")
+    latest = checks[0]
+    return latest["result"] | {
+        "version": latest["version"],
+        "ran_at": latest["ran_at"].isoformat(),
+        "layer_revisions": latest["layer_revisions"],
+        "versions": [
+            {
+                "version": c["version"],
+                "ran_at": c["ran_at"].isoformat(),
+                "verdict": c["verdict"],
+                "layer_revisions": c["layer_revisions"],
+            }
+            for c in checks
+        ],
+    }
+
+
+def _permit_of(session: Any, principal: Any, city: Any, request_id: int) -> None:
+    if visible_request_type(session, principal, city, request_id) != "izin":
+        raise PermitCheckNotFoundError(f"request {request_id} is not a permit application")
+
+
+@router.get(
+    "/cities/{city}/permits/{request_id}/check",
+    summary="The latest stored pre-check of an application, and its versions",
+    responses={404: {"description": "no such application (or not yours to see), or no check"}},
+    **requires("requests.read"),
+)
+def get_check(
+    request_id: RequestId, city: CityDep, session: SessionDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """The newest CheckResult with ``version``, ``ran_at``, ``layer_revisions`` and the list of
+    ``versions`` (newest first)."""
+    _permit_of(session, principal, city, request_id)
+    return _latest(session, city.id, request_id)
+
+
+@router.post(
+    "/cities/{city}/permits/{request_id}/check",
+    status_code=201,
+    summary="Re-run an application's pre-check on today's layers and keep it (next version)",
+    responses={404: {"description": "no such application (or not one you handle)"}},
+    **requires("permits.check"),
+)
+def post_check(
+    request_id: RequestId, city: CityDep, session: SessionDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """The new CheckResult with its ``version`` (as GET answers it afterwards)."""
+    authorize(principal, "requests.read", city_id=city.id)
+    _permit_of(session, principal, city, request_id)
+    run_and_store(session, principal, city.id, request_id)
+    return _latest(session, city.id, request_id)
