@@ -64,6 +64,7 @@ export function stopIzinDrawing(flow) {
 export async function renderIzinPlace(flow) {
   const s = izinState(flow);
   const { drawer } = flow.izinRuntime;
+  $("ajukan-title").textContent = flow.t("izPlaceTitle");
   const file = el("input", { id: "izin-file", type: "file", accept: UPLOAD_ACCEPT, class: "izin-file" });
   file.addEventListener("change", () => upload(flow, file));
   const check = el("button", { type: "button", id: "izin-check", class: "primary" }, flow.t("izCheck"));
@@ -301,10 +302,19 @@ function renderResult(flow, fit = false) {
   const lang = flow.ctx.lang();
   const t = flow.ctx.t();
   const bounds = drawCheck(flow.map, checkLayer, s.result, s.geometry, { t, lang });
-  if (fit && bounds?.isValid()) flow.map.fitBounds(bounds, { maxZoom: 18, padding: [20, 20] });
+  if (fit && bounds?.isValid()) flow.map.fitBounds(bounds, { maxZoom: 18, ...visiblePadding(flow) });
   const print = el("button", { type: "button", id: "izin-print", class: "secondary" }, flow.t("izPrint"));
   print.addEventListener("click", () => printDraft(flow));
   box.replaceChildren(checkReport(t, lang, s.result, { id: "izin-report" }), checkLegend(t), el("div", { class: "row" }, print));
+  if (fit) box.scrollIntoView?.({ block: "start" });
+}
+
+/** fitBounds padding that keeps the parcel clear of the Ajukan panel (right, or a bottom sheet). */
+function visiblePadding(flow) {
+  const map = flow.map.getContainer().getBoundingClientRect();
+  const sheet = flow.root.getBoundingClientRect();
+  if (sheet.width < map.width * 0.8) return { paddingTopLeft: [20, 20], paddingBottomRight: [Math.max(20, map.right - sheet.left + 20), 20] };
+  return { paddingTopLeft: [20, 20], paddingBottomRight: [20, Math.max(20, map.bottom - sheet.top + 20)] };
 }
 
 /** The draft KRK-style sheet: the map and the explained check, the "indikatif" label; print. */

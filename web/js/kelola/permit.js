@@ -60,7 +60,7 @@ function paint(detail, r, box, layer, { result, error, notice }) {
     if (map) {
       layer.addTo(map);
       const bounds = drawCheck(map, layer, result, r.geometry, { t, lang: t.lang });
-      if (bounds?.isValid()) map.fitBounds(bounds, { maxZoom: 18, padding: [10, 10] });
+      if (bounds?.isValid()) map.fitBounds(bounds, { maxZoom: 18, padding: [10, 10], animate: false }); // the detail may re-render (and remove this map) any moment
     }
   }
   parts.push(el("div", { class: "row" }, again));
