@@ -286,6 +286,8 @@ def test_an_applicant_draws_checks_submits_and_dpmptsp_approves(
         )
         == "tidak_lolos"
     )
+    staff.locator("#permit-panel").scroll_into_view_if_needed()
+    staff.screenshot(path=str(artifacts / "izin-kelola.png"))
     staff.click("#permit-recheck")
     staff.wait_for_selector('#permit-panel[data-state=done][data-version="2"]', timeout=20_000)
     assert "versi 2" in staff.locator("#permit-notice").inner_text()

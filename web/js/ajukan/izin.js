@@ -245,7 +245,7 @@ function renderParcelInfo(flow) {
     parts.push(el("p", { class: "ajukan-error", id: "izin-parcel-error" }, s.intake.error));
     const at = s.intake.location;
     if (Array.isArray(at) && at.length === 2) {
-      flow.izinRuntime.problemMarker = L.circleMarker([at[1], at[0]], { radius: 9, color: "#d62828", weight: 3, fillOpacity: 0.3, className: "izin-problem" }).addTo(flow.group);
+      flow.izinRuntime.problemMarker = L.circleMarker([at[1], at[0]], { renderer: (flow.map._izinSnapRenderer ??= L.svg({ padding: 0.5 })), radius: 9, color: "#d62828", weight: 3, fillOpacity: 0.3, className: "izin-problem" }).addTo(flow.group);
     }
   } else if (s.intake) {
     parts.push(el("p", { id: "izin-measured" }, el("strong", null, flow.t("izMeasured", { area: formatArea(s.intake.area_m2, lang), n: s.intake.vertices }))));
