@@ -6,6 +6,7 @@ is in the parcels layer and its tile at once. On a phone too; hostile names stay
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from shapely.geometry import Polygon, box, shape
+from shapely.geometry import Polygon, box, mapping, shape
 from shapely.ops import unary_union
 from sqlalchemy import text
 
@@ -339,5 +340,45 @@ def test_the_parcel_is_drawn_and_checked_on_a_phone(
     wait_until(page, "document.body.dataset.izinMode === 'edit'")
     page.click("#izin-edit")
     wait_until(page, "document.body.dataset.izinMode === 'idle'")
+    assert not page.errors, page.errors
+    page.context.close()
+
+
+def test_an_uploaded_parcel_is_shown_and_a_bowtie_says_where(
+    browser: Any, demo_server: LiveServer, tmp_path: Path
+) -> None:
+    target = find_target(demo_server)
+    lon, lat = target.centre
+    square = _square(lon + 0.002, lat, 15)
+    good = tmp_path / f"persil {IMG}.geojson"
+    good.write_text(
+        json.dumps({"type": "Feature", "properties": {"name": SCRIPT}, "geometry": mapping(square)})
+    )
+    x0, y0, x1, y1 = square.bounds
+    bowtie = tmp_path / "bowtie.geojson"
+    bowtie.write_text(
+        json.dumps(
+            {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y1], [x1, y0], [x0, y1], [x0, y0]]]}
+        )
+    )
+    page = new_page(browser, DESKTOP)
+    open_map(page, demo_server)
+    page.click("#ajukan-open")
+    page.click(".service-card [data-service=izin]", timeout=10_000)
+    page.wait_for_selector("#izin-file", timeout=10_000)
+    page.set_input_files("#izin-file", str(good))
+    wait_until(page, "document.body.dataset.izinParcel === 'done'", timeout_s=15)
+    assert page.locator("path.izin-parcel").count() == 1
+    measured = page.locator("#izin-measured").inner_text()
+    assert "4 titik" in measured, measured
+    assert "GEOJSON" in page.locator("#izin-source").inner_text()
+    assert page.locator("#izin-declared_area_m2").input_value() in {"899", "900", "901"}
+    # a bowtie: refused with where it crosses itself, marked on the map; nothing kept
+    page.set_input_files("#izin-file", str(bowtie))
+    wait_until(page, "document.body.dataset.izinParcel === 'error'", timeout_s=15)
+    assert page.locator("#izin-parcel-error").inner_text().strip()
+    assert page.locator("path.izin-problem").count() == 1
+    assert page.locator("path.izin-parcel").count() == 0
+    assert page.evaluate("window.__xss") is None
     assert not page.errors, page.errors
     page.context.close()

@@ -221,7 +221,11 @@ async function upload(flow, input) {
     }
     markStale(flow);
   } catch (err) {
+    // a refused file replaces nothing silently: the old parcel goes, the problem is shown
+    flow.izinRuntime.drawer.show(null);
+    s.geometry = null;
     s.intake = { error: err.message, location: err.problem?.location || null };
+    markStale(flow);
   }
   input.value = "";
   document.body.dataset.izinParcel = s.intake?.error ? "error" : "done";
