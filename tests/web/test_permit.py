@@ -335,9 +335,18 @@ def test_the_parcel_is_drawn_and_checked_on_a_phone(
         assert b["height"] >= 44, (sel, b)
     page.locator("#izin-report").scroll_into_view_if_needed()
     page.screenshot(path=str(DOCS / "izin-phone.png"))
-    # editing a vertex marks the check stale
+    # dragging a vertex re-measures the parcel and marks the check stale
     page.click("#izin-edit")
     wait_until(page, "document.body.dataset.izinMode === 'edit'")
+    handle = page.locator(".leaflet-marker-pane .marker-icon:not(.marker-icon-middle)").first
+    spot = handle.bounding_box()
+    x, y = spot["x"] + spot["width"] / 2, spot["y"] + spot["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 8, y - 8, steps=4)
+    page.mouse.up()
+    wait_until(page, "document.body.dataset.izinParcel === 'done'", timeout_s=15)
+    wait_until(page, "document.getElementById('izin-check-status').textContent.includes('berubah')")
     page.click("#izin-edit")
     wait_until(page, "document.body.dataset.izinMode === 'idle'")
     assert not page.errors, page.errors
