@@ -15,6 +15,7 @@ from geo.permits.check import (
     stored_checks,
 )
 from geo.permits.schemas import PermitAttributes
+from geo.permits.setbacks import river_setback_m
 from geo.permits.workflow import (
     DPMPTSP,
     IZIN_DEADLINES_DAYS,
@@ -67,6 +68,7 @@ __all__ = [
     "geometry_from_geojson",
     "known_uses",
     "prepare_izin",
+    "river_setback_m",
     "run_and_store",
     "run_check",
     "store_check",
