@@ -30,6 +30,7 @@ export function showPermit(detail, r, mapBox) {
 
 function paint(detail, r, box, layer, { result, error, notice }) {
   const t = detail.t;
+  box.replaceChildren(el("h3", null, t("izStaffTitle")));
   const map = detail.miniMap;
   const again = el("button", { type: "button", class: "ghost", id: "permit-recheck" }, t("izRecheck"));
   again.addEventListener("click", async () => {
@@ -43,10 +44,7 @@ function paint(detail, r, box, layer, { result, error, notice }) {
     } catch (err) {
       cache.set(r.id, { ...(cache.get(r.id) || {}), notice: err.message, failed: true });
     }
-    if (detail.current?.request?.id === r.id && box.isConnected) {
-      box.replaceChildren(el("h3", null, t("izStaffTitle")));
-      paint(detail, r, box, layer, cache.get(r.id));
-    }
+    if (detail.current?.request?.id === r.id && box.isConnected) paint(detail, r, box, layer, cache.get(r.id));
   });
   const parts = [];
   if (notice) parts.push(el("p", { class: cache.get(r.id)?.failed ? "error" : "notice ok", id: "permit-notice", role: "status" }, notice));
