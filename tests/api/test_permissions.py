@@ -271,3 +271,12 @@ def test_the_gtfs_feed_is_public(client: Any) -> None:
     }
     assert ops[("get", "/cities/{city}/gtfs.zip")] == "routes.read"
     assert PERMISSIONS["routes.read"].roles is None
+
+
+def test_the_parcel_intake_is_public(client: Any) -> None:
+    """Anyone checks a parcel file before applying (permits.precheck: it writes nothing)."""
+    ops = {
+        (m, p): op["x-permission"] for m, p, op in operations(client.get("/openapi.json").json())
+    }
+    assert ops[("post", "/cities/{city}/permits/parcel")] == "permits.precheck"
+    assert PERMISSIONS["permits.precheck"].roles is None
