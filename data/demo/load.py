@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from data.demo.generate import DemoCity
+from data.demo.zoning import load_demo_zoning, make_demo_zoning
 from geo.accounts import Principal
 from geo.editing import IMPORTER, write_routes
 
@@ -126,7 +127,11 @@ def insert_demo_city(
             "wkb": _wkb([p.geom for p in city.parcels]),
         },
     )
-    return {
+    # permits (#15): the zoning plan, ITBX table, protected land and rivers
+    zoning = load_demo_zoning(
+        session, city_id, make_demo_zoning(city.slug, city.outline, city.center)
+    )
+    return zoning | {
         "admin_area": len(city.admin),
         "road_edge": len(city.roads),
         "school": len(city.schools),

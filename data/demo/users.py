@@ -34,6 +34,7 @@ DEMO_USERS = (
     ("opd_tapd", "Staf TAPD (demo)", "opd_staff", "TAPD"),
     ("opd_bpkad", "Staf BPKAD (demo)", "opd_staff", "BPKAD"),
     ("opd_disdik", "Staf Dinas Pendidikan (demo)", "opd_staff", "DISDIK"),
+    ("opd_dpmptsp", "Staf DPMPTSP (demo)", "opd_staff", "DPMPTSP"),
     ("inspektur", "Inspektur (demo)", "inspektur", None),
     ("admin_kota", "Admin Kota (demo)", "admin_kota", None),
 )

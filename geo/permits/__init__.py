@@ -39,6 +39,7 @@ from geo.permits.intake import (
     read_parcel,
 )
 from geo.permits.schemas import PermitAttributes
+from geo.permits.setbacks import river_setback_m
 from geo.permits.workflow import (
     DPMPTSP,
     IZIN_DEADLINES_DAYS,
@@ -54,13 +55,11 @@ from geo.permits.workflow import (
     UnknownUseError,
     after_izin_step,
     approve_parcel,
-    check_parcel_limits,
     check_use,
     known_uses,
     prepare_izin,
     run_and_store,
     uses_and_zones,
-    utm_area,
 )
 
 __all__ = [
@@ -102,7 +101,6 @@ __all__ = [
     "approve_parcel",
     "area_m2",
     "check_parcel",
-    "check_parcel_limits",
     "check_use",
     "count_vertices",
     "geojson_of",
@@ -111,10 +109,10 @@ __all__ = [
     "parcel_from_geojson",
     "prepare_izin",
     "read_parcel",
+    "river_setback_m",
     "run_and_store",
     "run_check",
     "store_check",
     "stored_checks",
     "uses_and_zones",
-    "utm_area",
 ]

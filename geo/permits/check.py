@@ -141,7 +141,8 @@ SELECT
     ({
         _pieces(
             "permit_parcel",
-            "t.request_id IS DISTINCT FROM CAST(:exclude AS bigint)",
+            "(CAST(:exclude AS bigint) IS NULL"
+            " OR t.request_id IS DISTINCT FROM CAST(:exclude AS bigint))",
             "'code', t.code, 'name', t.name, 'permit_type', t.permit_type",
         )
     }) AS parcels,

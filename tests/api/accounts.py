@@ -201,6 +201,19 @@ JSON_BODIES: dict[str, dict[str, Any]] = {
     "/cities/{city}/editor/coverage/preview": {"geometry": _LINE},
     "/cities/{city}/editor/demand/served": {"geometry": _LINE},
     "/cities/{city}/permits/parcel": {"geometry": _PARCEL},
+    # a permit pre-check of a small parcel (the sample city has no ITBX table: any use)
+    "/cities/{city}/permits/check": {
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [
+                [[106.65, -6.18], [106.6505, -6.18], [106.6505, -6.1795], [106.65, -6.18]]
+            ],
+        },
+        "use": "Rumah tinggal",
+        "declared_area_m2": 1500,
+        "floors": 1,
+        "footprint_m2": 100,
+    },
 }
 
 

@@ -280,3 +280,19 @@ def test_the_parcel_intake_is_public(client: Any) -> None:
     }
     assert ops[("post", "/cities/{city}/permits/parcel")] == "permits.precheck"
     assert PERMISSIONS["permits.precheck"].roles is None
+
+
+def test_the_permit_operations_name_their_actions(client: Any) -> None:
+    """The pre-check and the form's uses are public; an application's stored checks follow
+    the request detail's rule; a re-run needs the staff who handle permits (or admins)."""
+    ops = {
+        (m, p): op["x-permission"] for m, p, op in operations(client.get("/openapi.json").json())
+    }
+    assert ops[("post", "/cities/{city}/permits/check")] == "permits.precheck"
+    assert ops[("get", "/cities/{city}/permits/uses")] == "permits.precheck"
+    assert ops[("get", "/cities/{city}/permits/{request_id}/check")] == "requests.read"
+    assert ops[("post", "/cities/{city}/permits/{request_id}/check")] == "permits.check"
+    assert PERMISSIONS["permits.precheck"].roles is None
+    assert PERMISSIONS["permits.check"] == Rule(
+        frozenset({"opd_staff", "admin_kota", "admin"}), "city"
+    )

@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -418,3 +419,45 @@ def orjson_bytes(value: Any) -> bytes:
     import json
 
     return json.dumps(value).encode()
+
+
+def test_the_permit_precheck_carries_no_personal_data(client: Any, planted: Cities) -> None:
+    """The public pre-check (#15) of a parcel over a pending application of the planted person
+    shows the overlap's area and share, never her, the application's code or its title; the
+    form's uses and the permit layers neither."""
+    from shapely.geometry import box, mapping
+
+    from tests.geo.permit_sample import application, documents
+
+    parcel = box(LON, LAT, LON + 0.0006, LAT + 0.0005)
+    body = application(parcel, 3_700.0, title=f"Rumah {NAME}")
+    body["contact"] = {"name": NAME, "nik": NIK, "phone": PHONE, "email": EMAIL}
+    files = [(slot, (f"{slot}.pdf", data, "application/pdf")) for slot, data in documents().items()]
+    made = client.post(
+        f"/cities/{CITY}/requests", data={"request": orjson.dumps(body).decode()}, files=files
+    )
+    assert made.status_code == 201, made.text
+    client.cookies.clear()
+    draft = {
+        "geometry": mapping(box(LON + 0.0003, LAT, LON + 0.0009, LAT + 0.0005)),
+        "use": "Rumah tinggal",
+        "declared_area_m2": 3_700.0,
+        "floors": 1,
+        "footprint_m2": 100.0,
+    }
+    checked = client.post(f"/cities/{CITY}/permits/check", json=draft)
+    assert checked.status_code == 200, checked.text
+    pending = next(c for c in checked.json()["checks"] if c["id"] == "overlap_pending")
+    assert pending["verdict"] == "perlu_kajian"  # her application was found ...
+    assert leaks(checked.text) == []  # ... and nothing of her shown
+    assert made.json()["code"] not in checked.text
+    for url in (
+        f"/cities/{CITY}/permits/uses",
+        *(
+            f"/cities/{CITY}/collections/{layer}/items"
+            for layer in ("zoning", "protected_areas", "rivers", "parcels")
+        ),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert leaks(response.text) == [], url
