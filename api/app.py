@@ -33,6 +33,7 @@ from api.routers import (
 )
 from api.routers import editor as route_editor
 from api.routers import gtfs as gtfs_feed
+from api.routers import permit_intake as permit_upload
 from api.routers import permits as permit_checks
 from api.routers import reports as report_pages
 from api.routers import requests_staff as staff_requests
@@ -204,6 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(route_editor.router)
     app.include_router(audits.router)
     app.include_router(permit_checks.router)
+    app.include_router(permit_upload.router)
     _mount_web(app, settings.web_dir)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # PostgreSQL text cannot hold NUL: one rule for every path and query parameter

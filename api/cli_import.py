@@ -35,7 +35,7 @@ SHOWN_REJECTIONS = 10
 
 import_app = typer.Typer(
     help="Load a real city from files: boundaries, schools, OSM roads, angkot routes, GTFS,"
-    " audit sites."
+    " audit sites, zoning and protected land."
     " Each import runs in one transaction and can be re-run (rows are updated by their"
     " natural key). Bad files exit with status 2, an unknown city with 3; a failed import"
     " writes nothing.",
@@ -238,6 +238,45 @@ def audit_sites_cmd(
             )
         ]
     )
+
+
+class ProtectedKind(StrEnum):
+    """Kind of protected land."""
+
+    sawah = "sawah"
+    rth = "rth"
+    sungai = "sungai"
+
+
+@import_app.command("zoning")
+def zoning_cmd(
+    city: CityArg,
+    file: FileArg,
+    *,
+    itbx: Annotated[
+        Path,
+        typer.Option(
+            help="ITBX table (CSV): wide (activity + one column per zone code, cells I/T/B/X)"
+            " or long (zone_code, activity, verdict)."
+        ),
+    ],
+) -> None:
+    """Replace the zoning plan: RDTR zone polygons (code, name, kdb %, klb, kdh %) and the ITBX
+    table of activities per zone."""
+    _run(lambda s, p: [_importers().import_zoning(s, city, file, itbx=itbx, progress=p)])
+
+
+@import_app.command("protected")
+def protected_cmd(
+    city: CityArg,
+    file: FileArg,
+    *,
+    kind: Annotated[ProtectedKind, typer.Option(help="sawah, rth (polygons) or sungai (lines).")],
+) -> None:
+    """Replace protected land of one kind: sawah / rth polygons, or river lines (depth_m,
+    has_levee or kelas) whose setbacks (PP 38/2011: 10/15/30 m by depth, 3 m with a levee)
+    become protected areas."""
+    _run(lambda s, p: [_importers().import_protected(s, city, file, kind=kind.value, progress=p)])
 
 
 @import_app.command("osm")

@@ -14,19 +14,18 @@ from geo.accounts import authorize
 from geo.permits import (
     Building,
     PermitCheckNotFoundError,
-    check_parcel_limits,
+    check_parcel,
     check_use,
+    parcel_from_geojson,
     run_and_store,
     run_check,
     stored_checks,
     uses_and_zones,
 )
-from geo.requests import parse_geometry
 from geo.requests.detail import visible_request_type
 
 router = APIRouter(tags=["permits"])
 MAX_AREA_M2 = 10_000_000.0
-POLYGONS = frozenset({"Polygon", "MultiPolygon"})
 
 
 class DraftCheckIn(BaseModel):
@@ -48,24 +47,32 @@ RequestId = Annotated[int, Path(ge=1, le=2**62, description="The application's i
 @router.post(
     "/cities/{city}/permits/check",
     summary="Pre-check a parcel for an intended use (a draft: writes nothing)",
-    responses={422: {"description": "bad geometry, unknown use, a parcel outside the limits"}},
+    responses={
+        422: {
+            "description": "bad geometry (parcel-*), a parcel outside the city or the limits,"
+            " an unknown use (permit-use-unknown)"
+        }
+    },
     **requires("permits.precheck"),
 )
 def post_draft_check(body: DraftCheckIn, city: CityDep, session: SessionDep) -> dict[str, Any]:
     """The CheckResult of the parcel: verdict, summary (Bahasa, English), each check with its
-    figures and the GeoJSON that explains it. Indicative only."""
-    geom = parse_geometry(body.geometry, POLYGONS)
+    figures and the GeoJSON that explains it. Indicative only. The parcel goes through the
+    intake first (repaired when ``make_valid`` keeps its area within 1 %: ``parcel.repaired``
+    and ``parcel.repair_note`` say so)."""
+    parcel = parcel_from_geojson(body.geometry)
+    check_parcel(session, city.id, parcel)
     check_use(session, city.id, body.use)
     result = run_check(
         session,
         city.id,
-        geom,
+        parcel,
         body.use,
         body.declared_area_m2,
         Building(body.floors, body.footprint_m2, body.green_m2),
-    )
-    check_parcel_limits(geom, float(result.parcel["area_m2"]))
-    return result.as_json()
+    ).as_json()
+    result["parcel"] |= {"repaired": parcel.repaired, "repair_note": parcel.repair_note}
+    return result
 
 
 @router.get(

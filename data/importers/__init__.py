@@ -5,18 +5,23 @@ from data.importers.boundaries import import_boundaries
 from data.importers.common import ImportReport, Progress
 from data.importers.gtfs import import_gtfs
 from data.importers.osm import import_osm, import_osm_place
+from data.importers.protected import RiverSetbacks, import_protected
 from data.importers.routes import RouteDefaults, import_routes
 from data.importers.schools import import_schools
+from data.importers.zoning import import_zoning
 
 __all__ = [
     "ImportReport",
     "Progress",
+    "RiverSetbacks",
     "RouteDefaults",
     "import_audit_sites",
     "import_boundaries",
     "import_gtfs",
     "import_osm",
     "import_osm_place",
+    "import_protected",
     "import_routes",
     "import_schools",
+    "import_zoning",
 ]

@@ -1,5 +1,5 @@
-"""The permits wing (#15, perizinan online): the spatial pre-check of a parcel, the izin
-workflow as data and its hooks into the request core."""
+"""The permits wing (#15, perizinan online): parcel intake, the spatial pre-check of a parcel,
+the izin workflow as data and its hooks into the request core."""
 
 from geo.permits.check import (
     CHECK_LAYERS,
@@ -13,6 +13,30 @@ from geo.permits.check import (
     run_check,
     store_check,
     stored_checks,
+)
+from geo.permits.errors import (
+    ParcelArchiveError,
+    ParcelAreaError,
+    ParcelCrsMissingError,
+    ParcelFormatError,
+    ParcelGeometryTypeError,
+    ParcelInvalidError,
+    ParcelOutsideCityError,
+    ParcelTooManyVerticesError,
+    UploadTooLargeError,
+)
+from geo.permits.intake import (
+    MAX_AREA_M2,
+    MAX_VERTICES,
+    MIN_AREA_M2,
+    UTM_SRID,
+    ParcelInput,
+    area_m2,
+    check_parcel,
+    count_vertices,
+    geojson_of,
+    parcel_from_geojson,
+    read_parcel,
 )
 from geo.permits.schemas import PermitAttributes
 from geo.permits.setbacks import river_setback_m
@@ -31,13 +55,11 @@ from geo.permits.workflow import (
     UnknownUseError,
     after_izin_step,
     approve_parcel,
-    check_parcel_limits,
     check_use,
     known_uses,
     prepare_izin,
     run_and_store,
     uses_and_zones,
-    utm_area,
 )
 
 __all__ = [
@@ -52,27 +74,45 @@ __all__ = [
     "IZIN_STATE_LABELS",
     "IZIN_TRANSITIONS",
     "IZIN_TRANSITION_LABELS",
+    "MAX_AREA_M2",
+    "MAX_VERTICES",
+    "MIN_AREA_M2",
     "PENDING_STATES",
+    "UTM_SRID",
     "VERDICTS",
     "Building",
     "Check",
     "CheckResult",
+    "ParcelArchiveError",
+    "ParcelAreaError",
+    "ParcelCrsMissingError",
+    "ParcelFormatError",
+    "ParcelGeometryTypeError",
+    "ParcelInput",
+    "ParcelInvalidError",
+    "ParcelOutsideCityError",
+    "ParcelTooManyVerticesError",
     "PermitAttributes",
     "PermitCheckNotFoundError",
     "PreparedPermit",
     "UnknownUseError",
+    "UploadTooLargeError",
     "after_izin_step",
     "approve_parcel",
-    "check_parcel_limits",
+    "area_m2",
+    "check_parcel",
     "check_use",
+    "count_vertices",
+    "geojson_of",
     "geometry_from_geojson",
     "known_uses",
+    "parcel_from_geojson",
     "prepare_izin",
+    "read_parcel",
     "river_setback_m",
     "run_and_store",
     "run_check",
     "store_check",
     "stored_checks",
     "uses_and_zones",
-    "utm_area",
 ]

@@ -26,8 +26,9 @@ from sqlalchemy.orm import Session
 
 from geo.accounts import Principal
 from geo.cities import CityInfo
-from geo.errors import InvalidGeometryError, InvalidInputError
+from geo.errors import InvalidInputError
 from geo.permits.check import Building, run_check, store_check
+from geo.permits.intake import check_parcel, geojson_of, parcel_from_geojson
 
 DPMPTSP = "DPMPTSP"
 IZIN_INITIAL = "diajukan"
@@ -75,9 +76,6 @@ IZIN_TRANSITION_LABELS = {
 }
 IZIN_DOCUMENTS = {"ktp": "KTP pemohon", "sertifikat": "Sertifikat tanah"}
 IZIN_OPTIONAL_DOCUMENTS = {"gambar": "Gambar rencana bangunan"}
-MIN_AREA_M2 = 10.0
-MAX_AREA_M2 = 10_000_000.0
-MAX_VERTICES = 10_000
 
 
 class UnknownUseError(InvalidInputError):
@@ -145,39 +143,6 @@ def check_use(session: Session, city_id: int, use: str, field: str = "use") -> N
         )
 
 
-def check_parcel_limits(geom: Any, area_m2: float) -> None:
-    """The intake limits a parcel must meet: a (multi)polygon, 10 m² ≤ area ≤ 1,000 ha,
-    at most 10,000 vertices.
-
-    Raises:
-        InvalidGeometryError: Not within the limits.
-    """
-    if geom.geom_type not in ("Polygon", "MultiPolygon"):
-        raise InvalidGeometryError(
-            "the parcel must be a Polygon or MultiPolygon",
-            [{"field": "geometry", "message": "a polygon is expected"}],
-        )
-    if int(shapely.get_num_coordinates(geom)) > MAX_VERTICES:
-        raise InvalidGeometryError(
-            f"the parcel has more than {MAX_VERTICES} vertices",
-            [{"field": "geometry", "message": "too many vertices"}],
-        )
-    if not MIN_AREA_M2 <= area_m2 <= MAX_AREA_M2:
-        raise InvalidGeometryError(
-            f"the parcel's area ({area_m2:.1f} m²) must lie between 10 m² and 1,000 ha",
-            [{"field": "geometry", "message": "area out of range"}],
-        )
-
-
-def utm_area(session: Session, geom: Any) -> float:
-    """The area of a geometry in m², measured in UTM 48S (EPSG:32748)."""
-    value = session.execute(
-        text("SELECT ST_Area(ST_Transform(ST_GeomFromWKB(:wkb, 4326), 32748))"),
-        {"wkb": shapely.to_wkb(geom)},
-    ).scalar_one()
-    return float(value)
-
-
 def prepare_izin(
     session: Session,
     city: CityInfo,
@@ -189,16 +154,22 @@ def prepare_izin(
 ) -> PreparedPermit:
     """Check an application before it is stored (nothing written).
 
+    The parcel goes through the intake (``parcel_from_geojson``, ``check_parcel``: inside the
+    city, 10 m² ≤ area ≤ 1,000 ha, ≤ 10,000 vertices); its area in UTM 48S is kept as
+    ``attrs.area_m2``.
+
     Raises:
         UnknownUseError: A use the city's ITBX table does not have.
-        InvalidGeometryError: A parcel outside the intake limits.
+        InvalidGeometryError: A parcel the intake refuses (its ``parcel-*`` subclasses).
     """
     del planning  # permits need no networks
+    parcel = parcel_from_geojson(geojson_of(geometry))
+    check_parcel(session, city.id, parcel)
     check_use(session, city.id, str(attrs["use"]), "attrs.use")
-    area = utm_area(session, geometry)
-    check_parcel_limits(geometry, area)
     return PreparedPermit(
-        attrs=dict(attrs) | {"area_m2": round(area, 1)}, private=dict(private), wkt=geometry.wkt
+        attrs=dict(attrs) | {"area_m2": round(parcel.area_m2, 1)},
+        private=dict(private),
+        wkt=parcel.geometry.wkt,
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import mapbox_vector_tile
 import orjson
 import pytest
-from shapely.geometry import mapping
+from shapely.geometry import box, mapping
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -70,6 +70,7 @@ def test_draft_check_answers_the_result_and_writes_nothing(
     assert zoning["features"]["type"] == "FeatureCollection"
     assert {f["properties"]["itbx"] for f in zoning["features"]["features"]} == {"I", "T"}
     assert set(body["layer_revisions"]) == {"zoning", "protected_areas", "parcels"}
+    assert (body["parcel"]["repaired"], body["parcel"]["vertices"]) == (False, 4)
     assert _written(db) == before
 
 
@@ -97,14 +98,24 @@ BOWTIE = {
     ("change", "code"),
     [
         ({"use": "Kebun binatang"}, "permit-use-unknown"),
-        ({"geometry": BOWTIE}, "invalid-geometry"),
-        ({"geometry": {"type": "Point", "coordinates": [106.63, -6.15]}}, "invalid-geometry"),
-        ({"geometry": {"type": "Polygon", "coordinates": "x"}}, "invalid-geometry"),
+        ({"geometry": BOWTIE}, "parcel-invalid"),
+        ({"geometry": {"type": "Point", "coordinates": [106.63, -6.15]}}, "parcel-geometry-type"),
+        ({"geometry": {"type": "Polygon", "coordinates": "x"}}, "parcel-format"),
+        ({"geometry": mapping(box(106.71, -6.15, 106.711, -6.149))}, "parcel-outside-city"),
         ({"floors": 0}, "validation-error"),
         ({"declared_area_m2": -5}, "validation-error"),
         ({"extra": 1}, "validation-error"),
     ],
-    ids=["unknown-use", "bowtie", "point", "garbage", "no-floors", "negative-area", "extra"],
+    ids=[
+        "unknown-use",
+        "bowtie",
+        "point",
+        "garbage",
+        "outside",
+        "no-floors",
+        "negative-area",
+        "extra",
+    ],
 )
 def test_bad_input_is_a_422_problem_and_writes_nothing(
     client: Any, db: Session, pc: PermitCity, change: dict[str, Any], code: str
