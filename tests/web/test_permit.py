@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pyproj import Transformer
 from shapely.geometry import Polygon, box, mapping, shape
 from shapely.ops import unary_union
 from sqlalchemy import text
@@ -404,7 +405,11 @@ def test_an_uploaded_parcel_is_shown_and_a_bowtie_says_where(
     measured = page.locator("#izin-measured").inner_text()
     assert "4 titik" in measured, measured
     assert "GEOJSON" in page.locator("#izin-source").inner_text()
-    assert page.locator("#izin-declared_area_m2").input_value() in {"899", "900", "901"}
+    utm = Transformer.from_crs("EPSG:4326", "EPSG:32748", always_xy=True).transform
+    expected = Polygon(
+        [utm(x, y) for x, y in square.exterior.coords]
+    ).area  # independently, UTM 48S
+    assert abs(int(page.locator("#izin-declared_area_m2").input_value()) - expected) <= 1
     # a bowtie: refused with where it crosses itself, marked on the map; nothing kept
     page.set_input_files("#izin-file", str(bowtie))
     wait_until(page, "document.body.dataset.izinParcel === 'error'", timeout_s=15)
@@ -412,5 +417,6 @@ def test_an_uploaded_parcel_is_shown_and_a_bowtie_says_where(
     assert page.locator("path.izin-problem").count() == 1
     assert page.locator("path.izin-parcel").count() == 0
     assert page.evaluate("window.__xss") is None
-    assert not page.errors, page.errors
+    # the bowtie's 422 is the answer this test provokes (chromium logs it)
+    assert [e for e in page.errors if "status of 422" not in e] == []
     page.context.close()
