@@ -62,8 +62,9 @@ def take_step(page: Any, code: str, transition: str, *, public_note: str | None 
         if len(timeline(page)) == before + 1:
             return
         page.wait_for_timeout(500)
+        page.click("#detail-close")  # the open detail covers the row
         page.locator(f'#requests-body tr[data-code="{code}"]').click()
-        page.wait_for_timeout(500)
+        page.wait_for_selector("#detail:not([hidden]) #timeline li")
     raise AssertionError(f"the step {transition} never showed in the timeline")
 
 
@@ -253,6 +254,7 @@ def test_an_applicant_draws_checks_submits_and_dpmptsp_approves(
     assert page.locator("#ajukan").is_hidden()
     assert page.locator("#map").is_visible()
     assert "Indikatif, bukan KKPR/KRK" in page.locator("#izin-sheet").inner_text()
+    page.screenshot(path=str(artifacts / "izin-print.png"), full_page=True)
     page.emulate_media(media="screen")
     page.evaluate("window.dispatchEvent(new Event('afterprint'))")
 

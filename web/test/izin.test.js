@@ -45,6 +45,8 @@ test("areas, shares and figure rows read as people read them", () => {
   assert.equal(formatArea(null), "—");
   assert.equal(formatShare(0.18), "18 %");
   assert.equal(formatShare(0.054), "5,4 %");
+  assert.equal(formatShare(-0.00001), "0 %");
+  assert.equal(formatShare(-0.021, "en"), "-2.1 %");
   const rows = figureRows({ area_m2: 312, share: 0.18, zones: [{ code: "R-2", name: "Perumahan", verdict: "I", area_m2: 1000, share: 0.6 }], kdb: 60 });
   assert.deepEqual(rows, [["area_m2", "312 m²"], ["share", "18 %"], ["R-2 Perumahan", "I · 1.000 m² · 60 %"], ["kdb", "60"]]);
 });

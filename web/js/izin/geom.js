@@ -76,8 +76,9 @@ export function formatArea(m2, lang = "id") {
 /** A share 0..1 as "18 %" (one decimal under 10 %). */
 export function formatShare(share, lang = "id") {
   if (share === null || share === undefined || !Number.isFinite(Number(share))) return "—";
-  const pct = Number(share) * 100;
-  const digits = pct > 0 && pct < 10 ? 1 : 0;
+  const raw = Number(share) * 100;
+  const digits = Math.abs(raw) > 0 && Math.abs(raw) < 10 ? 1 : 0;
+  const pct = Number(raw.toFixed(digits)) || 0; // never "-0 %"
   return `${pct.toLocaleString(lang === "en" ? "en-GB" : "id-ID", { maximumFractionDigits: digits })} %`;
 }
 
