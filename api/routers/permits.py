@@ -7,10 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from api.auth import PrincipalDep, requires
 from api.deps import CityDep, SessionDep
-from geo.accounts import authorize
+from geo.accounts import Principal, authorize
+from geo.cities import CityInfo
 from geo.permits import (
     Building,
     PermitCheckNotFoundError,
@@ -85,12 +87,13 @@ def get_uses(city: CityDep, session: SessionDep) -> dict[str, list[dict[str, str
     return uses_and_zones(session, city.id)
 
 
-def _latest(session: Any, city_id: int, request_id: int) -> dict[str, Any]:
+def _latest(session: Session, city_id: int, request_id: int) -> dict[str, Any]:
     checks = stored_checks(session, city_id, request_id)
     if not checks:
         raise PermitCheckNotFoundError(f"application {request_id} has no check")
     latest = checks[0]
-    return latest["result"] | {
+    result: dict[str, Any] = dict(latest["result"])
+    return result | {
         "version": latest["version"],
         "ran_at": latest["ran_at"].isoformat(),
         "layer_revisions": latest["layer_revisions"],
@@ -106,7 +109,7 @@ def _latest(session: Any, city_id: int, request_id: int) -> dict[str, Any]:
     }
 
 
-def _permit_of(session: Any, principal: Any, city: Any, request_id: int) -> None:
+def _permit_of(session: Session, principal: Principal, city: CityInfo, request_id: int) -> None:
     if visible_request_type(session, principal, city, request_id) != "izin":
         raise PermitCheckNotFoundError(f"request {request_id} is not a permit application")
 

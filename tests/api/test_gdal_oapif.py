@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from layers.registry import LAYERS, public_layers
-from tests.layers.sample import insert_sample_city
+from tests.geo.permit_city import insert_permit_city
 
 pytestmark = [pytest.mark.postgis, pytest.mark.slow]
 SLUG = "oapif-test"
@@ -27,7 +27,8 @@ def oapif_city(live_server: Any) -> Iterator[dict[str, int]]:
     try:
         with Session(engine) as session:
             session.execute(text("DELETE FROM city WHERE slug = :s"), {"s": SLUG})
-            sample = insert_sample_city(session, SLUG)
+            # the sample city with the permit layers (zoning, protected areas, rivers)
+            sample = insert_permit_city(session, SLUG)
             session.commit()
         yield sample.counts
     finally:

@@ -28,6 +28,9 @@ ALL = [
     "parcels",
     "requests_public",  # anonymous callers: the public layers only
     "route_coverage",
+    "zoning",  # the permit layers (#15; empty in the sample city)
+    "protected_areas",
+    "rivers",
 ]
 
 

@@ -74,7 +74,9 @@ def _submit(client: Any, lon: float = LON, lat: float = LAT, **attrs: Any) -> di
 
 # -- services ---------------------------------------------------------------------------------
 def test_services_describe_the_form(client: Any, sample: SampleCity) -> None:
-    aid, transfer, saran = _json(client.get(f"{CITY}/services"))
+    aid, transfer, saran, izin = _json(client.get(f"{CITY}/services"))
+    assert izin["type"] == "izin"
+    assert [d["slot"] for d in izin["documents"] if d["required"]] == ["ktp", "sertifikat"]
     assert transfer["type"] == "pindah_sekolah"
     assert saran["type"] == "saran_transport"
     assert aid["type"] == "bantuan"
@@ -93,7 +95,7 @@ def test_services_describe_the_form(client: Any, sample: SampleCity) -> None:
 def test_a_closed_window_is_shown_and_refused(
     windowed: Any, db: Session, sample: SampleCity
 ) -> None:
-    aid, _transfer, _saran = _json(windowed.get(f"{CITY}/services"))
+    aid, _transfer, _saran, _izin = _json(windowed.get(f"{CITY}/services"))
     hibah, bansos = aid["kinds"]
     opens = today_in_city() + timedelta(days=10)
     assert hibah["window"]["open"] is False

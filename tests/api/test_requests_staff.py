@@ -421,7 +421,12 @@ def test_facets_list_the_types_states_and_opds(client: Any, db: Session, world: 
     assert client.get(f"{CITY}/requests/facets").status_code == 401
     assert client.get(f"{CITY}/requests/facets", headers=world.users["warga"]).status_code == 403
     # every type for OPD staff; a Dishub planner the types its role handles only
-    assert {t["code"] for t in body["types"]} == {"bantuan", "pindah_sekolah", "saran_transport"}
+    assert {t["code"] for t in body["types"]} == {
+        "bantuan",
+        "pindah_sekolah",
+        "saran_transport",
+        "izin",
+    }
     planner = _headers(db, world.sample.city.id, "perencana", Grant("dishub"))
     types = client.get(f"{CITY}/requests/facets", headers=planner).json()["types"]
     assert [t["code"] for t in types] == ["saran_transport"]

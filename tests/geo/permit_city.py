@@ -49,10 +49,12 @@ ON_RIVER = box(106.6895, -6.1800, 106.6905, -6.1795)
 
 @dataclass(frozen=True)
 class PermitCity:
-    """The city and the river setback polygon written (as the importer computes it)."""
+    """The city, the river setback polygon written (as the importer computes it), and how
+    many rows each layer got (the sample city's and the permit layers')."""
 
     city: CityInfo
     setback: MultiPolygon
+    counts: dict[str, int]
 
 
 def _multi(geom: Polygon | MultiPolygon) -> MultiPolygon:
@@ -61,7 +63,8 @@ def _multi(geom: Polygon | MultiPolygon) -> MultiPolygon:
 
 def insert_permit_city(session: Session, slug: str = "izin-test") -> PermitCity:
     """The sample city with :data:`ZONES`, :data:`RULES`, the rice field, the park, the river."""
-    city = insert_sample_city(session, slug).city
+    sample = insert_sample_city(session, slug)
+    city = sample.city
     c = {"c": city.id}
     for code, name, kdb, klb, kdh, geom in ZONES:
         session.execute(
@@ -105,4 +108,5 @@ def insert_permit_city(session: Session, slug: str = "izin-test") -> PermitCity:
         ),
         c | {"wkt": RIVER, "m": SETBACK_M},
     ).scalar_one()
-    return PermitCity(city, _multi(shapely_wkt.loads(setback)))
+    counts = sample.counts | {"zoning": len(ZONES), "protected_areas": 3, "rivers": 1}
+    return PermitCity(city, _multi(shapely_wkt.loads(setback)), counts)
