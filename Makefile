@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint fmt bench bench-quick bench-citizens bench-citizens-quick bench-requests bench-requests-quick bench-editing bootstrap system system-test venv web clean help
+.PHONY: run test lint fmt bench bench-quick bench-citizens bench-citizens-quick bench-requests bench-requests-quick bench-editing bench-permits bootstrap system system-test venv web clean help
 
 help:
 	@echo "make run    - install what is missing, start PostGIS under var/, serve http://$(HOST):$(PORT)"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench-quick - the benchmarks on small data, 2 s per URL"
 	@echo "make bench-citizens - only the citizens benchmark (trips, schools, search; issue #5)"
 	@echo "make bench-requests - only the requests benchmark (1M requests: submit, track; issue #12)"
+	@echo "make bench-permits - the permit pre-check: HTTP p95 beside the SQL floor (issue #15)"
 
 run: bootstrap
 	$(BIN)/tpo serve --host $(HOST) --port $(PORT)
@@ -58,6 +59,9 @@ bench-requests-quick: bootstrap
 
 bench-editing: bootstrap
 	$(BIN)/python -m bench.editing.versions
+
+bench-permits: bootstrap
+	$(BIN)/python -m bench.permits
 
 bootstrap: system venv web
 

@@ -40,6 +40,7 @@ from data.importers.common import (
 from data.importers.zoning import flag_outside, number, rowcount
 from geo.cities import get_city
 from geo.errors import InvalidFileError, InvalidInputError
+from geo.permits import river_setback_m
 
 KINDS = ("sawah", "rth", "sungai")
 NAME_FIELDS = ("nama", "name", "namobj", "nama_objek", "nama_sungai", "remark", "keterangan")
@@ -76,13 +77,14 @@ class RiverSetbacks:
         unknown_depth_m: No levee and no depth given: the least of the unleveed classes.
     """
 
-    shallow_m: float = 10.0
-    medium_m: float = 15.0
-    deep_m: float = 30.0
-    levee_m: float = 3.0
+    # the defaults are geo.permits' classes (the pre-check and the demo city use the same)
+    shallow_m: float = river_setback_m(0.0, False)
+    medium_m: float = river_setback_m(10.0, False)
+    deep_m: float = river_setback_m(100.0, False)
+    levee_m: float = river_setback_m(None, True)
     shallow_max_depth_m: float = 3.0
     medium_max_depth_m: float = 20.0
-    unknown_depth_m: float = 10.0
+    unknown_depth_m: float = river_setback_m(None, False)
 
     def __post_init__(self) -> None:
         widths = (self.shallow_m, self.medium_m, self.deep_m, self.levee_m, self.unknown_depth_m)

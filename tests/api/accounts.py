@@ -184,18 +184,23 @@ QUERY_VALUES = {
 
 # JSON bodies of operations that need one, by path: a line across the sample city
 _LINE = {"type": "LineString", "coordinates": [[106.62, -6.20], [106.68, -6.16]]}
+# a 100 m square parcel in the sample city, clear of its permitted parcels
+_PARCEL = {
+    "type": "Polygon",
+    "coordinates": [
+        [
+            [106.655, -6.205],
+            [106.6559, -6.205],
+            [106.6559, -6.2041],
+            [106.655, -6.2041],
+            [106.655, -6.205],
+        ]
+    ],
+}
 JSON_BODIES: dict[str, dict[str, Any]] = {
     "/cities/{city}/editor/coverage/preview": {"geometry": _LINE},
     "/cities/{city}/editor/demand/served": {"geometry": _LINE},
-    # the permit intake of a drawn parcel (intake's endpoint)
-    "/cities/{city}/permits/parcel": {
-        "geometry": {
-            "type": "Polygon",
-            "coordinates": [
-                [[106.65, -6.18], [106.6505, -6.18], [106.6505, -6.1795], [106.65, -6.18]]
-            ],
-        }
-    },
+    "/cities/{city}/permits/parcel": {"geometry": _PARCEL},
     # a permit pre-check of a small parcel (the sample city has no ITBX table: any use)
     "/cities/{city}/permits/check": {
         "geometry": {

@@ -273,6 +273,15 @@ def test_the_gtfs_feed_is_public(client: Any) -> None:
     assert PERMISSIONS["routes.read"].roles is None
 
 
+def test_the_parcel_intake_is_public(client: Any) -> None:
+    """Anyone checks a parcel file before applying (permits.precheck: it writes nothing)."""
+    ops = {
+        (m, p): op["x-permission"] for m, p, op in operations(client.get("/openapi.json").json())
+    }
+    assert ops[("post", "/cities/{city}/permits/parcel")] == "permits.precheck"
+    assert PERMISSIONS["permits.precheck"].roles is None
+
+
 def test_the_permit_operations_name_their_actions(client: Any) -> None:
     """The pre-check and the form's uses are public; an application's stored checks follow
     the request detail's rule; a re-run needs the staff who handle permits (or admins)."""

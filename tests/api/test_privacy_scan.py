@@ -398,6 +398,29 @@ def test_the_route_coverage_layer_carries_no_personal_data(client: Any, planted:
     }
 
 
+def test_the_parcel_intake_answers_no_personal_data(client: Any, planted: Cities) -> None:
+    """The public parcel check (POST) answers the parcel's geometry and figures only, its
+    problems no more, with the planted person's request lying under the parcel."""
+    plant_request(client)
+    square = [[106.6195, -6.2005], [106.6205, -6.2005], [106.6205, -6.1995], [106.6195, -6.1995]]
+    parcel = {"type": "Polygon", "coordinates": [[*square, square[0]]]}
+    url = f"/cities/{CITY}/permits/parcel"
+    answers = [
+        client.post(url, json={"geometry": parcel}),
+        client.post(url, files={"file": ("p.geojson", orjson_bytes({"geometry": parcel}))}),
+        client.post(url, json={"geometry": {"type": "Point", "coordinates": [106.62, -6.2]}}),
+    ]
+    assert [a.status_code for a in answers] == [200, 422, 422]
+    for answer in answers:
+        assert leaks(answer.text) == []
+
+
+def orjson_bytes(value: Any) -> bytes:
+    import json
+
+    return json.dumps(value).encode()
+
+
 def test_the_permit_precheck_carries_no_personal_data(client: Any, planted: Cities) -> None:
     """The public pre-check (#15) of a parcel over a pending application of the planted person
     shows the overlap's area and share, never her, the application's code or its title; the

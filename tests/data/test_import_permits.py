@@ -266,6 +266,8 @@ def test_river_setbacks_by_class(db: Session, city_id: int, tmp_path: Path) -> N
 
 
 def test_setbacks_are_settings() -> None:
+    default = RiverSetbacks()
+    assert (default.shallow_m, default.medium_m, default.deep_m, default.levee_m) == (10, 15, 30, 3)
     wide = RiverSetbacks(shallow_m=12, medium_m=20, deep_m=50, levee_m=5)
     assert wide.setback(2, False)[0] == 12
     assert wide.setback(10, False)[0] == 20

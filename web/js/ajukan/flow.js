@@ -7,6 +7,7 @@ import { fetchMe } from "../auth.js";
 import { el } from "../dom.js";
 import { attachPlaceSearch } from "../places.js";
 import { myRequestsList } from "./mine.js";
+import { IZIN_FIELDS, isIzin, izinBody, renderIzinPlace, stopIzinDrawing } from "./izin.js";
 import { drawQr } from "./qr.js";
 import {
   allowsLine, buildRequest, checkFile, fieldsFor, formatAmount, formatBytes, missingDocuments, problemFields, trackUrl, windowMessage,
@@ -69,6 +70,7 @@ export class AjukanFlow {
   close() {
     this.root.hidden = true;
     document.body.dataset.ajukan = "closed";
+    stopIzinDrawing(this);
     if (this.state.step === "done") this.reset();
   }
 
@@ -86,6 +88,7 @@ export class AjukanFlow {
   async show(step) {
     this.state.step = step;
     this.root.dataset.step = step;
+    if (step !== "place") stopIzinDrawing(this);
     document.body.dataset.ajukanStep = step;
     const titles = { service: "ajukanTitle", place: "stepPlace", form: "stepForm", docs: "stepDocs", done: "sent" };
     $("ajukan-title").textContent = this.t(titles[step]);
@@ -150,6 +153,7 @@ export class AjukanFlow {
 
   // -- 2. the place, with the nearby hint -------------------------------------------------
   renderPlace() {
+    if (isIzin(this.state.service)) return renderIzinPlace(this); // the parcel, drawn or uploaded
     const search = el("input", { id: "ajukan-search", type: "search", autocomplete: "off", placeholder: this.t("searchPlace"), "aria-label": this.t("searchPlace") });
     const suggest = el("ul", { class: "suggestions", id: "ajukan-suggest" });
     attachPlaceSearch(search, suggest, {
@@ -204,7 +208,7 @@ export class AjukanFlow {
 
   /** A tap on the map while the place step is open: the point, or a line's next end. */
   tap(latlng) {
-    if (!this.active || this.state.step !== "place") return;
+    if (!this.active || this.state.step !== "place" || isIzin(this.state.service)) return;
     if (this.state.shape !== "line") return this.setPoint(latlng, false);
     if (this.state.nextEnd === "to") this.setTo(latlng);
     else this.setPoint(latlng, false);
@@ -378,6 +382,7 @@ export class AjukanFlow {
   /** The form's fields for the chosen service. */
   fields() {
     const { service } = this.state;
+    if (isIzin(service)) return IZIN_FIELDS;
     return service?.type === TRANSFER_TYPE ? TRANSFER_FIELDS : fieldsFor(service);
   }
 
@@ -569,6 +574,7 @@ export class AjukanFlow {
     const { service, kind, values, point, files } = this.state;
     const { errors, body } = buildRequest(service, kind, values, point, this.fields(), this.lineEnd());
     if (Object.keys(errors).length) return this.show("form").then(() => this.checkForm());
+    if (isIzin(service)) izinBody(this, body);
     const form = new FormData();
     form.append("request", JSON.stringify(body));
     for (const [slot, file] of Object.entries(files)) form.append(slot, file, file.name);

@@ -6,6 +6,7 @@ import { MvtLayer } from "../mvt.js";
 import { featureStyle } from "../styles.js";
 import { stepFailure } from "./api.js";
 import { attrText, codeLabel, formatBytes, formatDate } from "./format.js";
+import { forgetPermit, showPermit } from "./permit.js";
 import { groupThousands, missingFields, transitionBody } from "./query.js";
 
 const $ = (id) => document.getElementById(id);
@@ -112,6 +113,7 @@ export class RequestDetail {
     ];
     $("detail-body").replaceChildren(...body.filter(Boolean));
     this._drawMap(mapBox, r.geometry);
+    if (r.type === "izin") showPermit(this, r, mapBox); // the parcel check, drawn and explained
   }
 
   _noticeEl() {
@@ -295,6 +297,7 @@ export class RequestDetail {
       return;
     }
     this.formFor = null;
+    forgetPermit(r.id);
     this.notice = { key: "stepSaved", params: { label: codeLabel(t, "step", step.name, step.label) }, kind: "ok" };
     await this.open(r.id, { keepNotice: true });
     this.onChanged();

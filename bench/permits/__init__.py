@@ -1,0 +1,1 @@
+"""The permit pre-check benchmark (issue 15): HTTP beside the SQL floor."""
