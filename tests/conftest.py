@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from api.settings import Settings
 
 # Starlette's TestClient sends "Host: testserver": let the test apps answer for it too
-os.environ.setdefault("TPO_ALLOWED_HOSTS", "localhost,127.0.0.1,::1,testserver")
+os.environ.setdefault("TPO_ALLOWED_HOSTS", "localhost,127.0.0.1,::1,testserver,peta.example.org")
 from geo.store import PROJECT_ROOT, migrate
 from geo.store.cluster import EmbeddedCluster
 from geo.store.db import drop_database, ensure_database, make_engine
