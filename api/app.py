@@ -38,6 +38,7 @@ from api.routers import permit_intake as permit_upload
 from api.routers import permits as permit_checks
 from api.routers import reports as report_pages
 from api.routers import requests_staff as staff_requests
+from api.routers import service_desc as service_description
 from api.routers import snap as route_snap
 from api.routers import suggestions as citizen_suggestions
 from api.security import SecurityHeadersMiddleware
@@ -197,6 +198,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(route_snap.router)
     app.include_router(gtfs_feed.router)
     app.include_router(ogc.router)
+    app.include_router(service_description.router)
     app.include_router(tiles.router)
     app.include_router(requests.router)
     app.include_router(staff_requests.router)
