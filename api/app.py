@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.deps import pooled_layer_read
 from api.guards import DeadlineMiddleware, NulGuardMiddleware
 from api.hosts import AllowedHostsMiddleware
+from api.openapi_doc import install_openapi
 from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
 from api.routers import (
     admin,
@@ -212,6 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(permit_checks.router)
     app.include_router(permit_upload.router)
     _mount_web(app, settings.web_dir)
+    install_openapi(app)  # problem+json errors and every status in /openapi.json
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # PostgreSQL text cannot hold NUL: one rule for every path and query parameter
     app.add_middleware(NulGuardMiddleware)
