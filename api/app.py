@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.deps import pooled_layer_read
 from api.guards import DeadlineMiddleware, NulGuardMiddleware
 from api.hosts import AllowedHostsMiddleware
+from api.openapi_doc import install_openapi
 from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
 from api.routers import (
     admin,
@@ -38,6 +39,7 @@ from api.routers import permit_intake as permit_upload
 from api.routers import permits as permit_checks
 from api.routers import reports as report_pages
 from api.routers import requests_staff as staff_requests
+from api.routers import service_desc as service_description
 from api.routers import snap as route_snap
 from api.routers import suggestions as citizen_suggestions
 from api.security import SecurityHeadersMiddleware
@@ -197,6 +199,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(route_snap.router)
     app.include_router(gtfs_feed.router)
     app.include_router(ogc.router)
+    app.include_router(service_description.router)
     app.include_router(tiles.router)
     app.include_router(requests.router)
     app.include_router(staff_requests.router)
@@ -210,6 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(permit_checks.router)
     app.include_router(permit_upload.router)
     _mount_web(app, settings.web_dir)
+    install_openapi(app)  # problem+json errors and every status in /openapi.json
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # PostgreSQL text cannot hold NUL: one rule for every path and query parameter
     app.add_middleware(NulGuardMiddleware)

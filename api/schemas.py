@@ -50,7 +50,7 @@ class CityPublic(BaseModel):
                     title="City outline",
                 ),
                 # the city page is also its OGC API Features landing page
-                *(Link(**link) for link in landing_links(href, f"{base}/openapi.json")),
+                *(Link(**link) for link in landing_links(href, f"{base}/docs")),
             ],
         )
 

@@ -47,17 +47,18 @@ def _link(href: str, rel: str, type_: str, title: str) -> dict[str, str]:
     return {"href": href, "rel": rel, "type": type_, "title": title}
 
 
-def landing_links(city_url: str, api_url: str) -> list[dict[str, str]]:
+def landing_links(city_url: str, docs_url: str) -> list[dict[str, str]]:
     """The OGC API links of a city's landing page (``/cities/{city}``).
 
     Args:
         city_url: Absolute URL of the city, e.g. ``http://host/cities/tangerang``.
-        api_url: Absolute URL of the OpenAPI document.
+        docs_url: Absolute URL of the human API documentation (Swagger UI).
     """
     return [
         _link(f"{city_url}/conformance", "conformance", JSON, "Conformance classes"),
         _link(f"{city_url}/collections", "data", JSON, "Layers (collections)"),
-        _link(api_url, "service-desc", OPENAPI, "The API definition (OpenAPI 3)"),
+        _link(f"{city_url}/api", "service-desc", OPENAPI, "The API definition (OpenAPI 3.0)"),
+        _link(docs_url, "service-doc", "text/html", "The API documentation"),
     ]
 
 

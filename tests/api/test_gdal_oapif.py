@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -114,3 +116,31 @@ def test_attribute_and_bbox_filters(live_server: Any, oapif_city: dict[str, int]
     assert set(smp["columns"]["level"]) == {"SMP"}
     boxed = _read(_source(live_server), "schools", bbox=(106.605, -6.215, 106.615, -6.15))
     assert boxed["n"] == 5  # the westernmost column of the 5 x 5 grid
+
+
+def _fetched_urls(source: str, layer: str, **kwargs: Any) -> list[str]:
+    """The URLs GDAL fetched while reading ``layer`` (from its CPL_DEBUG log)."""
+    script = f"import pyogrio\npyogrio.read_dataframe({source!r}, layer={layer!r}, **{kwargs!r})\n"
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        env={**os.environ, "CPL_DEBUG": "ON"},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return re.findall(r"HTTP: Fetch\((\S+?)\)", done.stderr)
+
+
+def test_gdal_filters_on_the_server_what_the_description_declares(
+    live_server: Any, oapif_city: dict[str, int]
+) -> None:
+    """GDAL finds the city's service description through the landing page, sees `level` among
+    the items' query parameters and sends the filter to the server instead of reading every
+    school and filtering itself."""
+    urls = _fetched_urls(_source(live_server), "schools", where="level = 'SMP'")
+    assert any(u.endswith(f"/cities/{SLUG}/api") for u in urls), urls
+    pages = [u for u in urls if "/collections/schools/items" in u][1:]
+    assert pages
+    assert all("level=SMP" in u for u in pages), pages

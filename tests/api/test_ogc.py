@@ -56,8 +56,14 @@ def test_landing_page(client: Any, sample: SampleCity) -> None:
     assert rels["self"]["href"] == f"http://testserver{CITY}"
     assert rels["conformance"]["href"] == f"http://testserver{CITY}/conformance"
     assert rels["data"]["href"] == f"http://testserver{CITY}/collections"
-    assert rels["service-desc"]["href"] == "http://testserver/openapi.json"
+    assert rels["service-desc"]["href"] == f"http://testserver{CITY}/api"
     assert rels["service-desc"]["type"] == "application/vnd.oai.openapi+json;version=3.0"
+    assert rels["service-doc"] == {
+        "href": "http://testserver/docs",
+        "rel": "service-doc",
+        "type": "text/html",
+        "title": "The API documentation",
+    }
 
 
 def test_conformance(client: Any, sample: SampleCity) -> None:

@@ -99,6 +99,7 @@ def test_cities_list_and_one(client: Any, db: Session) -> None:
         "conformance",
         "data",
         "service-desc",
+        "service-doc",
     }
 
 
