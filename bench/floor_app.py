@@ -69,13 +69,10 @@ async def _page(pool: Pool, st: ItemsStatement) -> AsyncIterator[bytes]:
                 yield st.take(row)
         st.finish()
         page = st.exact_page()
-        if page is not None:
-            matched = page.number_matched
-        else:  # a full page: the count came in the rows (or, past the end, needs its own)
-            matched = st.counted
-            if matched is None:
-                row = await (await conn.execute(st.count_sql, st.params)).fetchone()
-                matched = int(row[0]) if row else 0
+        matched: int | None = page.number_matched if page is not None else st.counted
+        if matched is None:  # past the end: the count needs its own statement
+            row = await (await conn.execute(st.count_sql, st.params)).fetchone()
+            matched = int(row[0]) if row else 0
         yield b'],"numberMatched":%d,"numberReturned":%d}' % (matched, st.returned or 0)
     finally:
         pool.put_nowait(conn)

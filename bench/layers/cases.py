@@ -134,7 +134,7 @@ def sweep_cases(city: BenchCity) -> list[Case]:
 def rebuild_case(city: BenchCity) -> Case:
     """The first aggregated tile after a write: ours rebuilds the grid pyramid in it."""
     lon, lat = city.centre
-    z = REQUESTS_LAYER.aggregate_below_zoom - 1
+    z = (REQUESTS_LAYER.aggregate_below_zoom or 13) - 1
     return Case(
         f"rebuild-z{z}",
         f"first tile z{z} after a write (ours rebuilds its pyramid; no peer has one)",
