@@ -14,7 +14,7 @@ help:
 	@echo "make test   - the same bootstrap, then the whole test suite on a throwaway cluster"
 	@echo "make lint   - ruff, ruff format --check, mypy, import-linter"
 	@echo "make bench  - benchmarks (prints tables)"
-	@echo "make bench-quick - the benchmarks on small data, 2 s per URL"
+	@echo "make bench-quick - the benchmarks on small data (harness check: 2 repeats, 1 s per URL)"
 	@echo "make bench-citizens - only the citizens benchmark (trips, schools, search; issue #5)"
 	@echo "make bench-requests - only the requests benchmark (1M requests: submit, track; issue #12)"
 	@echo "make bench-permits - the permit pre-check: HTTP p95 beside the SQL floor (issue #15)"

@@ -1,4 +1,4 @@
-"""``python -m bench [layers|citizens|requests|transfers] [--quick]``: run a benchmark, print it."""
+"""``python -m bench [layers|citizens|requests|transfers] [--quick] [--repeat N]``: run, print."""
 
 from __future__ import annotations
 
@@ -19,6 +19,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--quick", action="store_true", help="2-second runs on small data (10k/100k points)"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        metavar="N",
+        help="layers: run every case N times interleaved across servers (default 5, quick 2)",
     )
     docs = parser.add_mutually_exclusive_group()
     docs.add_argument(
@@ -44,7 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from bench.layers.runner import run
 
+    kwargs = {} if args.repeat is None else {"repeat": args.repeat}
     try:
+        if args.suite == "layers":
+            return run(quick=args.quick, write_docs=args.write_docs, **kwargs)
         return run(quick=args.quick, write_docs=args.write_docs)
     except KeyboardInterrupt:
         print("\nInterrupted; servers and the bench cluster were stopped.", file=sys.stderr)

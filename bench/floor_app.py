@@ -1,63 +1,126 @@
-"""The pass-through floor: runs the same layer SQL and returns PostgreSQL's document unchanged."""
+"""The strict floor: ours' own SQL, streamed as PostgreSQL sends it, with nothing around it.
+
+Items run ours' ``ItemsStatement`` (layers/items_sql.py) over an autocommit connection (no
+BEGIN/COMMIT), read in binary one chunk row at a time and written to the socket as they come:
+no decoding, no re-encoding, no join of the whole body. Tiles run ours' tile statement and
+return its bytes. The city is looked up once at start (ours looks it up per request).
+"""
+
+from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from starlette.applications import Starlette
-from starlette.responses import Response
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from bench.layers.queries import Query, items_query, layer_def, tile_query
+from bench.layers.queries import Query, items_statement, layer_def, tile_query
+from layers.features import COLLECTION_START
+from layers.items_sql import ItemsStatement
+
+SERIAL = "-c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_custom_plan"
+PARALLEL = "-c max_parallel_workers_per_gather=2 -c plan_cache_mode=force_custom_plan"
 
 
-async def _fetch(app: Starlette, query: Query) -> object:
-    conn = await app.state.pool.get()
+class Pool(asyncio.Queue[Any]):
+    """Open autocommit connections with one set of planner options."""
+
+    def __init__(self, url: str, options: str):
+        """An empty pool (``fill`` opens the connections)."""
+        super().__init__()
+        self.url, self.options = url, options
+
+    async def connect(self) -> Any:
+        """A new connection with the pool's settings."""
+        return await psycopg.AsyncConnection.connect(
+            self.url, prepare_threshold=None, autocommit=True, options=self.options
+        )
+
+    async def fill(self, size: int) -> Pool:
+        """Open ``size`` connections."""
+        for _ in range(size):
+            self.put_nowait(await self.connect())
+        return self
+
+
+async def _get(pool: Pool) -> Any:
+    """A connection of the pool; one left mid-statement by a client gone away (wrk closes its
+    sockets when its time is up) is replaced by a new one."""
+    conn = await pool.get()
+    if conn.closed or conn.info.transaction_status != TransactionStatus.IDLE:
+        await conn.close()
+        conn = await pool.connect()
+    return conn
+
+
+async def _page(pool: Pool, st: ItemsStatement) -> AsyncIterator[bytes]:
+    conn = await _get(pool)
     try:
-        async with conn.transaction():  # like ours: parallel query only for aggregated tiles
-            if query.parallel:
-                await conn.execute("SET LOCAL max_parallel_workers_per_gather = 2")
-            row = await (await conn.execute(query.sql, query.params)).fetchone()
+        yield COLLECTION_START
+        async with conn.cursor(binary=True) as cur:
+            async for row in cur.stream(st.sql, st.params):
+                yield st.take(row)
+        st.finish()
+        page = st.exact_page()
+        matched: int | None = page.number_matched if page is not None else st.counted
+        if matched is None:  # past the end: the count needs its own statement
+            row = await (await conn.execute(st.count_sql, st.params)).fetchone()
+            matched = int(row[0]) if row else 0
+        yield b'],"numberMatched":%d,"numberReturned":%d}' % (matched, st.returned or 0)
     finally:
-        app.state.pool.put_nowait(conn)
-    return row[0] if row else None
+        pool.put_nowait(conn)
 
 
-async def items(request):
-    layer, q = layer_def(request.path_params["layer"]), request.query_params
+async def items(request: Request) -> Response:
+    """One items page, streamed."""
+    layer = layer_def(request.path_params["layer"])
     city_id = request.app.state.cities.get(request.path_params["city"])
     if layer is None or city_id is None:
         return Response(status_code=404)
-    box = tuple(float(v) for v in q["bbox"].split(",")) if "bbox" in q else None
-    query = items_query(layer, city_id, int(q.get("limit", layer.default_limit)), box)
-    doc = await _fetch(request.app, query)
-    return Response(str(doc).encode(), media_type="application/geo+json")
+    st = items_statement(layer, city_id, list(request.query_params.multi_items()))
+    return StreamingResponse(_page(request.app.state.serial, st), media_type="application/geo+json")
 
 
-async def tile(request):
+async def _one(pool: Pool, query: Query) -> Any:
+    conn = await _get(pool)
+    try:
+        row = await (await conn.execute(query.sql, query.params)).fetchone()
+    finally:
+        pool.put_nowait(conn)
+    return row[0] if row else None
+
+
+async def tile(request: Request) -> Response:
+    """One MVT tile."""
     p = request.path_params
     layer, city_id = layer_def(p["layer"]), request.app.state.cities.get(p["city"])
     if layer is None or city_id is None:
         return Response(status_code=404)
-    doc = await _fetch(request.app, tile_query(layer, city_id, p["z"], p["x"], p["y"]))
+    query = tile_query(layer, city_id, p["z"], p["x"], p["y"])
+    pool = request.app.state.parallel if query.parallel else request.app.state.serial
+    doc = await _one(pool, query)
     return Response(bytes(doc or b""), media_type="application/vnd.mapbox-vector-tile")
 
 
 @asynccontextmanager
-async def lifespan(app: Starlette):
-    app.state.pool, url = asyncio.Queue(), os.environ["BENCH_DATABASE_URL"]
-    for _ in range(int(os.environ.get("BENCH_POOL_SIZE", "4"))):
-        conn = await psycopg.AsyncConnection.connect(
-            url, prepare_threshold=None, options="-c max_parallel_workers_per_gather=0"
-        )
-        app.state.pool.put_nowait(conn)
-    rows = await (await conn.execute("SELECT slug, id FROM city")).fetchall()
-    await conn.commit()
-    app.state.cities = dict(rows)  # ours looks the city up per request; the floor caches it
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    """Open the connections and read the cities once."""
+    url, size = os.environ["BENCH_DATABASE_URL"], int(os.environ.get("BENCH_POOL_SIZE", "4"))
+    app.state.serial = await Pool(url, SERIAL).fill(size)
+    app.state.parallel = await Pool(url, PARALLEL).fill(size)
+    rows = await _one(app.state.serial, Query("SELECT json_object_agg(slug, id) FROM city", {}))
+    app.state.cities = dict(rows or {})
     yield
-    while not app.state.pool.empty():
-        await app.state.pool.get_nowait().close()
+    for pool in (app.state.serial, app.state.parallel):
+        while not pool.empty():
+            await pool.get_nowait().close()
 
 
 PREFIX = "/cities/{city}/collections/{layer}"

@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from types import FrameType
@@ -27,6 +27,7 @@ from bench.citizens.cases import NEAR_M, Mix, build_mix
 from bench.citizens.city import SLUG as SYNTHETIC
 from bench.citizens.city import CitySizes, LoadedCity, route_paths
 from bench.citizens.database import DEMO_SLUG, cluster, ensure_cities
+from bench.citizens.rows import Timings, table_rows
 from bench.layers import report as layers_report
 from bench.layers import servers
 from geo.store import PROJECT_ROOT
@@ -36,15 +37,6 @@ Log = Callable[[str], None]
 DOCS = PROJECT_ROOT / "docs" / "benchmarks.md"
 QUICK_DOCS = servers.VAR_DIR / "benchmarks-citizens-quick.md"
 TIMEOUT_S = 60.0
-TARGETS = {  # issue #5, "Targets"
-    "trips_demo_ms": 50.0,
-    "trips_synthetic_ms": 250.0,
-    "schools_ms": 30.0,
-    "routes_near_ms": 10.0,
-    "search_ms": 20.0,
-    "rebuild_ms": 2000.0,
-    "rss_mb": 500.0,
-}
 
 
 @dataclass(frozen=True)
@@ -74,17 +66,6 @@ QUICK = Profile(
 )
 
 
-@dataclass
-class Timings:
-    """Latencies of one kind of request (ms) and how many answers had content."""
-
-    ms: list[float] = field(default_factory=list)
-    hits: int = 0
-    errors: int = 0
-    statuses: dict[int, int] = field(default_factory=dict)  # of the failed ones
-    first_error: str = ""
-
-
 def _on_sigterm(_signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(143)
 
@@ -95,11 +76,14 @@ def _get(client: httpx.Client, url: str, hit: Callable[[Any], bool], out: Timing
     body = response.content
     out.ms.append((time.perf_counter() - t0) * 1000)
     if response.status_code != 200:
+        out.flags.append(False)
         out.errors += 1
         out.statuses[response.status_code] = out.statuses.get(response.status_code, 0) + 1
         out.first_error = out.first_error or f"{url} -> {body[:300]!r}"
         return
-    out.hits += bool(hit(json.loads(body)))
+    found = bool(hit(json.loads(body)))
+    out.hits += found
+    out.flags.append(found)
 
 
 def _sequence(
@@ -219,98 +203,6 @@ def _measure(
     return t
 
 
-def _rows(
-    t: dict[str, Timings],
-    base: dict[str, Any],
-    mixes: dict[str, Mix],
-    rss_mb: float | None,
-    sizes: CitySizes,
-) -> list[report.Row]:
-    demo_b, syn_b = base.get(DEMO_SLUG, {}), base.get(SYNTHETIC, {})
-
-    def found(key: str, n: int) -> str:
-        failed = ", ".join(f"{count} x HTTP {code}" for code, count in t[key].statuses.items())
-        return f"{t[key].hits}/{n} with itineraries" + (f" ({failed})" if failed else "")
-
-    rows = [
-        report.Row(
-            "trips: demo city tangerang",
-            t[f"trips:{DEMO_SLUG}"].ms,
-            target=TARGETS["trips_demo_ms"],
-            baseline=demo_b.get("trips_ms"),
-            note=found(f"trips:{DEMO_SLUG}", len(mixes[DEMO_SLUG].od_pairs))
-            + f"; {mixes[DEMO_SLUG].far_ends} ends > {NEAR_M:.0f} m from any route",
-        ),
-        report.Row(
-            f"trips: synthetic {sizes.lines * 2} route directions",
-            t[f"trips:{SYNTHETIC}"].ms,
-            target=TARGETS["trips_synthetic_ms"],
-            baseline=syn_b.get("trips_ms"),
-            note=found(f"trips:{SYNTHETIC}", len(mixes[SYNTHETIC].od_pairs))
-            + f"; {mixes[SYNTHETIC].far_ends} ends > {NEAR_M:.0f} m from any route",
-        ),
-        report.Row(
-            f"schools/nearest (limit 10, walking) on {sizes.schools:,} schools",
-            t["schools"].ms,
-            target=TARGETS["schools_ms"],
-            baseline=syn_b.get("schools_ms"),
-            note="baseline: same KNN SQL, networkx Dijkstra on the road graph",
-        ),
-    ]
-    for slug in (DEMO_SLUG, SYNTHETIC):
-        rows.append(
-            report.Row(
-                f"routes/near (400 m): {slug}",
-                t[f"near:{slug}"].ms,
-                target=TARGETS["routes_near_ms"],
-                note=f"{t[f'near:{slug}'].hits}/{len(t[f'near:{slug}'].ms)} non-empty",
-            )
-        )
-    for slug in (DEMO_SLUG, SYNTHETIC):
-        rows.append(
-            report.Row(
-                f"search: {slug}",
-                t[f"search:{slug}"].ms,
-                target=TARGETS["search_ms"],
-                note=f"{t[f'search:{slug}'].hits}/{len(t[f'search:{slug}'].ms)} with results,"
-                " a third with a typo",
-            )
-        )
-    for slug in (DEMO_SLUG, SYNTHETIC):
-        b = base.get(slug, {})
-        rows.append(
-            report.Row(
-                f"first /trips after start: {slug}",
-                t[f"cold:{slug}"].ms,
-                baseline=[b["build_ms"]] if "build_ms" in b else None,
-                note="walking graph + network built cold; baseline: graph build only",
-            )
-        )
-    rows.append(
-        report.Row(
-            "network rebuild after a route edit (first /trips after the UPDATE)",
-            t["rebuild"].ms,
-            target=TARGETS["rebuild_ms"],
-            target_on="max",
-            baseline=[syn_b["build_ms"]] if "build_ms" in syn_b else None,
-            note=f"synthetic city; baseline rebuilds its whole graph ({syn_b.get('edges', 0):,}"
-            " edges)",
-        )
-    )
-    rows.append(
-        report.Row(
-            "server peak RSS (VmHWM)",
-            [rss_mb] if rss_mb is not None else [],
-            unit="MB",
-            target=TARGETS["rss_mb"],
-            target_on="max",
-            baseline=[base["peak_rss_mb"]] if "peak_rss_mb" in base else None,
-            note="ours: the whole server after all requests; baseline: its process",
-        )
-    )
-    return rows
-
-
 def _facts(tcp: str) -> list[tuple[str, str]]:
     versions = {}
     with psycopg.connect(tcp) as conn:
@@ -349,7 +241,10 @@ def _settings(profile: Profile, mixes: dict[str, Mix], load_s: float) -> list[st
         "baseline: bench/citizens/baseline.py in its own process, timed in process (no HTTP):"
         " points every 100 m along each route direction, ride edges, a walking link from each"
         " point to the nearest point of every other route within 400 m, origin and destination"
-        " linked to points within 1,000 m, distance-only cost, one networkx Dijkstra per trip",
+        " linked to points within 1,000 m, distance-only cost, one networkx Dijkstra per trip"
+        " built into an itinerary document (legs, distances, LineStrings, JSON); trips with"
+        " and without an itinerary in separate rows; schools: the same K and walk bound as"
+        " ours; route edit: the baseline's full rebuild (it has no incremental path)",
         f"rebuild: {profile.edits * 2} edits (a route moved 100 m, then back), each followed by"
         " the first /trips; target on the slowest",
     ]
@@ -399,7 +294,7 @@ def run(quick: bool = False, write_docs: bool | None = None, log: Log = print) -
             finally:
                 server.stop()
             base = _baseline(tcp, mixes, log)
-            rows = _rows(timings, base, mixes, rss_mb, profile.sizes)
+            rows = table_rows(timings, base, mixes, rss_mb, profile.sizes)
             facts = _facts(tcp)
         print()
         print(report.text_table(rows))

@@ -6,8 +6,16 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from bench.layers.queries import REQUESTS_LAYER, Query, items_query, layer_def, tile_query
+from bench.layers.queries import (
+    REQUESTS_LAYER,
+    Query,
+    items_params,
+    items_query,
+    layer_def,
+    tile_query,
+)
 from bench.layers.synthetic import BENCH_SCHEMA, BenchCity
+from layers import tiles
 
 SWEEP_ZOOMS = tuple(range(10, 17))
 TILE_ZOOMS = (12, 14)
@@ -25,6 +33,13 @@ class Case:
     view: str  # tipg collection: a view in the bench schema
     bbox: tuple[float, float, float, float] | None = None
     tile: tuple[int, int, int] | None = None
+    throughput: bool = True  # False: single-request latency only (the zoom sweep)
+
+    @property
+    def aggregated(self) -> bool:
+        """Whether ours answers this tile with counts per cell from its grid pyramid (what
+        neither tipg nor any other peer does): no ours/tipg ratio is drawn for it."""
+        return self.tile is not None and tiles.is_aggregated(REQUESTS_LAYER, self.tile[0])
 
     def path(self, server: str, city: str) -> str:
         """URL path (with query) of this case on ``server`` (``ours``, ``tipg`` or ``floor``)."""
@@ -35,10 +50,8 @@ class Case:
         if self.tile is not None:
             z, x, y = self.tile
             return f"{prefix}/tiles/WebMercatorQuad/{z}/{x}/{y}"
-        query = f"?limit={ITEMS_LIMIT}"
-        if self.bbox is not None:
-            query += "&bbox=" + ",".join(f"{v:.6f}" for v in self.bbox)
-        return f"{prefix}/items{query}"
+        query = "&".join(f"{k}={v}" for k, v in items_params(ITEMS_LIMIT, self.bbox))
+        return f"{prefix}/items?{query}"
 
     def sql(self, city_id: int) -> Query:
         """The floor's SQL for this case (what the floor app runs, timed alone)."""
@@ -87,10 +100,11 @@ def build_cases(city: BenchCity) -> list[Case]:
         ),
     ]
     for z in TILE_ZOOMS:
+        kind = "counts per cell" if tiles.is_aggregated(REQUESTS_LAYER, z) else "points"
         cases.append(
             Case(
                 f"tile-z{z}",
-                f"tile z{z} ({city.sizes.requests:,} points)",
+                f"tile z{z} ({city.sizes.requests:,} points; ours: {kind})",
                 "tile",
                 REQUESTS_LAYER.id,
                 "bench_requests",
@@ -106,11 +120,27 @@ def sweep_cases(city: BenchCity) -> list[Case]:
     return [
         Case(
             f"sweep-z{z}",
-            f"sweep z{z}",
+            f"sweep z{z}" + (" (ours: counts)" if tiles.is_aggregated(REQUESTS_LAYER, z) else ""),
             "tile",
             REQUESTS_LAYER.id,
             "bench_requests",
             tile=tile_at(lon, lat, z),
+            throughput=False,
         )
         for z in SWEEP_ZOOMS
     ]
+
+
+def rebuild_case(city: BenchCity) -> Case:
+    """The first aggregated tile after a write: ours rebuilds the grid pyramid in it."""
+    lon, lat = city.centre
+    z = (REQUESTS_LAYER.aggregate_below_zoom or 13) - 1
+    return Case(
+        f"rebuild-z{z}",
+        f"first tile z{z} after a write (ours rebuilds its pyramid; no peer has one)",
+        "tile",
+        REQUESTS_LAYER.id,
+        "bench_requests",
+        tile=tile_at(lon, lat, z),
+        throughput=False,
+    )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import statistics
 import subprocess
 import time
 from dataclasses import dataclass
 
 import httpx
+
+from bench.stats import percentile
 
 CONNECTIONS = 4
 THREADS = 1
@@ -44,11 +45,12 @@ class LoadResult:
 
 @dataclass(frozen=True)
 class SequentialResult:
-    """Latency of N sequential requests (the tile sweep)."""
+    """Latency of N sequential requests, one at a time over one connection."""
 
     count: int
     p50_ms: float
     p95_ms: float
+    p99_ms: float
     bytes: int
     status: int
 
@@ -125,12 +127,6 @@ def run_wrk(wrk: str, url: str, duration_s: float) -> LoadResult:
     return parse_wrk(result.stdout)
 
 
-def _percentile(sorted_ms: list[float], q: float) -> float:
-    if len(sorted_ms) == 1:
-        return sorted_ms[0]
-    return statistics.quantiles(sorted_ms, n=100, method="inclusive")[round(q) - 1]
-
-
 async def _python_load(url: str, duration_s: float) -> LoadResult:
     latencies: list[float] = []
     errors = 0
@@ -160,8 +156,8 @@ async def _python_load(url: str, duration_s: float) -> LoadResult:
         requests=len(latencies),
         duration_s=elapsed,
         rps=len(latencies) / elapsed if elapsed else 0.0,
-        p50_ms=_percentile(latencies, 50) if latencies else None,
-        p99_ms=_percentile(latencies, 99) if latencies else None,
+        p50_ms=percentile(latencies, 50) if latencies else None,
+        p99_ms=percentile(latencies, 99) if latencies else None,
         errors=errors,
         tool="python (asyncio/httpx)",
     )
@@ -196,8 +192,9 @@ def sequential(url: str, count: int, budget_s: float) -> SequentialResult:
     latencies.sort()
     return SequentialResult(
         count=len(latencies),
-        p50_ms=_percentile(latencies, 50),
-        p95_ms=_percentile(latencies, 95),
+        p50_ms=percentile(latencies, 50),
+        p95_ms=percentile(latencies, 95),
+        p99_ms=percentile(latencies, 99),
         bytes=size,
         status=status,
     )

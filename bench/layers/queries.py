@@ -1,4 +1,4 @@
-"""The bench-only requests layer and the floor SQL (one statement that returns the document)."""
+"""The bench-only requests layer and the floor SQL: ours' own statements, run without ours."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import re
 from typing import Any, NamedTuple
 
 from layers import grid, tiles
-from layers.features import EXACT_COUNT_MAX, feature_sql
+from layers.items_query import parse_items_query
+from layers.items_sql import ItemsStatement
 from layers.registry import LAYERS, LayerDef, Prop
 
 REQUESTS_TABLE = "bench_request"
@@ -53,42 +54,30 @@ class Query(NamedTuple):
     parallel: bool = False
 
 
-def _where(layer: LayerDef, bbox: bool) -> str:
-    where = f"t.city_id = %(city_id)s AND ({layer.where})"
-    if bbox:
-        where += (
-            f" AND ST_Intersects(t.{layer.geom_column},"
-            " ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, 4326))"
-        )
-    return where
+def items_statement(layer: LayerDef, city_id: int, params: list[tuple[str, str]]) -> ItemsStatement:
+    """Ours' own statement of one items page (layers/items_sql.py ``ItemsStatement``), from
+    the request's query string parsed by ours' own parser: the same features, filters,
+    order, limit, chunks and ``numberMatched`` rule; only ours' Python around it is missing.
+    """
+    return ItemsStatement(city_id, layer, parse_items_query(layer, params))
+
+
+def items_params(
+    limit: int, bbox: tuple[float, float, float, float] | None
+) -> list[tuple[str, str]]:
+    """The query string of an items case as (name, value) pairs."""
+    params = [("limit", str(limit))]
+    if bbox is not None:
+        params.append(("bbox", ",".join(f"{v:.6f}" for v in bbox)))
+    return params
 
 
 def items_query(
     layer: LayerDef, city_id: int, limit: int, bbox: tuple[float, float, float, float] | None
 ) -> Query:
-    """The whole GeoJSON FeatureCollection of one items page, as text, in one statement.
-
-    Same features (our ``feature_sql``), filter, order, limit and ``numberMatched`` rule as
-    our items endpoint (layers/features.py); only the Python around it is missing.
-    """
-    where = _where(layer, bbox is not None)
-    feature = feature_sql(layer, layer.properties).replace("%", "%%")
-    table = layer.table
-    sql = (
-        f"WITH page AS (SELECT t.id AS fid, {feature} AS f FROM {table} t WHERE {where}"
-        "   ORDER BY t.id LIMIT %(limit)s),"
-        " agg AS (SELECT count(*) AS n, coalesce(string_agg(f, ',' ORDER BY fid), '') AS body"
-        "   FROM page)"
-        ' SELECT \'{"type":"FeatureCollection","numberMatched":\' ||'
-        "  CASE WHEN agg.n < %(limit)s THEN agg.n ELSE"
-        f"  (SELECT count(*) FROM (SELECT 1 FROM {table} t WHERE {where} LIMIT %(cap)s) c) END"
-        " || ',\"numberReturned\":' || agg.n || ',\"features\":[' || agg.body || ']}'"
-        " FROM agg"
-    )
-    params: dict[str, Any] = {"city_id": city_id, "limit": limit, "cap": EXACT_COUNT_MAX + 1}
-    if bbox is not None:
-        params.update(zip(("minx", "miny", "maxx", "maxy"), bbox, strict=True))
-    return Query(sql, params)
+    """The items statement of a case as a ``Query`` (its rows are the page's chunks)."""
+    st = items_statement(layer, city_id, items_params(limit, bbox))
+    return Query(st.sql, st.params)
 
 
 def _psycopg(sql: str) -> str:
@@ -111,7 +100,7 @@ def tile_query(layer: LayerDef, city_id: int, z: int, x: int, y: int) -> Query:
         # runs the statement as is and takes the tile column
         sql = f"SELECT mvt FROM ({grid.grid_tile_sql()}) g"
         params = grid.grid_tile_params(city_id, layer, 0, z=z, x=x, y=y)
-        return Query(_psycopg(sql), params)
+        return Query(_psycopg(sql), params, parallel=True)  # ours: parallel=is_aggregated
     params = tiles.features_params(layer, city_id, z, x, y)
     sql = tiles.features_tile_sql(layer)
     return Query(_psycopg(sql), params)

@@ -1,10 +1,10 @@
-"""The result table (terminal and Markdown) and the marked section of docs/benchmarks.md."""
+"""The result tables (terminal and Markdown) and the marked section of docs/benchmarks.md."""
 
 from __future__ import annotations
 
 import os
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,15 +12,27 @@ from bench.markdown import marked_section, replace_marked
 
 BEGIN = "<!-- bench:layers:begin (written by `make bench`; edit the prose outside) -->"
 END = "<!-- bench:layers:end -->"
-COLUMNS = (
+LEFT = frozenset({"case", "server", "target", "note"})
+THROUGHPUT = (
     "case",
     "server",
     "req/s",
     "p50 ms",
-    "p95 ms",
     "p99 ms",
     "bytes",
     "features",
+    "ours/tipg",
+    "ours/floor",
+    "target",
+    "note",
+)
+LATENCY = (
+    "case",
+    "server",
+    "p50 ms",
+    "p95 ms",
+    "p99 ms",
+    "bytes",
     "ours/tipg",
     "ours/floor",
     "target",
@@ -30,59 +42,40 @@ COLUMNS = (
 
 @dataclass
 class Row:
-    """One line of the table; None shows as '-'."""
+    """One line of a table: the case, the server and its cells by column ('-' when absent)."""
 
     case: str
     server: str
-    rps: float | None = None
-    p50_ms: float | None = None
-    p95_ms: float | None = None
-    p99_ms: float | None = None
-    bytes: int | None = None
-    features: int | None = None
-    vs_tipg: float | None = None
-    vs_floor: float | None = None
+    values: dict[str, str] = field(default_factory=dict)
     target: str = ""
     note: str = ""
 
-    def cells(self) -> list[str]:
-        """The row as display strings, in COLUMNS order."""
-        return [
-            self.case,
-            self.server,
-            _num(self.rps, 1),
-            _num(self.p50_ms, 1),
-            _num(self.p95_ms, 1),
-            _num(self.p99_ms, 1),
-            f"{self.bytes:,}" if self.bytes is not None else "-",
-            f"{self.features:,}" if self.features is not None else "-",
-            _ratio(self.vs_tipg),
-            _ratio(self.vs_floor),
-            self.target or "-",
-            self.note,
-        ]
+    def cells(self, columns: tuple[str, ...]) -> list[str]:
+        """The row as display strings, in ``columns`` order."""
+        known = {"case": self.case, "server": self.server, "target": self.target or "-"}
+        known["note"] = self.note
+        return [known[c] if c in known else self.values.get(c, "-") for c in columns]
 
 
-def _num(value: float | None, digits: int) -> str:
-    if value is None:
-        return "-"
-    return f"{value:,.{digits}f}" if value < 100 else f"{value:,.0f}"
+@dataclass(frozen=True)
+class Table:
+    """A titled table: its heading, what it measures, its columns and rows."""
+
+    title: str
+    explains: str
+    columns: tuple[str, ...]
+    rows: list[Row]
 
 
-def _ratio(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}x"
-
-
-def text_table(rows: list[Row]) -> str:
-    """An aligned plain-text table for the terminal."""
-    grid = [list(COLUMNS), *(row.cells() for row in rows)]
-    widths = [max(len(line[i]) for line in grid) for i in range(len(COLUMNS))]
-    right = {2, 3, 4, 5, 6, 7, 8, 9}
-    out = []
+def text_table(table: Table) -> str:
+    """An aligned plain-text table for the terminal, under its title."""
+    grid = [list(table.columns), *(row.cells(table.columns) for row in table.rows)]
+    widths = [max(len(line[i]) for line in grid) for i in range(len(table.columns))]
+    out = [table.title, table.explains, ""]
     for n, line in enumerate(grid):
         cells = [
-            c.rjust(w) if i in right else c.ljust(w)
-            for i, (c, w) in enumerate(zip(line, widths, strict=True))
+            c.ljust(w) if name in LEFT else c.rjust(w)
+            for name, c, w in zip(table.columns, line, widths, strict=True)
         ]
         out.append("  ".join(cells).rstrip())
         if n == 0:
@@ -90,12 +83,15 @@ def text_table(rows: list[Row]) -> str:
     return "\n".join(out)
 
 
-def markdown_table(rows: list[Row]) -> str:
-    """The same table in Markdown."""
-    head = "| " + " | ".join(COLUMNS) + " |"
-    rule = "|" + "|".join("---:" if i in range(2, 10) else "---" for i in range(len(COLUMNS))) + "|"
-    body = ["| " + " | ".join(c.replace("|", "/") for c in row.cells()) + " |" for row in rows]
-    return "\n".join([head, rule, *body])
+def markdown_table(table: Table) -> str:
+    """The same table in Markdown, under a level-4 heading."""
+    cols = table.columns
+    head = "| " + " | ".join(cols) + " |"
+    rule = "|" + "|".join("---" if c in LEFT else "---:" for c in cols) + "|"
+    body = [
+        "| " + " | ".join(c.replace("|", "/") for c in row.cells(cols)) + " |" for row in table.rows
+    ]
+    return "\n".join([f"#### {table.title}", "", table.explains, "", head, rule, *body])
 
 
 def _meminfo_gib() -> str:
@@ -131,9 +127,10 @@ def machine(versions: dict[str, str]) -> list[tuple[str, str]]:
     return facts + sorted(versions.items())
 
 
-def section(rows: list[Row], facts: list[tuple[str, str]], settings: list[str]) -> str:
+def section(tables: list[Table], facts: list[tuple[str, str]], settings: list[str]) -> str:
     """The Markdown written between the markers of docs/benchmarks.md."""
-    return marked_section(BEGIN, END, markdown_table(rows), facts, settings)
+    body = "\n\n".join(markdown_table(t) for t in tables)
+    return marked_section(BEGIN, END, body, facts, settings)
 
 
 def write_section(path: Path, text: str) -> None:

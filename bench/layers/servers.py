@@ -219,8 +219,11 @@ def start_ours(db_url: str, cache_mb: int | None = None) -> Server:
     return start(name, argv, env=env, cwd=PROJECT_ROOT, port=port, ready_path="/health")
 
 
-def start_tipg(python: Path, db_url: str, schema: str) -> Server:
-    """tipg from its own venv, serving the bench views of ``schema``, one uvicorn worker."""
+def start_tipg(python: Path, db_url: str, schema: str, **settings: str) -> Server:
+    """tipg from its own venv, serving the bench views of ``schema``, one uvicorn worker.
+
+    ``settings`` are more of tipg's environment settings (``TIPG_MAX_FEATURES_PER_TILE=...``).
+    """
     port = free_port(HOST)
     argv = _uvicorn(str(python), "tipg.main:app", port)
     env = _env(
@@ -228,13 +231,14 @@ def start_tipg(python: Path, db_url: str, schema: str) -> Server:
         TIPG_DB_SCHEMAS=f'["{schema}"]',
         TIPG_DB_SPATIAL_EXTENT="false",  # startup speed only; requests are unaffected
         TIPG_DB_DATETIME_EXTENT="false",
+        **settings,
     )
     # cwd without a .env file, so only these settings apply
     return start("tipg", argv, env=env, cwd=VAR_DIR, port=port, ready_path="/healthz")
 
 
 def start_floor(db_url: str) -> Server:
-    """The pass-through floor app (bench/floor_app.py), one uvicorn worker."""
+    """The strict floor app (bench/floor_app.py), one uvicorn worker."""
     port = free_port(HOST)
     argv = _uvicorn(sys.executable, "bench.floor_app:app", port)
     env = _env(BENCH_DATABASE_URL=db_url)
