@@ -16,7 +16,7 @@ from api.routers.planning import DemandRecorderDep
 from api.settings import Settings
 from geo.analysis import note_search
 from geo.cities import CityInfo
-from geo.places.at import area_point
+from geo.places import area_point
 from geo.points import ensure_in_city, parse_lonlat
 from geo.transit.clock import city_timezone
 from geo.transit.plan import PlannerOptions, plan

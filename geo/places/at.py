@@ -20,7 +20,7 @@ _AT = text(
     SELECT
       (SELECT json_build_object('name', r.name, 'distance_m',
                                 round(ST_Distance(r.geom::geography, p.g::geography)::numeric, 1))
-       FROM road r
+       FROM road_edge r
        WHERE r.city_id = :city AND r.name IS NOT NULL AND r.name <> ''
        ORDER BY r.geom <-> p.g LIMIT 1) AS street,
       (SELECT json_build_object('code', a.code, 'name', a.name) FROM admin_area a

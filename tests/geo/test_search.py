@@ -293,9 +293,7 @@ def test_school_abbreviations_both_ways(
 
 
 def test_route_directions_are_one_result(db: Session, grid: GridCity) -> None:
-    back = RouteSpec(
-        "E1", [(c, 10) for c in range(20, -1, -1)], direction=1, name="Barat - Timur"
-    )
+    back = RouteSpec("E1", [(c, 10) for c in range(20, -1, -1)], direction=1, name="Barat - Timur")
     from tests.geo.synthetic import insert_route
 
     back_id = insert_route(db, grid, back)

@@ -277,7 +277,9 @@ def test_no_walk_leg_of_zero_metres(db: Session) -> None:
     walks = [leg for leg in best["legs"] if leg["mode"] == "walk"]
     assert all(leg["distance_m"] >= 5 for leg in walks)
     assert "0 m" not in " ".join(leg["instruction_id"] for leg in best["legs"])
-    assert best["duration_s"] == sum(leg["duration_s"] + leg.get("wait_s", 0) for leg in best["legs"])
+    assert best["duration_s"] == sum(
+        leg["duration_s"] + leg.get("wait_s", 0) for leg in best["legs"]
+    )
 
 
 def test_pointless_ride_is_hidden_when_walking_is_offered(db: Session) -> None:
