@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import pooled_layer_read
+from api.docs import install_docs
 from api.guards import DeadlineMiddleware, NulGuardMiddleware
 from api.hosts import AllowedHostsMiddleware
 from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
@@ -182,6 +183,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=health.VERSION,
         summary="Map-first city services: angkot routes, schools, permits and requests as layers.",
         lifespan=lifespan,
+        docs_url=None,  # /docs is served from our own files (api/docs.py)
     )
     app.state.settings = settings
     app.state.layer_read_factory = pooled_layer_read  # tests swap it (tests/conftest.py)
@@ -209,6 +211,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audits.router)
     app.include_router(permit_checks.router)
     app.include_router(permit_upload.router)
+    install_docs(app, settings.web_dir)
     _mount_web(app, settings.web_dir)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # PostgreSQL text cannot hold NUL: one rule for every path and query parameter
