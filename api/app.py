@@ -43,6 +43,7 @@ from api.routers import snap as route_snap
 from api.routers import suggestions as citizen_suggestions
 from api.security import SecurityHeadersMiddleware
 from api.settings import Settings, allowed_host_list, startup_settings
+from api.warmup import Warmup, start_warmup
 from geo.analysis import DemandRecorder
 from geo.editing import DriveGraphCache
 from geo.store.bootstrap import PreparedDatabase, prepare_database
@@ -170,9 +171,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tcp_user_timeout_ms=settings.tcp_user_timeout_ms,
             on_answer=app.state.outage.recovered,
         )
+        # the planner's networks are built in the background (TPO_PLANNER_WARMUP=false: off)
+        warmup: Warmup | None = None
+        if settings.planner_warmup:
+            warmup = app.state.warmup = start_warmup(app.state.planner, app.state.sessionmaker)
         try:
             yield
         finally:
+            if warmup is not None:
+                warmup.stop()
             await app.state.layer_pool.close()
             engine.dispose()
             if prepared is not None:
