@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from geo.cities import CityInfo
 from geo.errors import InvalidInputError
 from geo.models import SCHOOL_LEVELS, SCHOOL_STATUSES
-from geo.points import check_lonlat, ensure_in_city, ensure_near_city, margin_deg
+from geo.points import ensure_in_city, ensure_near_city, margin_deg
 from geo.transit import WalkingGraph
 
 MAX_NEAREST = 100
@@ -145,7 +145,7 @@ def schools_nearest(
         InvalidInputError: Bad coordinates, bad limit, level or status.
         PointOutsideCityError: The point lies outside the city (as for trips).
     """
-    check_lonlat(lon, lat)
+    ensure_near_city(city, lon, lat)  # far away: the same problem as the other endpoints
     ensure_in_city(session, city, lon, lat, "point")
     if not 1 <= limit <= MAX_NEAREST:
         raise InvalidInputError(f"limit must be between 1 and {MAX_NEAREST}")

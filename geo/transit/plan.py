@@ -216,7 +216,8 @@ def fastest_trip(
         Among plan()'s itineraries with a ride, the one with the least (duration, transfers):
         ``{"found": True, "duration_s", "fare_idr", "transfers", "walk_distance_m", "routes"
         (route codes), "reason": None}``; without one ``{"found": False, "reason"}`` with
-        plan()'s reason (None when walking all the way is offered and no ride is kept).
+        plan()'s reason (None when walking all the way is offered and no ride is kept; the
+        same-place reason when start and end are within ``same_place_m``).
     """
     found = _find(graph, net, origin, destination, opts)
     picked = pick(found.choices, opts)
@@ -228,7 +229,9 @@ def fastest_trip(
     if trips:
         return min(trips, key=lambda t: (t["duration_s"], t["transfers"]))
     reason = None
-    if not picked and not found.same_place:
+    if found.same_place:
+        reason = same_place_text()
+    elif not picked:
         reason = _reason(net, found.access, found.egress, opts)
     return {"found": False, "reason": reason[0] if reason else None}
 

@@ -7,11 +7,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from api.settings import Settings
-from geo.cities import delete_city
-from tests.geo.synthetic import GridCity, RouteSpec, build_grid_city
+from tests.geo.synthetic import GridCity, RouteSpec, committed_grid_city
 
 pytestmark = pytest.mark.postgis
 SLUG = "hangat"  # committed (the warm-up reads committed cities), deleted after the test
@@ -20,16 +18,9 @@ WAIT_S = 120  # the warm-up of one small city; a bound for a hung build, not a s
 
 @pytest.fixture
 def committed(engine: Engine) -> Iterator[GridCity]:
-    with Session(engine) as session:
-        route = RouteSpec("W1", [(c, 3) for c in range(8)])
-        grid = build_grid_city(session, SLUG, cols=8, rows=6, routes=[route])
-        session.commit()
-    try:
+    route = RouteSpec("W1", [(c, 3) for c in range(8)])
+    with committed_grid_city(engine, SLUG, cols=8, rows=6, routes=[route]) as grid:
         yield grid
-    finally:
-        with Session(engine) as session:
-            delete_city(session, SLUG)
-            session.commit()
 
 
 def _client(settings: Settings, **changes: Any) -> Any:

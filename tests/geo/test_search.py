@@ -10,9 +10,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from api.settings import Settings
-from geo.cities import delete_city
 from geo.places.search import search_places, split_glued
-from tests.geo.synthetic import GridCity, RouteSpec, build_grid_city
+from tests.geo.synthetic import GridCity, RouteSpec, build_grid_city, committed_grid_city
 
 pytestmark = pytest.mark.postgis
 SLUG = "cari-tulis"  # committed by the write-through test, deleted after it
@@ -196,15 +195,8 @@ def test_odd_queries_give_no_error(db: Session, grid: GridCity) -> None:
 # -- through the API, committed writes ----------------------------------------------------------
 @pytest.fixture
 def committed(engine: Engine) -> Iterator[GridCity]:
-    with Session(engine) as session:
-        grid = build_grid_city(session, SLUG, cols=5, rows=5, with_areas=False)
-        session.commit()
-    try:
+    with committed_grid_city(engine, SLUG, cols=5, rows=5, with_areas=False) as grid:
         yield grid
-    finally:
-        with Session(engine) as session:
-            delete_city(session, SLUG)
-            session.commit()
 
 
 @pytest.fixture
