@@ -16,6 +16,7 @@ from api.routers.planning import DemandRecorderDep
 from api.settings import Settings
 from geo.analysis import note_search
 from geo.cities import CityInfo
+from geo.errors import InvalidInputError
 from geo.places import area_point
 from geo.points import ensure_in_city, parse_lonlat
 from geo.transit.clock import city_timezone
@@ -24,6 +25,7 @@ from geo.transit.plan import PlannerOptions, plan
 router = APIRouter(prefix="/cities/{city}", tags=["citizens"])
 JSON = "application/json"
 AREA_PREFIX = "area:"
+MIN_YEAR, MAX_YEAR = 2000, 2100  # a trip's start (and its arrival) stays a valid datetime
 END_HELP = "lon,lat, or area:<code> for a kecamatan/kelurahan (a point on its surface)"
 
 
@@ -113,6 +115,11 @@ def get_trips(
     """
     ends = _ends(session, city, {"from": origin, "to": destination})
     tz = city_timezone(city.center[0])
+    if depart is not None and not MIN_YEAR <= depart.year <= MAX_YEAR:
+        raise InvalidInputError(
+            f"depart must be a time in the years {MIN_YEAR}-{MAX_YEAR}",
+            [{"field": "depart", "in": "query", "message": "year out of range"}],
+        )
     start_at = datetime.now(tz) if depart is None else depart
     start_at = start_at.replace(tzinfo=tz) if start_at.tzinfo is None else start_at.astimezone(tz)
     start, end = tuple(ends["from"]["point"]), tuple(ends["to"]["point"])

@@ -9,7 +9,14 @@ from typing import Any
 import numpy as np
 
 from geo.transit.clock import stamp_times
-from geo.transit.itineraries import Choice, LonLat, build_itinerary, pick, summarise
+from geo.transit.itineraries import (
+    MIN_WALK_LEG_M,
+    Choice,
+    LonLat,
+    build_itinerary,
+    pick,
+    summarise,
+)
 from geo.transit.network import HUGE, UTM_SLACK, TransitNetwork
 from geo.transit.search import PlannerOptions, chain, search, walks_from
 from geo.transit.text import format_m_id, same_place_text, walk_instead_text
@@ -160,6 +167,11 @@ def plan(
     }
 
 
+def _kept_walk(metres: float) -> float:
+    # a walk build_itinerary leaves out beside a ride (no "0 m" leg) counts for nothing
+    return metres if round(metres, 1) >= MIN_WALK_LEG_M else 0.0
+
+
 def _ride_summary(
     graph: WalkingGraph,
     net: TransitNetwork,
@@ -174,7 +186,7 @@ def _ride_summary(
     here, walk_m, duration, fare, codes = origin, 0.0, 0, 0, []
     for board, alight in choice.rides:
         route = net.routes[int(net.cand_route[board])]
-        walked = graph.path(here, net.lonlat(graph, board), limit).distance_m
+        walked = _kept_walk(graph.path(here, net.lonlat(graph, board), limit).distance_m)
         walk_m += round(walked, 1)
         duration += round(walked / opts.walk_ms)
         duration += round(float(net.cand_ride_s[alight] - net.cand_ride_s[board]))
@@ -182,7 +194,7 @@ def _ride_summary(
         fare += route.fare_idr
         codes.append(route.code)
         here = net.lonlat(graph, alight)
-    walked = graph.path(here, destination, limit).distance_m
+    walked = _kept_walk(graph.path(here, destination, limit).distance_m)
     walk_m += round(walked, 1)
     duration += round(walked / opts.walk_ms)
     return {

@@ -91,9 +91,10 @@ def test_depart_defaults_to_now_in_city_time(client: Any, grid: GridCity) -> Non
     assert _fastest(other)["depart_at"] == "2026-03-02T07:00:00+07:00"
 
 
-def test_bad_depart_is_422(client: Any, grid: GridCity) -> None:
+@pytest.mark.parametrize("depart", ["besok pagi", "9999-12-31T23:59:59", "0001-01-01T00:00:00"])
+def test_bad_depart_is_422(client: Any, grid: GridCity, depart: str) -> None:
     url = f"/cities/jawaban/trips?from={_pt(grid, 2, 10.2)}&to={_pt(grid, 5, 10.2)}"
-    body = assert_problem(client.get(url + "&depart=besok pagi"), 422)
+    body = assert_problem(client.get(url + f"&depart={depart}"), 422)
     assert "depart" in {e["field"] for e in body.get("errors", [])} | {body["detail"]}
 
 

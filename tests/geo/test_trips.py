@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from geo.transit.build import TransitNetwork, build_transit_network
 from geo.transit.cache import PlannerCache
-from geo.transit.plan import PlannerOptions, plan
+from geo.transit.plan import PlannerOptions, fastest_trip, plan
 from geo.transit.search import search, walks_from
 from geo.transit.walking import WalkingGraph, build_walking_graph
 from tests.geo.synthetic import (
@@ -277,6 +277,12 @@ def test_no_walk_leg_of_zero_metres(db: Session) -> None:
     walks = [leg for leg in best["legs"] if leg["mode"] == "walk"]
     assert all(leg["distance_m"] >= 5 for leg in walks)
     assert "0 m" not in " ".join(leg["instruction_id"] for leg in best["legs"])
+    # the figures without legs (school transfers) leave the same walks out
+    summary = fastest_trip(graph, net, grid.lonlat(1, 3), grid.lonlat(19, 19), PlannerOptions())
+    assert (summary["duration_s"], summary["walk_distance_m"]) == (
+        best["duration_s"],
+        best["walk_distance_m"],
+    )
     assert best["duration_s"] == sum(
         leg["duration_s"] + leg.get("wait_s", 0) for leg in best["legs"]
     )
