@@ -217,12 +217,7 @@ def fastest_trip(
 ) -> dict[str, Any]:
     """The fastest angkot trip that :func:`plan` offers, as figures only (no legs, no geometry).
 
-    Args:
-        graph: Walking graph of the city.
-        net: Its hail-and-ride network.
-        origin: Start (lon, lat).
-        destination: End (lon, lat).
-        opts: Walking speed, penalties and limits.
+    The arguments are :func:`plan`'s (no ``depart``: no clock times here).
 
     Returns:
         Among plan()'s itineraries with a ride, the one with the least (duration, transfers):
