@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import pooled_layer_read
+from api.docs import install_docs
 from api.guards import DeadlineMiddleware, NulGuardMiddleware
 from api.hosts import AllowedHostsMiddleware
 from api.openapi_doc import install_openapi
@@ -44,6 +45,7 @@ from api.routers import snap as route_snap
 from api.routers import suggestions as citizen_suggestions
 from api.security import SecurityHeadersMiddleware
 from api.settings import Settings, allowed_host_list, startup_settings
+from api.warmup import Warmup, start_warmup
 from geo.analysis import DemandRecorder
 from geo.editing import DriveGraphCache
 from geo.store.bootstrap import PreparedDatabase, prepare_database
@@ -171,9 +173,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tcp_user_timeout_ms=settings.tcp_user_timeout_ms,
             on_answer=app.state.outage.recovered,
         )
+        # the planner's networks are built in the background (TPO_PLANNER_WARMUP=false: off)
+        warmup: Warmup | None = None
+        if settings.planner_warmup:
+            warmup = app.state.warmup = start_warmup(app.state.planner, app.state.sessionmaker)
         try:
             yield
         finally:
+            if warmup is not None:
+                warmup.stop()
             await app.state.layer_pool.close()
             engine.dispose()
             if prepared is not None:
@@ -184,6 +192,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=health.VERSION,
         summary="Map-first city services: angkot routes, schools, permits and requests as layers.",
         lifespan=lifespan,
+        docs_url=None,  # /docs is served from our own files (api/docs.py)
     )
     app.state.settings = settings
     app.state.layer_read_factory = pooled_layer_read  # tests swap it (tests/conftest.py)
@@ -212,6 +221,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audits.router)
     app.include_router(permit_checks.router)
     app.include_router(permit_upload.router)
+    install_docs(app, settings.web_dir)
     _mount_web(app, settings.web_dir)
     install_openapi(app)  # problem+json errors and every status in /openapi.json
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

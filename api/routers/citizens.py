@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from api.auth import requires
 from api.deps import CityDep, SessionDep, SettingsDep
-from geo.places import MAX_NEAREST, MAX_RADIUS_M, schools_nearest
+from geo.places import MAX_NEAREST, MAX_RADIUS_M, place_at, schools_nearest
 from geo.places import schools_within as find_schools_within
 from geo.places.search import MAX_QUERY, MAX_RESULTS, MIN_QUERY, search_places
 from geo.transit import route_detail, routes_near
@@ -21,8 +21,11 @@ JSON = "application/json"
 
 Lon = Annotated[float, Query(ge=-180, le=180, description="Longitude (WGS 84)")]
 Lat = Annotated[float, Query(ge=-90, le=90, description="Latitude (WGS 84)")]
-Level = Literal["SD", "SMP", "SMA", "SMK", "SLB"]
-Status = Literal["negeri", "swasta"]
+Level = Annotated[
+    str | None,
+    Query(max_length=8, description="SD, SMP, SMA, SMK, SLB, or madrasah MI, MTs, MA; any case"),
+]
+Status = Annotated[str | None, Query(max_length=8, description="negeri or swasta; any case")]
 
 
 def get_planner(request: Request) -> PlannerCache:
@@ -87,12 +90,13 @@ def get_schools_nearest(
     lon: Lon,
     lat: Lat,
     limit: Annotated[int, Query(ge=1, le=MAX_NEAREST)] = 10,
-    level: Level | None = None,
-    status: Status | None = None,
+    level: Level = None,
+    status: Status = None,
 ) -> Response:
     """Ordered by geodesic distance (PPDB zonasi), with walking distance and time by road.
 
-    A point more than 50 km outside the city gives 422."""
+    A point outside the city gives 422 (`point-outside-city`, as for trips); an unknown
+    `level` or `status` gives 422."""
     graph = planner.walking_graph(session, city)
     body = schools_nearest(
         session,
@@ -124,8 +128,8 @@ def get_schools_within(
     lon: Lon,
     lat: Lat,
     radius_m: Annotated[float, Query(ge=1, le=MAX_RADIUS_M)],
-    level: Level | None = None,
-    status: Status | None = None,
+    level: Level = None,
+    status: Status = None,
 ) -> Response:
     """Every school within `radius_m` (geodesic), nearest first, same fields as nearest.
 
@@ -161,3 +165,17 @@ def get_search(
 ) -> Response:
     """Kelurahan, kecamatan, schools, roads, route endpoints and routes, best match first."""
     return Response(orjson.dumps(search_places(session, city, q, limit=limit)), media_type=JSON)
+
+
+@router.get(
+    "/places/at",
+    **requires("places.search"),
+    summary="Name a point: nearest street, kelurahan and kecamatan",
+    response_class=Response,
+    responses={200: {"content": {JSON: {}}}},
+)
+def get_place_at(*, city: CityDep, session: SessionDep, lon: Lon, lat: Lat) -> Response:
+    """What a tapped point is called: `street` (the nearest named road within 500 m, with
+    `distance_m`), `kelurahan` and `kecamatan` (`code`, `name`) holding it, and `label`
+    ("Jalan Merdeka, Kelurahan Sukasari"). A point outside the city gives 422."""
+    return Response(orjson.dumps(place_at(session, city, lon, lat)), media_type=JSON)

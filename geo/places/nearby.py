@@ -13,11 +13,18 @@ from sqlalchemy.orm import Session
 from geo.cities import CityInfo
 from geo.errors import InvalidInputError
 from geo.models import SCHOOL_LEVELS, SCHOOL_STATUSES
-from geo.points import ensure_near_city, margin_deg
+from geo.points import ensure_in_city, ensure_near_city, margin_deg
 from geo.transit import WalkingGraph
 
 MAX_NEAREST = 100
 MAX_RADIUS_M = 20_000.0
+# madrasah levels: the school level they are equal to, and how their names begin
+MADRASAH = {
+    "MI": ("SD", r"^(MI[NS]?|Madrasah Ibtidaiyah)\y"),
+    "MTS": ("SMP", r"^(MTs[NS]?|Madrasah Tsanawiyah)\y"),
+    "MA": ("SMA", r"^(MA[NS]?|Madrasah Aliyah)\y"),
+}
+LEVEL_NAMES = (*SCHOOL_LEVELS, "MI", "MTs", "MA")
 
 
 _NEAREST = text(
@@ -31,6 +38,7 @@ _NEAREST = text(
         WHERE s.city_id = :city
           AND (CAST(:level AS text) IS NULL OR s.level = :level)
           AND (CAST(:status AS text) IS NULL OR s.status = :status)
+          AND (CAST(:name_re AS text) IS NULL OR s.name ~* :name_re)
         ORDER BY s.geom <-> p.g LIMIT :pool) c
     ORDER BY distance_m, id LIMIT :limit
     """
@@ -45,6 +53,7 @@ _WITHIN = text(
     WHERE s.city_id = :city
       AND (CAST(:level AS text) IS NULL OR s.level = :level)
       AND (CAST(:status AS text) IS NULL OR s.status = :status)
+      AND (CAST(:name_re AS text) IS NULL OR s.name ~* :name_re)
       AND s.geom && ST_Expand(p.g, :dx, :dy)
       AND ST_DWithin(s.geom::geography, p.g::geography, :radius)
     ORDER BY distance_m, s.id
@@ -52,11 +61,31 @@ _WITHIN = text(
 )
 
 
-def _check_school_filters(level: str | None, status: str | None) -> None:
-    if level is not None and level not in SCHOOL_LEVELS:
-        raise InvalidInputError(f"level must be one of {', '.join(SCHOOL_LEVELS)}")
-    if status is not None and status not in SCHOOL_STATUSES:
-        raise InvalidInputError(f"status must be one of {', '.join(SCHOOL_STATUSES)}")
+def school_filters(level: str | None, status: str | None) -> dict[str, str | None]:
+    """The query parameters of a level and status filter, in any case.
+
+    A madrasah level (MI, MTs, MA) is the school level it equals (SD, SMP, SMA) with a name
+    that begins as a madrasah's does ("MIN 2", "Madrasah Aliyah ...").
+
+    Raises:
+        InvalidInputError: An unknown level or status.
+    """
+    upper = level.strip().upper() if level is not None else None
+    name_re = None
+    if upper in MADRASAH:
+        upper, name_re = MADRASAH[upper]
+    if upper is not None and upper not in SCHOOL_LEVELS:
+        raise InvalidInputError(
+            f"level must be one of {', '.join(LEVEL_NAMES)} (any case)",
+            [{"field": "level", "in": "query", "message": "unknown level"}],
+        )
+    lower = status.strip().lower() if status is not None else None
+    if lower is not None and lower not in SCHOOL_STATUSES:
+        raise InvalidInputError(
+            f"status must be one of {', '.join(SCHOOL_STATUSES)}",
+            [{"field": "status", "in": "query", "message": "unknown status"}],
+        )
+    return {"level": upper, "status": lower, "name_re": name_re}
 
 
 def _school_features(
@@ -113,21 +142,21 @@ def schools_nearest(
     feature carries ``distance_m`` plus ``walk_distance_m``/``walk_duration_s`` over the roads.
 
     Raises:
-        InvalidInputError: Bad coordinates or a point far outside the city, bad limit, level
-            or status.
+        InvalidInputError: Bad coordinates, bad limit, level or status.
+        PointOutsideCityError: The point lies outside the city (as for trips).
     """
-    ensure_near_city(city, lon, lat)
+    ensure_near_city(city, lon, lat)  # far away: the same problem as the other endpoints
+    ensure_in_city(session, city, lon, lat, "point")
     if not 1 <= limit <= MAX_NEAREST:
         raise InvalidInputError(f"limit must be between 1 and {MAX_NEAREST}")
-    _check_school_filters(level, status)
+    filters = school_filters(level, status)
     rows = session.execute(
         _NEAREST,
         {
             "lon": lon,
             "lat": lat,
             "city": city.id,
-            "level": level,
-            "status": status,
+            **filters,
             "pool": limit * 2 + 20,
             "limit": limit,
         },
@@ -156,7 +185,7 @@ def schools_within(
     ensure_near_city(city, lon, lat)
     if not 1 <= radius_m <= MAX_RADIUS_M:
         raise InvalidInputError(f"radius_m must be between 1 and {MAX_RADIUS_M:.0f}")
-    _check_school_filters(level, status)
+    filters = school_filters(level, status)
     dx, dy = margin_deg(lat, radius_m)
     rows = session.execute(
         _WITHIN,
@@ -164,8 +193,7 @@ def schools_within(
             "lon": lon,
             "lat": lat,
             "city": city.id,
-            "level": level,
-            "status": status,
+            **filters,
             "dx": dx,
             "dy": dy,
             "radius": radius_m,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from geo.cities import CityInfo
 from geo.errors import InvalidInputError
+from geo.places.abbrev import school_variants
 
 MIN_QUERY = 2
 MAX_QUERY = 100
@@ -146,37 +147,8 @@ def _relaxed(terms: list[str]) -> list[str | None]:
     return queries
 
 
-def search_places(session: Session, city: CityInfo, q: str, *, limit: int = 10) -> dict[str, Any]:
-    """Search names of a city's kelurahan, kecamatan, schools, roads, route endpoints, routes.
-
-    Reads the ``place`` index (migration 0004), which triggers keep in step with every write,
-    so an edit is found by the next search. Candidates are the names that start with the query
-    and the names that hold all its words, where a word the city does not know stands for the
-    known words nearest to it (trigram similarity: typos) and the last word may be unfinished;
-    when none hold them all, names holding all words but one, then any word. The candidates
-    are ranked exact > prefix > contains > fuzzy.
-
-    Args:
-        session: Open session.
-        city: The city.
-        q: 2-100 characters; typos are tolerated.
-        limit: Most results returned (1-50).
-
-    Returns:
-        ``{"query": q, "results": [{"kind", "name", "detail", "id", "point", "bbox", "score"}]}``
-        ranked best first; ``bbox`` is set for areas, roads and routes.
-
-    Raises:
-        InvalidInputError: ``q`` too short or too long, or a bad ``limit``.
-    """
-    q = " ".join(q.split())
-    if not MIN_QUERY <= len(q) <= MAX_QUERY:
-        raise InvalidInputError(
-            f"q must be {MIN_QUERY} to {MAX_QUERY} characters",
-            [{"field": "q", "in": "query", "message": "length out of range"}],
-        )
-    if not 1 <= limit <= MAX_RESULTS:
-        raise InvalidInputError(f"limit must be between 1 and {MAX_RESULTS}")
+def _search_one(session: Session, city: CityInfo, q: str, limit: int) -> list[Row[Any]]:
+    """One spelling of the query: its words, then the candidates, relaxed until some match."""
     words = session.execute(
         _WORDS,
         {
@@ -205,18 +177,83 @@ def search_places(session: Session, city: CityInfo, q: str, *, limit: int = 10) 
         rows = list(session.execute(_SEARCH, {**params, "words": exact, "near": near}).all())
         if rows:
             break
-    results = []
-    for row in rows:
-        bbox = None if row.minx is None else [row.minx, row.miny, row.maxx, row.maxy]
-        results.append(
-            {
-                "kind": row.kind,
-                "name": row.name,
-                "detail": row.detail,
-                "id": row.ref,
-                "point": [round(row.lon, 7), round(row.lat, 7)],
-                "bbox": [round(v, 7) for v in bbox] if bbox else None,
-                "score": round(float(row.score), 3),
-            }
+    return rows
+
+
+def _result(row: Row[Any]) -> dict[str, Any]:
+    bbox = None if row.minx is None else [row.minx, row.miny, row.maxx, row.maxy]
+    return {
+        "kind": row.kind,
+        "name": row.name,
+        "detail": row.detail,
+        "id": row.ref,
+        "point": [round(row.lon, 7), round(row.lat, 7)],
+        "bbox": [round(v, 7) for v in bbox] if bbox else None,
+        "score": round(float(row.score), 3),
+    }
+
+
+def _one_per_route(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Both directions of a route as one result (the better one), with ``directions`` (how
+    many) and ``ids`` (each direction's route id)."""
+    out: list[dict[str, Any]] = []
+    by_code: dict[str, dict[str, Any]] = {}
+    for res in results:
+        if res["kind"] != "route":
+            out.append(res)
+            continue
+        first = by_code.get(res["detail"])
+        if first is None:
+            by_code[res["detail"]] = first = {**res, "directions": 0, "ids": []}
+            out.append(first)
+        first["directions"] += 1
+        first["ids"].append(res["id"])
+    return out
+
+
+def search_places(session: Session, city: CityInfo, q: str, *, limit: int = 10) -> dict[str, Any]:
+    """Search names of a city's kelurahan, kecamatan, schools, roads, route endpoints, routes.
+
+    Reads the ``place`` index (migration 0004), which triggers keep in step with every write,
+    so an edit is found by the next search. Candidates are the names that start with the query
+    and the names that hold all its words, where a word the city does not know stands for the
+    known words nearest to it (trigram similarity: typos) and the last word may be unfinished;
+    when none hold them all, names holding all words but one, then any word. The candidates
+    are ranked exact > prefix > contains > fuzzy. School levels are searched in both
+    spellings ("SMPN 5" and "SMP Negeri 5", "MTs" and "Madrasah Tsanawiyah":
+    ``geo.places.abbrev``), each result with its best score; both directions of a route are
+    one result.
+
+    Args:
+        session: Open session.
+        city: The city.
+        q: 2-100 characters; typos are tolerated.
+        limit: Most results returned (1-50).
+
+    Returns:
+        ``{"query": q, "results": [{"kind", "name", "detail", "id", "point", "bbox", "score"}]}``
+        ranked best first; ``bbox`` is set for areas, roads and routes; a route result adds
+        ``directions`` (1 or 2: "2 arah") and ``ids`` (the route id of each direction).
+
+    Raises:
+        InvalidInputError: ``q`` too short or too long, or a bad ``limit``.
+    """
+    q = " ".join(q.split())
+    if not MIN_QUERY <= len(q) <= MAX_QUERY:
+        raise InvalidInputError(
+            f"q must be {MIN_QUERY} to {MAX_QUERY} characters",
+            [{"field": "q", "in": "query", "message": "length out of range"}],
         )
+    if not 1 <= limit <= MAX_RESULTS:
+        raise InvalidInputError(f"limit must be between 1 and {MAX_RESULTS}")
+    merged: dict[tuple[str, int], dict[str, Any]] = {}
+    rank: dict[tuple[str, int], int] = {}
+    for variant in school_variants(q):
+        for row in _search_one(session, city, variant, min(limit * 2, MAX_RESULTS)):
+            res, key = _result(row), (row.kind, row.ref)
+            if key not in merged or res["score"] > merged[key]["score"]:
+                merged[key] = res
+            rank.setdefault(key, len(rank))
+    ordered = sorted(merged, key=lambda k: (-merged[k]["score"], rank[k]))
+    results = _one_per_route([merged[k] for k in ordered])[:limit]
     return {"query": q, "results": results}

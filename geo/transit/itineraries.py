@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from geo.transit.network import TransitNetwork
+from geo.transit.network import Route, TransitNetwork
 from geo.transit.search import PlannerOptions
 from geo.transit.text import ride_text, walk_text
 from geo.transit.walking import WalkingGraph
 
 SAME_WALK_M = 50.0  # two itineraries on the same routes are one unless walks differ more
+MIN_WALK_LEG_M = 5.0  # a shorter walk (shown as "0 m") is no step: its leg is left out
 
 LonLat = tuple[float, float]
 
@@ -62,28 +63,52 @@ def summarise(
     )
 
 
-def pick(choices: list[Choice]) -> list[Choice]:
-    """Pick the fastest, the fewest transfers and the least walking trips.
+def _alternative(
+    choices: list[Choice], fastest: Choice, label: str, opts: PlannerOptions
+) -> Choice | None:
+    """The best choice that beats the fastest on ``label``'s criterion by the settings' margin
+    (a transfer fewer; ``alt_min_walk_saved_m`` less walking) without costing more than
+    ``alt_max_extra_s`` of time (nor, for less walking, ``alt_max_extra_transfers``)."""
+    slow_s = fastest.duration_s + opts.alt_max_extra_s
+    if label == "fewest_transfers":
+        fits = [
+            c
+            for c in choices
+            if c.rides and c.transfers < fastest.transfers and c.duration_s <= slow_s
+        ]
+        return min(fits, key=lambda c: (c.transfers, c.cost_s), default=None)
+    fits = [
+        c
+        for c in choices
+        if c.walk_m <= fastest.walk_m - opts.alt_min_walk_saved_m
+        and c.duration_s <= slow_s
+        and c.transfers <= fastest.transfers + opts.alt_max_extra_transfers
+    ]
+    return min(fits, key=lambda c: (c.walk_m, c.cost_s), default=None)
+
+
+def pick(choices: list[Choice], opts: PlannerOptions) -> list[Choice]:
+    """Pick the fastest trip, and the alternatives worth offering beside it.
 
     Args:
-        choices: Every trip found.
+        choices: Every trip found (walking all the way among them when it is offered).
+        opts: The alternatives' margins (``alt_min_walk_saved_m``, ``alt_max_extra_s``,
+            ``alt_max_extra_transfers``).
 
     Returns:
         Up to three choices, each carrying its labels (``fastest``, ``fewest_transfers``,
-        ``least_walking``); one on the same routes as another, with walks within
+        ``least_walking``). An alternative is offered only when it is better than the fastest
+        on its own criterion by the margin (see ``_alternative``); otherwise the fastest
+        carries that label too. One on the same routes as another, with walks within
         ``SAME_WALK_M``, is merged into it.
     """
     if not choices:
         return []
     fastest = min(choices, key=lambda c: (c.cost_s, c.walk_m))
-    fewest = min(choices, key=lambda c: (c.transfers, c.cost_s))
-    least = min(choices, key=lambda c: (c.walk_m, c.cost_s))
-    picked: list[Choice] = []
-    for label, choice in (
-        ("fastest", fastest),
-        ("fewest_transfers", fewest),
-        ("least_walking", least),
-    ):
+    picked: list[Choice] = [fastest]
+    fastest.labels.append("fastest")
+    for label in ("fewest_transfers", "least_walking"):
+        choice = _alternative(choices, fastest, label, opts) or fastest
         same = next(
             (
                 p
@@ -105,11 +130,17 @@ def _walk_leg(
     b: LonLat,
     opts: PlannerOptions,
     to_name: str | None,
-    next_code: str | None,
+    next_route: Route | None,
 ) -> dict[str, Any]:
     path = graph.path(a, b, max(opts.max_walk_m, opts.max_transfer_walk_m) * 1.05 + 10)
     duration_s = path.distance_m / opts.walk_ms
-    text_id, text_en = walk_text(path.distance_m, duration_s, to_name, next_code)
+    text_id, text_en = walk_text(
+        path.distance_m,
+        duration_s,
+        to_name,
+        next_route.code if next_route else None,
+        next_route.mode if next_route else "angkot",
+    )
     return {
         "mode": "walk",
         "geometry": {"type": "LineString", "coordinates": [list(c) for c in path.coords]},
@@ -138,6 +169,7 @@ def _ride_leg(
     text_id, text_en = ride_text(route, board_name, alight_name, distance_m, duration_s)
     return {
         "mode": "ride",
+        "vehicle": route.mode,
         "geometry": {
             "type": "LineString",
             "coordinates": [list(c) for c in net.ride_coords(graph, board, alight)],
@@ -152,6 +184,7 @@ def _ride_leg(
             "name": route.name,
             "colour": route.colour,
             "direction": route.direction,
+            "mode": route.mode,
         },
         "board": {"name": board_name, "point": list(net.lonlat(graph, board))},
         "alight": {"name": alight_name, "point": list(net.lonlat(graph, alight))},
@@ -180,8 +213,10 @@ def build_itinerary(
         opts: Walking speed, limits and transfer penalty.
 
     Returns:
-        The itinerary: ``labels`` (empty, set by the caller), ``duration_s``, ``cost_s``,
-        ``walk_distance_m``, ``fare_idr``, ``transfers`` and ``legs``.
+        The itinerary: ``labels`` (empty, set by the caller), ``kind`` (``transit``, or
+        ``walk_only`` for walking all the way), ``duration_s``, ``wait_s`` (the waits of its
+        rides), ``cost_s``, ``walk_distance_m``, ``fare_idr``, ``transfers`` and ``legs``
+        (walks shorter than ``MIN_WALK_LEG_M`` next to a ride are left out).
     """
     legs: list[dict[str, Any]] = []
     here = origin
@@ -196,19 +231,23 @@ def build_itinerary(
                 b=point,
                 opts=opts,
                 to_name=streets[board],
-                next_code=route.code,
+                next_route=route,
             )
         )
         legs.append(_ride_leg(graph, net, board, alight, streets))
         here = net.lonlat(graph, alight)
-    legs.append(_walk_leg(graph, a=here, b=destination, opts=opts, to_name=None, next_code=None))
+    legs.append(_walk_leg(graph, a=here, b=destination, opts=opts, to_name=None, next_route=None))
+    if rides:  # a walk of "0 m" to or between rides is no step
+        legs = [leg for leg in legs if leg["mode"] == "ride" or leg["distance_m"] >= MIN_WALK_LEG_M]
     ride_legs = [leg for leg in legs if leg["mode"] == "ride"]
     walk_m = sum(leg["distance_m"] for leg in legs if leg["mode"] == "walk")
     duration = sum(leg["duration_s"] + leg.get("wait_s", 0) for leg in legs)
     transfers = max(len(ride_legs) - 1, 0)
     return {
         "labels": [],
+        "kind": "transit" if rides else "walk_only",
         "duration_s": round(duration),
+        "wait_s": sum(leg["wait_s"] for leg in ride_legs),
         "cost_s": round(duration + transfers * opts.transfer_penalty_s),
         "walk_distance_m": round(walk_m, 1),
         "fare_idr": sum(leg["fare_idr"] for leg in ride_legs),

@@ -10,6 +10,7 @@ import shapely
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
+from geo.transit.modes import Mode, route_mode
 from geo.transit.walking import Coords, FloatArray, IntArray, WalkingGraph
 
 DEFAULT_SPACING_M = 75.0
@@ -34,6 +35,11 @@ class Route:
     line_utm: LineString
     length_m: float
     geojson: str = ""  # the stored lon/lat geometry as GeoJSON (6 decimals)
+
+    @property
+    def mode(self) -> Mode:
+        """The vehicle: ``angkot``, ``bus`` or ``brt`` (geo.transit.modes)."""
+        return route_mode(self.code, self.name)
 
     @property
     def speed_ms(self) -> float:

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 
-from geo.transit.itineraries import Choice, LonLat, build_itinerary, pick, summarise
+from geo.transit.clock import stamp_times
+from geo.transit.itineraries import (
+    MIN_WALK_LEG_M,
+    Choice,
+    LonLat,
+    build_itinerary,
+    pick,
+    summarise,
+)
 from geo.transit.network import HUGE, UTM_SLACK, TransitNetwork
 from geo.transit.search import PlannerOptions, chain, search, walks_from
-from geo.transit.text import format_m_id, walk_instead_text
+from geo.transit.text import format_m_id, same_place_text, walk_instead_text
 from geo.transit.walking import FloatArray, WalkingGraph
 
 __all__ = ["LEAST_WALK_WEIGHT_S_PER_M", "PlannerOptions", "fastest_trip", "plan"]
@@ -59,34 +69,30 @@ def _candidates(
     return choices
 
 
-def plan(
+@dataclass(frozen=True)
+class _Found:
+    """Every trip found between two points, with walking all the way beside them."""
+
+    choices: list[Choice]
+    access: FloatArray
+    egress: FloatArray
+    direct_m: float
+    walk_s: float
+    walk_offered: bool
+    same_place: bool
+
+
+def _find(
     graph: WalkingGraph,
     net: TransitNetwork,
     origin: LonLat,
     destination: LonLat,
     opts: PlannerOptions,
-) -> dict[str, Any]:
-    """Plan angkot trips between two points.
-
-    Args:
-        graph: Walking graph of the city.
-        net: Its hail-and-ride network.
-        origin: Start (lon, lat).
-        destination: End (lon, lat).
-        opts: Walking speed, penalties and limits.
-
-    Walking all the way is offered when it is within ``max_walk_m``; a ride that then walks at
-    least as far and is not faster is pointless and left out. When walking all the way is
-    longer than ``max_walk_m`` it is not offered and every ride stays, so ``fastest`` is the
-    fastest trip within the limits; if walking all the way would still be faster than every
-    itinerary, ``reason`` says so beside them.
-
-    Returns:
-        ``{"itineraries": [...], "reason": str | None, "reason_en": str | None}`` with up to
-        three itineraries labelled ``fastest``, ``fewest_transfers``, ``least_walking``;
-        ``reason`` tells why there is none, or that walking all the way is faster.
-    """
+) -> _Found:
     xy = graph.project(np.array([origin[0], destination[0]]), np.array([origin[1], destination[1]]))
+    if float(np.hypot(*(xy[1] - xy[0]))) < opts.same_place_m:
+        empty = np.full(net.size, np.inf)
+        return _Found([], empty, empty, 0.0, 0.0, walk_offered=False, same_place=True)
     access = walks_from(graph, net, xy[0], opts.max_walk_m)
     egress = walks_from(graph, net, xy[1], opts.max_walk_m)
     walk_limit = 2 * opts.max_walk_m + opts.max_transfers * opts.max_transfer_walk_m
@@ -99,23 +105,71 @@ def plan(
     if walk_offered:
         choices = [c for c in choices if c.walk_m < direct - 1 or c.duration_s < walk_s]
         choices.insert(0, summarise(net, [], [direct], opts))
+    return _Found(choices, access, egress, direct, walk_s, walk_offered, same_place=False)
+
+
+def plan(
+    graph: WalkingGraph,
+    net: TransitNetwork,
+    origin: LonLat,
+    destination: LonLat,
+    opts: PlannerOptions,
+    *,
+    depart: datetime | None = None,
+) -> dict[str, Any]:
+    """Plan angkot trips between two points.
+
+    Args:
+        graph: Walking graph of the city.
+        net: Its hail-and-ride network.
+        origin: Start (lon, lat).
+        destination: End (lon, lat).
+        opts: Walking speed, penalties, limits and the alternatives' margins.
+        depart: When the trip starts (time-zone aware); sets ``depart_at`` / ``arrive_at``.
+
+    Start and end closer than ``same_place_m`` are the same place: no itinerary, and a reason
+    that says so (``kind: "same_place"``). Walking all the way is offered when it is within
+    ``max_walk_m``; a ride then must beat it (faster, or by the alternatives' margins) to be
+    shown, so a short trip is answered by walking alone (an itinerary of ``kind`` ``walk_only``).
+    When walking all the way is longer than ``max_walk_m`` it is not offered and every ride
+    stays, so ``fastest`` is the fastest trip within the limits; if walking all the way would
+    still be faster than every itinerary, ``reason`` says so beside them.
+
+    Returns:
+        ``{"kind", "itineraries": [...], "reason": str | None, "reason_en": str | None}`` with
+        up to three itineraries labelled ``fastest``, ``fewest_transfers``, ``least_walking``
+        (alternatives only when better than the fastest on their criterion by the margins);
+        ``kind`` is ``trip``, or ``same_place``; ``reason`` tells why there is no itinerary,
+        or that walking all the way is faster.
+    """
+    found = _find(graph, net, origin, destination, opts)
     itineraries = []
-    for choice in pick(choices):
+    for choice in pick(found.choices, opts):
         itinerary = build_itinerary(
             graph, net, rides=choice.rides, origin=origin, destination=destination, opts=opts
         )
         itinerary["labels"] = choice.labels
+        if depart is not None:
+            stamp_times(itinerary, depart)
         itineraries.append(itinerary)
     reason = None
-    if not itineraries:
-        reason = _reason(net, access, egress, opts)
-    elif not walk_offered and walk_s < min(it["duration_s"] for it in itineraries):
-        reason = walk_instead_text(direct, walk_s)
+    if found.same_place:
+        reason = same_place_text()
+    elif not itineraries:
+        reason = _reason(net, found.access, found.egress, opts)
+    elif not found.walk_offered and found.walk_s < min(it["duration_s"] for it in itineraries):
+        reason = walk_instead_text(found.direct_m, found.walk_s)
     return {
+        "kind": "same_place" if found.same_place else "trip",
         "itineraries": itineraries,
         "reason": reason[0] if reason else None,
         "reason_en": reason[1] if reason else None,
     }
+
+
+def _kept_walk(metres: float) -> float:
+    # a walk build_itinerary leaves out beside a ride (no "0 m" leg) counts for nothing
+    return metres if round(metres, 1) >= MIN_WALK_LEG_M else 0.0
 
 
 def _ride_summary(
@@ -132,7 +186,7 @@ def _ride_summary(
     here, walk_m, duration, fare, codes = origin, 0.0, 0, 0, []
     for board, alight in choice.rides:
         route = net.routes[int(net.cand_route[board])]
-        walked = graph.path(here, net.lonlat(graph, board), limit).distance_m
+        walked = _kept_walk(graph.path(here, net.lonlat(graph, board), limit).distance_m)
         walk_m += round(walked, 1)
         duration += round(walked / opts.walk_ms)
         duration += round(float(net.cand_ride_s[alight] - net.cand_ride_s[board]))
@@ -140,7 +194,7 @@ def _ride_summary(
         fare += route.fare_idr
         codes.append(route.code)
         here = net.lonlat(graph, alight)
-    walked = graph.path(here, destination, limit).distance_m
+    walked = _kept_walk(graph.path(here, destination, limit).distance_m)
     walk_m += round(walked, 1)
     duration += round(walked / opts.walk_ms)
     return {
@@ -163,33 +217,17 @@ def fastest_trip(
 ) -> dict[str, Any]:
     """The fastest angkot trip that :func:`plan` offers, as figures only (no legs, no geometry).
 
-    Args:
-        graph: Walking graph of the city.
-        net: Its hail-and-ride network.
-        origin: Start (lon, lat).
-        destination: End (lon, lat).
-        opts: Walking speed, penalties and limits.
+    The arguments are :func:`plan`'s (no ``depart``: no clock times here).
 
     Returns:
         Among plan()'s itineraries with a ride, the one with the least (duration, transfers):
         ``{"found": True, "duration_s", "fare_idr", "transfers", "walk_distance_m", "routes"
         (route codes), "reason": None}``; without one ``{"found": False, "reason"}`` with
-        plan()'s reason (None when walking all the way is offered and no ride is kept).
+        plan()'s reason (None when walking all the way is offered and no ride is kept; the
+        same-place reason when start and end are within ``same_place_m``).
     """
-    xy = graph.project(np.array([origin[0], destination[0]]), np.array([origin[1], destination[1]]))
-    access = walks_from(graph, net, xy[0], opts.max_walk_m)
-    egress = walks_from(graph, net, xy[1], opts.max_walk_m)
-    walk_limit = 2 * opts.max_walk_m + opts.max_transfers * opts.max_transfer_walk_m
-    direct = float(graph.walk_distances(xy[0], xy[1].reshape(1, 2), walk_limit)[0])
-    walk_s = direct / opts.walk_ms
-    walk_offered = direct <= opts.max_walk_m
-    choices: list[Choice] = []
-    if net.size and np.isfinite(access).any() and np.isfinite(egress).any():
-        choices = _candidates(net, access, egress, opts, xy[1])
-    if walk_offered:
-        choices = [c for c in choices if c.walk_m < direct - 1 or c.duration_s < walk_s]
-        choices.insert(0, summarise(net, [], [direct], opts))
-    picked = pick(choices)
+    found = _find(graph, net, origin, destination, opts)
+    picked = pick(found.choices, opts)
     trips = [
         _ride_summary(graph, net, c, origin=origin, destination=destination, opts=opts)
         for c in picked
@@ -197,7 +235,11 @@ def fastest_trip(
     ]
     if trips:
         return min(trips, key=lambda t: (t["duration_s"], t["transfers"]))
-    reason = _reason(net, access, egress, opts) if not picked else None
+    reason = None
+    if found.same_place:
+        reason = same_place_text()
+    elif not picked:
+        reason = _reason(net, found.access, found.egress, opts)
     return {"found": False, "reason": reason[0] if reason else None}
 
 

@@ -52,8 +52,10 @@ def routes_near(
 ) -> bytes:
     """Active routes within ``radius_m`` of a point, nearest first, as a GeoJSON FeatureCollection.
 
-    Each feature is the route line (as stored) with ``distance_m`` and ``nearest_point`` (a
-    GeoJSON Point), measured in the city's UTM zone. The lines stay in memory (``RouteIndex``,
+    Each feature is one direction's line (as stored) with ``distance_m`` and ``nearest_point``
+    (a GeoJSON Point), measured in the city's UTM zone, ``mode`` (angkot, bus, brt) and
+    ``directions`` (how many active directions the route's code has: a list shows a route once,
+    "2 arah", by grouping the features by ``code``). The lines stay in memory (``RouteIndex``,
     rebuilt when the routes' revision changes), so no geometry is read or encoded per request.
 
     Raises:
@@ -79,6 +81,9 @@ def routes_near(
             index.routes[hits[k]].direction,
         ),
     )
+    directions: dict[str, int] = {}
+    for route in index.routes:
+        directions[route.code] = directions.get(route.code, 0) + 1
     parts = []
     for k in order:
         r = index.routes[int(hits[k])]
@@ -92,6 +97,8 @@ def routes_near(
             "colour": r.colour,
             "fare_idr": r.fare_idr,
             "headway_s": r.headway_s,
+            "mode": r.mode,
+            "directions": directions[r.code],
             "distance_m": round(float(distance[k]), 1),
             "nearest_point": {
                 "type": "Point",

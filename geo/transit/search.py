@@ -23,6 +23,10 @@ class PlannerOptions:
     max_walk_m: float = 1000.0
     max_transfer_walk_m: float = 400.0
     max_transfers: int = 3
+    alt_min_walk_saved_m: float = 400.0
+    alt_max_extra_s: float = 600.0
+    alt_max_extra_transfers: int = 1
+    same_place_m: float = 30.0
 
     @property
     def walk_ms(self) -> float:

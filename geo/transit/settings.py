@@ -18,3 +18,12 @@ class PlannerSettings(BaseSettings):
     max_walk_m: int = Field(default=1000, ge=0, le=5000)
     max_transfer_walk_m: int = Field(default=400, ge=0, le=2000)
     max_transfers: int = Field(default=3, ge=0, le=5)
+    # an alternative to the fastest trip ("least walking", "fewest transfers") is offered only
+    # when it saves at least this much walking / a transfer, and takes at most this much longer
+    alt_min_walk_saved_m: int = Field(default=400, ge=0, le=5000)
+    alt_max_extra_s: int = Field(default=600, ge=0, le=7200)
+    alt_max_extra_transfers: int = Field(default=1, ge=0, le=5)
+    # start and end closer than this (straight line) are the same place: nothing to plan
+    same_place_m: float = Field(default=30.0, ge=0, le=500)
+    # build every city's walking graph and angkot network in the background at start-up
+    planner_warmup: bool = True

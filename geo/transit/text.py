@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from geo.transit.modes import MODE_NAMES, Mode
+
 
 class _RouteLike(Protocol):
     @property
@@ -12,6 +14,8 @@ class _RouteLike(Protocol):
     def name(self) -> str: ...
     @property
     def destination(self) -> str | None: ...
+    @property
+    def mode(self) -> Mode: ...
 
 
 def format_m_id(metres: float) -> str:
@@ -31,7 +35,11 @@ def _minutes(duration_s: float) -> int:
 
 
 def walk_text(
-    distance_m: float, duration_s: float, to_name: str | None, next_code: str | None
+    distance_m: float,
+    duration_s: float,
+    to_name: str | None,
+    next_code: str | None,
+    next_mode: Mode = "angkot",
 ) -> tuple[str, str]:
     """Instruction for a walking leg (to a boarding point, or to the destination).
 
@@ -39,7 +47,8 @@ def walk_text(
         distance_m: Length of the walk.
         duration_s: Its duration.
         to_name: Street of the boarding point, when known.
-        next_code: Code of the angkot boarded next; None when walking to the destination.
+        next_code: Code of the route boarded next; None when walking to the destination.
+        next_mode: Its vehicle (angkot, bus, brt), named in the instruction.
 
     Returns:
         The instruction in Bahasa Indonesia and in English.
@@ -51,9 +60,10 @@ def walk_text(
         return f"{head_id} ke tujuan", f"{head_en} to your destination"
     where_id = to_name or "titik naik"
     where_en = to_name or "the boarding point"
+    mode_id, mode_en = MODE_NAMES[next_mode]
     return (
-        f"{head_id} ke {where_id}, lalu naik angkot {next_code}",
-        f"{head_en} to {where_en}, then take angkot {next_code}",
+        f"{head_id} ke {where_id}, lalu naik {mode_id} {next_code}",
+        f"{head_en} to {where_en}, then take {mode_en} {next_code}",
     )
 
 
@@ -67,7 +77,7 @@ def ride_text(
     """Instruction for a ride: where to board, towards where, where to get off.
 
     Args:
-        route: The route ridden (code, name, destination).
+        route: The route ridden (code, name, destination, mode).
         board_name: Street where to board, when known.
         alight_name: Street where to get off, when known.
         distance_m: Length of the ride.
@@ -83,10 +93,11 @@ def ride_text(
     board_en = f" at {board_name}" if board_name else ""
     off_id = f"di {alight_name}" if alight_name else "di titik turun"
     off_en = f"at {alight_name}" if alight_name else "at the drop-off point"
+    mode_id, mode_en = MODE_NAMES[route.mode]
     return (
-        f"Naik angkot {route.code} ({route.name}){board_id}{towards_id}; turun {off_id} "
+        f"Naik {mode_id} {route.code} ({route.name}){board_id}{towards_id}; turun {off_id} "
         f"setelah {_distance(distance_m, indonesian=True)} ({mins} menit)",
-        f"Take angkot {route.code} ({route.name}){board_en}{towards_en}; get off {off_en} "
+        f"Take {mode_en} {route.code} ({route.name}){board_en}{towards_en}; get off {off_en} "
         f"after {_distance(distance_m, indonesian=False)} ({mins} min)",
     )
 
@@ -100,4 +111,12 @@ def walk_instead_text(distance_m: float, duration_s: float) -> tuple[str, str]:
         f"{mins} menit) daripada naik angkot",
         f"walking all the way is faster ({_distance(distance_m, indonesian=False)}, "
         f"{mins} min) than taking an angkot",
+    )
+
+
+def same_place_text() -> tuple[str, str]:
+    """Reason given when the start and the destination are the same place."""
+    return (
+        "titik awal dan tujuan sama: tidak perlu perjalanan",
+        "the start and the destination are the same place: no trip needed",
     )

@@ -58,6 +58,7 @@ def test_routes_near_nearest_first(client: Any, grid: GridCity) -> None:
     near = e1["nearest_point"]["coordinates"]
     assert near == pytest.approx(list(grid.lonlat(14, 10)), abs=1e-6)
     assert e1["colour"] == "#e31a1c"
+    assert (e1["mode"], e1["directions"]) == ("angkot", 1)
     assert e1["destination"] == "Pasar Timur"
 
 

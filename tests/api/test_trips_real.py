@@ -138,3 +138,42 @@ def test_demo_trip_between_real_place_names(client: Any, db: Session) -> None:
     for leg in best["legs"]:
         assert leg["instruction_id"]
         assert leg["instruction_en"]
+
+
+def test_demo_brt_is_named_brt_and_an_area_end_is_inside_it(client: Any, db: Session) -> None:
+    from data.demo import load_demo_city
+
+    load_demo_city(db, "tangerang")
+    row = db.execute(
+        text(
+            """
+            SELECT r.code, ST_X(ST_LineInterpolatePoint(r.geom, 0.2)) AS x1,
+                   ST_Y(ST_LineInterpolatePoint(r.geom, 0.2)) AS y1,
+                   ST_X(ST_LineInterpolatePoint(r.geom, 0.7)) AS x2,
+                   ST_Y(ST_LineInterpolatePoint(r.geom, 0.7)) AS y2
+            FROM angkot_route r JOIN city c ON c.id = r.city_id AND c.slug = 'tangerang'
+            WHERE r.name LIKE 'Trans Tangerang:%' ORDER BY r.code, r.direction LIMIT 1
+            """
+        )
+    ).one()
+    r = client.get(f"/cities/tangerang/trips?from={row.x1},{row.y1}&to={row.x2},{row.y2}")
+    assert r.status_code == 200, r.text
+    rides = [
+        leg
+        for it in r.json()["itineraries"]
+        for leg in it["legs"]
+        if leg["mode"] == "ride" and leg["route"]["code"] == row.code
+    ]
+    assert rides, row.code
+    for leg in rides:
+        assert leg["vehicle"] == "brt"
+        assert leg["instruction_id"].startswith(f"Naik BRT {row.code}")
+    # the kecamatan Benda as an end: a point on its surface, named in the answer
+    hits = client.get("/cities/tangerang/search", params={"q": "Benda"}).json()["results"]
+    benda = next(h for h in hits if h["kind"] == "kecamatan")
+    body = client.get(
+        f"/cities/tangerang/trips?from={row.x1},{row.y1}&to=area:{benda['detail']}"
+    ).json()
+    assert body["to"]["area"]["name"] == benda["name"]
+    assert body["to"]["point"] == pytest.approx(benda["point"], abs=1e-6)
+    assert body["itineraries"] or benda["name"] in body["reason"]

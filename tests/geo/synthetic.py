@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from pyproj import Transformer
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from geo.cities import CityInfo, create_city
+from geo.cities import CityInfo, create_city, delete_city
 
 UTM_SRID = 32748
 # south-west corner of the grid in UTM 48S (inside Kota Tangerang's lon/lat range)
@@ -270,3 +273,17 @@ def random_grid_routes(
             )
         )
     return specs
+
+
+@contextmanager
+def committed_grid_city(engine: Engine, slug: str, **options: Any) -> Iterator[GridCity]:
+    """A grid city committed (for code that opens its own sessions), deleted afterwards."""
+    with Session(engine) as session:
+        grid = build_grid_city(session, slug, **options)
+        session.commit()
+    try:
+        yield grid
+    finally:
+        with Session(engine) as session:
+            delete_city(session, slug)
+            session.commit()

@@ -10,9 +10,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from api.settings import Settings
-from geo.cities import delete_city
 from geo.places.search import search_places, split_glued
-from tests.geo.synthetic import GridCity, RouteSpec, build_grid_city
+from tests.geo.synthetic import GridCity, RouteSpec, build_grid_city, committed_grid_city
 
 pytestmark = pytest.mark.postgis
 SLUG = "cari-tulis"  # committed by the write-through test, deleted after it
@@ -196,15 +195,8 @@ def test_odd_queries_give_no_error(db: Session, grid: GridCity) -> None:
 # -- through the API, committed writes ----------------------------------------------------------
 @pytest.fixture
 def committed(engine: Engine) -> Iterator[GridCity]:
-    with Session(engine) as session:
-        grid = build_grid_city(session, SLUG, cols=5, rows=5, with_areas=False)
-        session.commit()
-    try:
+    with committed_grid_city(engine, SLUG, cols=5, rows=5, with_areas=False) as grid:
         yield grid
-    finally:
-        with Session(engine) as session:
-            delete_city(session, SLUG)
-            session.commit()
 
 
 @pytest.fixture
@@ -249,3 +241,56 @@ def test_committed_edits_are_found_by_the_next_search(
     assert ("school", "SD Negeri Melati") not in _api(real_client, "SD Negeri Melati")
     assert _api(real_client, "Jalan Kenanga")[0] == ("road", "Jalan Kenanga")
     assert ("road", "Jalan Baris 2") not in _api(real_client, "Jalan Baris 2")
+
+
+_LOOKALIKES = [
+    "SMPS 5 BINA BANGSA",
+    "SMPIT 5 AL HIKMAH",
+    "SMPK 5 PENABUR",
+    "SMP NEGERI 15 TANGERANG",
+    "SDS 12 TUNAS",
+    "SDIT 12 AL FALAH",
+    "SMAS 7 YADIKA",
+    "SMKS 4 BINA",
+    "MIS 2 AL HUDA",
+    "MTSS 1 NURUL",
+    "SLBS CIPONDOH ASIH",
+    "SEKOLAH ALAM MUBAROK",
+]
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [
+        ("SMP NEGERI 5 TANGERANG", "SMPN 5"),
+        ("SD NEGERI 12 CIBODAS", "sdn 12"),
+        ("SMAN 7 TANGERANG", "SMA Negeri 7"),
+        ("SMKN 4 TANGERANG", "smk negeri 4"),
+        ("SMKS YUPPENTEK 1", "SMK Swasta Yuppentek"),
+        ("MI NEGERI 2 KOTA TANGERANG", "MIN 2"),
+        ("MTsN 1 KOTA TANGERANG", "MTs Negeri 1"),
+        ("MADRASAH ALIYAH AL MUBAROK", "MA Al Mubarok"),
+        ("SLB NEGERI CIPONDOH", "SLBN Cipondoh"),
+    ],
+)
+def test_school_abbreviations_both_ways(
+    db: Session, grid: GridCity, stored: str, typed: str
+) -> None:
+    _add_school(db, grid, "90001", stored)
+    # names that share letters and numbers with the query but are other schools
+    for n, other in enumerate(_LOOKALIKES):
+        _add_school(db, grid, f"9100{n}", other)
+    top = search_places(db, grid.city, typed)["results"][0]
+    assert (top["kind"], top["name"]) == ("school", stored)
+
+
+def test_route_directions_are_one_result(db: Session, grid: GridCity) -> None:
+    back = RouteSpec("E1", [(c, 10) for c in range(20, -1, -1)], direction=1, name="Barat - Timur")
+    from tests.geo.synthetic import insert_route
+
+    back_id = insert_route(db, grid, back)
+    results = search_places(db, grid.city, "Barat - Timur")["results"]
+    routes = [r for r in results if r["kind"] == "route"]
+    assert len(routes) == 1
+    assert routes[0]["directions"] == 2
+    assert sorted(routes[0]["ids"]) == sorted([grid.route_ids[("E1", 0)], back_id])

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from geo.transit.build import TransitNetwork, build_transit_network
 from geo.transit.cache import PlannerCache
-from geo.transit.plan import PlannerOptions, plan
+from geo.transit.plan import PlannerOptions, fastest_trip, plan
 from geo.transit.search import search, walks_from
 from geo.transit.walking import WalkingGraph, build_walking_graph
 from tests.geo.synthetic import (
@@ -177,18 +177,24 @@ def test_transfer_is_found_and_max_transfers_zero_forbids_it(db: Session) -> Non
     assert _rides(_labelled(direct, "fastest")) == ["E1"]
 
 
-def test_alternatives_are_labelled_and_distinct(db: Session) -> None:
-    # a slow direct route and a fast pair with a transfer between the same places
+def _slow_and_fast(db: Session, slug: str, slow_kmh: float) -> tuple[GridCity, Any, Any]:
+    # a direct route at slow_kmh and a fast pair with a transfer between the same places
     slow = RouteSpec(
         "S1",
         [(2, 2), *[(c, 2) for c in range(3, 19)], *[(18, r) for r in range(3, 19)]],
-        speed_kmh=6.0,
+        speed_kmh=slow_kmh,
         colour="#6a3d9a",
     )
     fast_a = RouteSpec("F1", [(c, 3) for c in range(1, 20)], speed_kmh=40.0, headway_s=120)
     fast_b = RouteSpec("F2", [(19, r) for r in range(2, 20)], speed_kmh=40.0, headway_s=120)
-    grid = build_grid_city(db, "alts", routes=[slow, fast_a, fast_b])
+    grid = build_grid_city(db, slug, routes=[slow, fast_a, fast_b])
     graph, net = _networks(db, grid)
+    return grid, graph, net
+
+
+def test_alternatives_are_labelled_and_distinct(db: Session) -> None:
+    # the direct route is within TPO_ALT_MAX_EXTRA_S of the fast pair: offered beside it
+    grid, graph, net = _slow_and_fast(db, "alts", 18.0)
     result = plan(graph, net, grid.lonlat(2, 2.4), grid.lonlat(18.4, 18), PlannerOptions())
     its = result["itineraries"]
     assert 2 <= len(its) <= 3
@@ -201,6 +207,8 @@ def test_alternatives_are_labelled_and_distinct(db: Session) -> None:
     for it in its:
         assert set(it) == {
             "labels",
+            "kind",
+            "wait_s",
             "duration_s",
             "cost_s",
             "walk_distance_m",
@@ -213,6 +221,71 @@ def test_alternatives_are_labelled_and_distinct(db: Session) -> None:
             assert leg["instruction_id"]
             assert leg["instruction_en"]
             assert leg["duration_s"] >= 0
+
+
+def test_much_slower_alternative_is_not_offered(db: Session) -> None:
+    # one transfer fewer is not worth 25 minutes more: only the fastest is offered
+    grid, graph, net = _slow_and_fast(db, "slowalt", 6.0)
+    result = plan(graph, net, grid.lonlat(2, 2.4), grid.lonlat(18.4, 18), PlannerOptions())
+    (only,) = result["itineraries"]
+    assert _rides(only) == ["F1", "F2"]
+    assert sorted(only["labels"]) == ["fastest", "fewest_transfers", "least_walking"]
+    # with a wider margin the slow direct route is the fewest-transfers alternative again
+    wide = plan(
+        graph,
+        net,
+        grid.lonlat(2, 2.4),
+        grid.lonlat(18.4, 18),
+        PlannerOptions(alt_max_extra_s=3600),
+    )
+    assert _rides(_labelled(wide, "fewest_transfers")) == ["S1"]
+
+
+def test_least_walking_must_save_enough_walking(db: Session) -> None:
+    # a 700 m trip beside E1: riding saves less than 400 m of walking and takes longer (the
+    # wait) than walking, so walking all the way is the only answer; with a 200 m margin the
+    # ride is offered as the least-walking alternative
+    grid = build_grid_city(db, "shortride", routes=[EAST])
+    graph, net = _networks(db, grid)
+    o, d = grid.lonlat(3, 10.5), grid.lonlat(9, 10.5)
+    result = plan(graph, net, o, d, PlannerOptions())
+    (walk,) = result["itineraries"]
+    assert walk["kind"] == "walk_only"
+    assert [leg["mode"] for leg in walk["legs"]] == ["walk"]
+    loose = plan(graph, net, o, d, PlannerOptions(alt_min_walk_saved_m=200))
+    assert _rides(_labelled(loose, "least_walking")) == ["E1"]
+
+
+def test_same_start_and_end_is_no_trip(db: Session) -> None:
+    grid = build_grid_city(db, "sameplace", routes=[EAST])
+    graph, net = _networks(db, grid)
+    here = grid.lonlat(4.5, 10.4)
+    result = plan(graph, net, here, (here[0] + 0.00005, here[1]), PlannerOptions())
+    assert result["kind"] == "same_place"
+    assert result["itineraries"] == []
+    assert result["reason"].startswith("titik awal dan tujuan sama")
+    assert result["reason_en"].startswith("the start and the destination are the same")
+
+
+def test_no_walk_leg_of_zero_metres(db: Session) -> None:
+    # boarding exactly at the route's start, and a transfer where F1 ends on F2: no "0 m" walks
+    grid, graph, net = _slow_and_fast(db, "zerowalk", 6.0)
+    result = plan(graph, net, grid.lonlat(1, 3), grid.lonlat(19, 19), PlannerOptions())
+    best = _labelled(result, "fastest")
+    assert _rides(best) == ["F1", "F2"]
+    assert best["legs"][0]["mode"] == "ride"
+    walks = [leg for leg in best["legs"] if leg["mode"] == "walk"]
+    assert all(leg["distance_m"] >= 5 for leg in walks)
+    assert "0 m" not in " ".join(leg["instruction_id"] for leg in best["legs"])
+    # the figures without legs (school transfers) leave the same walks out
+    summary = fastest_trip(graph, net, grid.lonlat(1, 3), grid.lonlat(19, 19), PlannerOptions())
+    assert (summary["duration_s"], summary["walk_distance_m"]) == (
+        best["duration_s"],
+        best["walk_distance_m"],
+    )
+    assert best["duration_s"] == sum(
+        leg["duration_s"] + leg.get("wait_s", 0) for leg in best["legs"]
+    )
 
 
 def test_pointless_ride_is_hidden_when_walking_is_offered(db: Session) -> None:
