@@ -21,14 +21,10 @@ BASE = f"{CITY}/editor/routes"
 NORTH = [(15, r) for r in range(21)]  # a line no published route of the city runs along
 
 
-@pytest.fixture
-def grid(db: Session) -> GridCity:
-    return editing_city(db)
-
-
-@pytest.fixture
-def e1(grid: GridCity) -> int:
-    return grid.route_ids[("E1", 0)]
+def _city(db: Session) -> tuple[GridCity, int]:
+    """The editing test city and its route E1."""
+    grid = editing_city(db)
+    return grid, grid.route_ids[("E1", 0)]
 
 
 def _written(db: Session, grid: GridCity) -> tuple[int, int, int]:
@@ -61,8 +57,9 @@ def _writes(grid: GridCity, e1: int) -> list[tuple[str, dict[str, Any]]]:
 
 @pytest.mark.parametrize(("role", "status"), [(None, 401), ("opd_staff", 403)])
 def test_every_editor_write_refuses_anonymous_and_opd_staff(
-    client: Any, db: Session, grid: GridCity, e1: int, role: str | None, status: int
+    client: Any, db: Session, role: str | None, status: int
 ) -> None:
+    grid, e1 = _city(db)
     headers = {} if role is None else bearer(db, grid, "staf", role)
     before = _written(db, grid)
     for url, kw in _writes(grid, e1):
@@ -86,8 +83,9 @@ def test_every_editor_write_refuses_anonymous_and_opd_staff(
     ],
 )
 def test_a_new_route_with_a_bad_geometry_writes_nothing(
-    client: Any, db: Session, grid: GridCity, path: list[tuple[float, float]], code: str
+    client: Any, db: Session, path: list[tuple[float, float]], code: str
 ) -> None:
+    grid, _ = _city(db)
     planner = bearer(db, grid, "perencana", "dishub")
     before = _written(db, grid)
     body = {"geometry": line(grid, path), "properties": props(code="N9"), "message": "baru"}
@@ -108,9 +106,10 @@ def test_a_new_route_with_a_bad_geometry_writes_nothing(
         {"type": "LineString", "coordinates": [[106.6, 95], [106.7, -6.2]]},
     ],
 )
-def test_not_a_line_writes_nothing(
-    client: Any, db: Session, grid: GridCity, e1: int, geometry: dict[str, Any]
+def test_not_a_line_is_a_422_and_writes_nothing(
+    client: Any, db: Session, geometry: dict[str, Any]
 ) -> None:
+    grid, e1 = _city(db)
     planner = bearer(db, grid, "perencana", "dishub")
     before = _written(db, grid)
     body = {"geometry": geometry, "properties": props(), "message": "x"}
@@ -137,9 +136,8 @@ def _codes_seen(client: Any, headers: dict[str, str]) -> dict[str, set[str]]:
     }
 
 
-def test_reports_and_coverage_see_what_the_layers_show_not_drafts(
-    client: Any, db: Session, grid: GridCity, e1: int
-) -> None:
+def test_reports_and_coverage_see_what_the_layers_show_not_drafts(client: Any, db: Session) -> None:
+    grid, _ = _city(db)
     ana = bearer(db, grid, "ana", "dishub")
     budi = bearer(db, grid, "budi", "dishub")
     reviewer = bearer(db, grid, "pemeriksa", "dishub_reviewer")
