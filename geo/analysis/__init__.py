@@ -45,6 +45,7 @@ from geo.analysis.trip_demand import (
     desire_lines,
     note_search,
     searches_served,
+    shown_count,
     unmet_reason,
 )
 
@@ -88,5 +89,6 @@ __all__ = [
     "schools_in",
     "searches_served",
     "sees_requests",
+    "shown_count",
     "unmet_reason",
 ]

@@ -12,13 +12,16 @@ from geo.cities import CityInfo
 # most request points a staff report draws
 MAX_POINTS = 5000
 
-# the rows a principal may see (RowScope.params); public reports pass RowScope(): every row.
+# the rows a principal may see (RowScope.params: the OPDs, the types seen whatever their OPD,
+# the kecamatan), as the requests layer's predicate (layers.access.scope_sql); public reports
+# pass RowScope(): every row.
 # The queries are written out per level: fixed text, nothing formatted into SQL.
 _BY_TYPE_STATUS = {
     "kelurahan": text(
         "SELECT type, status, count(*) AS n FROM service_request"
         " WHERE city_id = :c AND kelurahan_code = :code"
-        " AND (CAST(:opd AS text[]) IS NULL OR opd_code = ANY(CAST(:opd AS text[])))"
+        " AND (CAST(:opd AS text[]) IS NULL OR opd_code = ANY(CAST(:opd AS text[]))"
+        " OR type = ANY(CAST(:types AS text[])))"
         " AND (CAST(:kecamatan AS text[]) IS NULL"
         "  OR kecamatan_code = ANY(CAST(:kecamatan AS text[])))"
         " GROUP BY type, status ORDER BY type, status"
@@ -26,7 +29,8 @@ _BY_TYPE_STATUS = {
     "kecamatan": text(
         "SELECT type, status, count(*) AS n FROM service_request"
         " WHERE city_id = :c AND kecamatan_code = :code"
-        " AND (CAST(:opd AS text[]) IS NULL OR opd_code = ANY(CAST(:opd AS text[])))"
+        " AND (CAST(:opd AS text[]) IS NULL OR opd_code = ANY(CAST(:opd AS text[]))"
+        " OR type = ANY(CAST(:types AS text[])))"
         " AND (CAST(:kecamatan AS text[]) IS NULL"
         "  OR kecamatan_code = ANY(CAST(:kecamatan AS text[])))"
         " GROUP BY type, status ORDER BY type, status"
@@ -36,7 +40,8 @@ _BY_TYPE_STATUS = {
 _BY_KELURAHAN = text(
     "SELECT kelurahan_code AS code, count(*) AS n FROM service_request"
     " WHERE city_id = :c AND kecamatan_code = :code"
-    " AND (CAST(:opd AS text[]) IS NULL OR opd_code = ANY(CAST(:opd AS text[])))"
+    " AND (CAST(:opd AS text[]) IS NULL OR opd_code = ANY(CAST(:opd AS text[]))"
+    " OR type = ANY(CAST(:types AS text[])))"
     " AND (CAST(:kecamatan AS text[]) IS NULL"
     "  OR kecamatan_code = ANY(CAST(:kecamatan AS text[])))"
     " GROUP BY kelurahan_code"
@@ -47,7 +52,8 @@ _POINTS = {
         "SELECT id, type, status, created_at,"
         " ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat"
         " FROM service_request WHERE city_id = :c AND kelurahan_code = :code"
-        " AND (CAST(:opd AS text[]) IS NULL OR opd_code = ANY(CAST(:opd AS text[])))"
+        " AND (CAST(:opd AS text[]) IS NULL OR opd_code = ANY(CAST(:opd AS text[]))"
+        " OR type = ANY(CAST(:types AS text[])))"
         " AND (CAST(:kecamatan AS text[]) IS NULL"
         "  OR kecamatan_code = ANY(CAST(:kecamatan AS text[])))"
         " ORDER BY created_at DESC, id DESC LIMIT :limit"
@@ -56,7 +62,8 @@ _POINTS = {
         "SELECT id, type, status, created_at,"
         " ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat"
         " FROM service_request WHERE city_id = :c AND kecamatan_code = :code"
-        " AND (CAST(:opd AS text[]) IS NULL OR opd_code = ANY(CAST(:opd AS text[])))"
+        " AND (CAST(:opd AS text[]) IS NULL OR opd_code = ANY(CAST(:opd AS text[]))"
+        " OR type = ANY(CAST(:types AS text[])))"
         " AND (CAST(:kecamatan AS text[]) IS NULL"
         "  OR kecamatan_code = ANY(CAST(:kecamatan AS text[])))"
         " ORDER BY created_at DESC, id DESC LIMIT :limit"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from geo.accounts import Principal, RowScope, allowed, record, row_scope
+from geo.accounts import Principal, RowScope, allowed, record
 from geo.analysis.areas import (
     check_level,
     find_area,
@@ -19,7 +19,7 @@ from geo.analysis.areas import (
 from geo.analysis.demand import counts_by_kelurahan, counts_by_type_status, request_points
 from geo.analysis.results import AreaReport, Count, RequestCount, SubArea
 from geo.cities import CityInfo
-from geo.requests import TYPE_LIMITED_ROLES, public_count
+from geo.requests import TYPE_LIMITED_ROLES, layer_scope, public_count
 
 # the action whose holders get the full counts and the request points
 RESTRICTED_ACTION = "requests.read"
@@ -51,7 +51,8 @@ def area_report(
     requests.
 
     Callers allowed ``requests.read`` in the city (and the area's kecamatan) get exact counts
-    of the requests they may read (their OPD's, their kecamatan's) and the requests as points;
+    of the requests they may read (their OPD's, those of the types their OPD takes steps of,
+    their kecamatan's: the rows the requests layer shows them) and the requests as points;
     the read is written to the audit log. Everyone else gets every request counted with cells
     under 5 as ``"< 5"`` (``geo.requests.public_count``) and no points.
 
@@ -72,8 +73,10 @@ def area_report(
     check_level(level)
     area = find_area(session, city, level, code)
     restricted = sees_requests(principal, city, _kecamatan_of(level, area.code, area.parent_code))
+    # the rows of the restricted requests layer (geo.requests.layer_scope): the map and the
+    # report of one person count the same requests
     scope = (
-        row_scope(_area_readers(principal), RESTRICTED_ACTION, city.id)
+        layer_scope(_area_readers(principal), RESTRICTED_ACTION, city.id)
         if restricted
         else RowScope()
     )

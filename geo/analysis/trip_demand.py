@@ -5,7 +5,9 @@ calendar day, the 500 m cell of its start and of its end in the city's UTM zone 
 never the point), the reason (``no_itinerary``: no angkot trip at all; ``long_walk``: even
 the least-walking itinerary walks more than ``LONG_WALK_M``) and how many such searches. No
 IP, no user, no time of day. Pairs with fewer than ``MIN_SHOWN`` searches in a window are
-never shown (nor counted as served).
+never shown (nor counted as served); no count of 1 to ``MIN_SHOWN`` - 1 is ever answered, nor
+one that gives such a count away by subtraction from the total (``by_reason``): it is None.
+Two windows can still be subtracted (a planner may ask for days 1-30 and 2-30).
 
 Recording never slows or fails a trip answer: the trips endpoint adds the search to an
 in-process ``DemandRecorder`` (a dict under a lock) and, when a flush is due, writes the
@@ -252,6 +254,20 @@ _PAIRS = text(
 )
 
 
+def shown_count(n: int) -> int | None:
+    """A count as an answer may carry it: None (shown as "<5") for 1..``MIN_SHOWN``-1."""
+    return None if 0 < n < MIN_SHOWN else n
+
+
+def by_reason(row: Any) -> dict[str, int | None]:
+    """A pair's searches per reason, or all None when any of them is under ``MIN_SHOWN``: the
+    total is shown, so one small count hidden alone would follow by subtraction."""
+    counts: dict[str, int | None] = {reason: int(getattr(row, reason)) for reason in REASONS}
+    if any(n is not None and shown_count(n) is None for n in counts.values()):
+        return dict.fromkeys(counts)
+    return counts
+
+
 def desire_lines(session: Session, city: CityInfo, start: date, end: date) -> dict[str, Any]:
     """The unmet searches of a window as desire lines, cell centre to cell centre.
 
@@ -264,7 +280,8 @@ def desire_lines(session: Session, city: CityInfo, start: date, end: date) -> di
     Returns:
         A GeoJSON FeatureCollection (lon/lat) of LineStrings with properties ``searches``,
         ``no_itinerary``, ``long_walk``, busiest first; pairs with fewer than ``MIN_SHOWN``
-        searches are left out, at most ``MAX_LINES`` lines.
+        searches are left out, at most ``MAX_LINES`` lines. A pair with a reason counted 1 to
+        ``MIN_SHOWN`` - 1 times has both reasons None (``by_reason``).
     """
     params = {"c": city.id, "start": start, "end": end, "min": MIN_SHOWN, "limit": MAX_LINES}
     features = []
@@ -275,11 +292,7 @@ def desire_lines(session: Session, city: CityInfo, start: date, end: date) -> di
             {
                 "type": "Feature",
                 "geometry": {"type": "LineString", "coordinates": [list(a), list(b)]},
-                "properties": {
-                    "searches": int(r.searches),
-                    "no_itinerary": int(r.no_itinerary),
-                    "long_walk": int(r.long_walk),
-                },
+                "properties": {"searches": int(r.searches), **by_reason(r)},
             }
         )
     return {
@@ -309,7 +322,7 @@ _SERVED = text(
 
 def searches_served(
     session: Session, city: CityInfo, line: str, start: date, end: date
-) -> tuple[int, int]:
+) -> tuple[int | None, int]:
     """How many counted searches a candidate line would serve: those of the pairs shown whose
     origin and destination cell centres both lie within ``SERVED_RADIUS_M`` of it.
 
@@ -321,7 +334,7 @@ def searches_served(
         end: Last day, included.
 
     Returns:
-        ``(searches, pairs)`` served.
+        ``(searches, pairs)`` served; ``searches`` None if it were 1 to ``MIN_SHOWN`` - 1.
     """
     params = {
         "c": city.id,
@@ -335,4 +348,5 @@ def searches_served(
         "radius": SERVED_RADIUS_M,
     }
     row = session.execute(_SERVED, params).one()
-    return int(row.searches), int(row.pairs)
+    # a sum of pairs shown is 0 or at least MIN_SHOWN; shown_count keeps it so if that changes
+    return shown_count(int(row.searches)), int(row.pairs)

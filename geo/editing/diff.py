@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from geo.accounts import Principal, authorize
 from geo.cities import CityInfo
 from geo.editing.store import ATTRS, VERSIONS, read_version
+from geo.errors import RouteVersionNotFoundError
 
 # a piece of the new line farther than this from the old one counts as added (and back)
 TOLERANCE_M = 5.0
@@ -21,15 +22,21 @@ _KEL = """
                               ORDER BY k.code), '[]')
      FROM kel k WHERE {cond})
 """
-# MATERIALIZED: each line is transformed once, not once per kelurahan row
+# the attributes of both versions, read with their lines
+_ATTR_PAIRS = ", ".join(f"a.{k} AS from_{k}, b.{k} AS to_{k}" for k in ATTRS)
+# one statement (``vers`` read once: only the two versions are read); MATERIALIZED: each
+# line is transformed once, not once per kelurahan row
 _DIFF = text(
     f"""
-    WITH {VERSIONS}, pair AS MATERIALIZED (
-        SELECT ST_Transform(a.geom, :srid) AS old, ST_Transform(b.geom, :srid) AS new,
+    WITH {VERSIONS}, two AS MATERIALIZED (
+        SELECT * FROM vers WHERE number IN (:from_n, :to_n)
+    ), pair AS MATERIALIZED (
+        SELECT {_ATTR_PAIRS},
+               ST_Transform(a.geom, :srid) AS old, ST_Transform(b.geom, :srid) AS new,
                ST_Expand(ST_Collect(a.geom, b.geom), :served_deg) AS box
-        FROM vers a, vers b WHERE a.number = :from_n AND b.number = :to_n
+        FROM two a, two b WHERE a.number = :from_n AND b.number = :to_n
     ), pieces AS MATERIALIZED (
-        SELECT old, new,
+        SELECT *,
                ST_CollectionExtract(ST_Difference(new, ST_Buffer(old, :tol)), 2) AS added,
                ST_CollectionExtract(ST_Difference(old, ST_Buffer(new, :tol)), 2) AS removed
         FROM pair
@@ -47,10 +54,15 @@ _DIFF = text(
            CASE WHEN NOT ST_IsEmpty(removed)
                 THEN ST_AsGeoJSON(ST_Multi(ST_Transform(removed, 4326)), 7) END AS removed,
            {_KEL.format(cond="k.now AND NOT k.was")} AS kelurahan_added,
-           {_KEL.format(cond="k.was AND NOT k.now")} AS kelurahan_removed
+           {_KEL.format(cond="k.was AND NOT k.now")} AS kelurahan_removed,
+           {", ".join(f"from_{k}, to_{k}" for k in ATTRS)}
     FROM pieces
     """  # noqa: S608 - fixed fragments
 )
+
+
+def _plain(key: str, value: Any) -> Any:
+    return float(value) if key == "speed_kmh" else value
 
 
 def diff_versions(
@@ -76,8 +88,6 @@ def diff_versions(
         RouteNotFoundError, RouteVersionNotFoundError: No such route or version.
     """
     authorize(principal, "routes.edit", city_id=city.id)
-    old = read_version(session, city.id, city.utm_srid, route_id, from_number)["properties"]
-    new = read_version(session, city.id, city.utm_srid, route_id, to_number)["properties"]
     row = session.execute(
         _DIFF,
         {
@@ -90,7 +100,14 @@ def diff_versions(
             "served": SERVED_M,
             "served_deg": SERVED_M / 100_000,
         },
-    ).one()
+    ).first()
+    if row is None:  # the error says which: no such route, or no such version
+        for number in (from_number, to_number):
+            read_version(session, city.id, city.utm_srid, route_id, number)
+        raise RouteVersionNotFoundError(f"route {route_id} has no such versions")
+    m = row._mapping
+    old = {k: _plain(k, m[f"from_{k}"]) for k in ATTRS}
+    new = {k: _plain(k, m[f"to_{k}"]) for k in ATTRS}
     return {
         "from": from_number,
         "to": to_number,

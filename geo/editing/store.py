@@ -50,19 +50,29 @@ _HEAD = text(
     f"WITH {VERSIONS} SELECT max(number) FROM vers"  # noqa: S608 - fixed fragments
 )
 _LOCK = text("SELECT pg_advisory_xact_lock(:city_id, :route_id)")
-_BACKFILL = text(
-    """
-    INSERT INTO route_version (city_id, route_id, number, state, code, name, direction, origin,
-        destination, colour, fare_idr, headway_s, speed_kmh, active, circular, message, geom)
-    SELECT t.city_id, t.id, 1, 'published', t.code, t.name, t.direction, t.origin,
-           t.destination, t.colour, t.fare_idr, t.headway_s, t.speed_kmh, t.active, false,
-           'imported', t.geom
-    FROM angkot_route t
-    WHERE t.city_id = :city_id AND t.id = :route_id
-      AND NOT EXISTS (SELECT 1 FROM route_version v
-                      WHERE v.city_id = t.city_id AND v.route_id = t.id)
-    """
+# a route written before versions existed (or by hand) gets its angkot_route row as its
+# published version 1 (RETURNING number: the statement's own reads do not see the row)
+BACKFILL = """
+    fill AS (
+        INSERT INTO route_version (city_id, route_id, number, state, code, name, direction,
+            origin, destination, colour, fare_idr, headway_s, speed_kmh, active, circular,
+            message, geom)
+        SELECT t.city_id, t.id, 1, 'published', t.code, t.name, t.direction, t.origin,
+               t.destination, t.colour, t.fare_idr, t.headway_s, t.speed_kmh, t.active, false,
+               'imported', t.geom
+        FROM angkot_route t
+        WHERE t.city_id = :city_id AND t.id = :route_id
+          AND NOT EXISTS (SELECT 1 FROM route_version v
+                          WHERE v.city_id = t.city_id AND v.route_id = t.id)
+        RETURNING number
+    )
+"""
+# the head after the backfill: the stored versions' highest number, else the backfilled one
+HEAD_AFTER_FILL = (
+    "coalesce((SELECT max(number) FROM route_version"
+    " WHERE city_id = :city_id AND route_id = :route_id), (SELECT max(number) FROM fill))"
 )
+_FILL_HEAD = text(f"WITH {BACKFILL} SELECT {HEAD_AFTER_FILL}")
 
 ATTRS = (
     "code",
@@ -150,6 +160,13 @@ def lock_route(session: Session, city_id: int, route_id: int) -> int | None:
     Returns:
         The route's head after the lock; None when there is no such route.
     """
+    params = {"city_id": city_id, "route_id": route_id}
+    session.execute(_LOCK, params)
+    head = session.execute(_FILL_HEAD, params).scalar()
+    return None if head is None else int(head)
+
+
+def lock(session: Session, city_id: int, route_id: int) -> None:
+    """Serialize writers of one route until the transaction ends (the caller then backfills
+    and reads in one statement: ``BACKFILL``, ``HEAD_AFTER_FILL``)."""
     session.execute(_LOCK, {"city_id": city_id, "route_id": route_id})
-    session.execute(_BACKFILL, {"city_id": city_id, "route_id": route_id})
-    return head_of(session, city_id, route_id)

@@ -198,94 +198,97 @@ def check_shape(line: LineString, srid: int, *, circular: bool) -> list[Problem]
     return out
 
 
-_OUTSIDE = text(
+# one statement for what needs the map: the first vertex more than the margin outside the
+# city's boundary (``outside``), and the one-way roads the line runs along against their
+# direction (``against``, grouped by street name). The one-way edges near the whole line are
+# found first (one index scan); most lines pass none, and then no segment is probed.
+_ON_MAP = text(
     """
-    WITH area AS MATERIALIZED (
+    WITH line AS MATERIALIZED (
+        SELECT g AS ll, ST_Transform(g, :srid) AS m
+        FROM (SELECT ST_GeomFromWKB(decode(:wkb, 'hex'), 4326) AS g) x
+    ), area AS MATERIALIZED (
         SELECT coalesce(
             (SELECT ST_Transform(ST_Union(geom), :srid) FROM admin_area
              WHERE city_id = :city_id AND level = 'kota'),
             (SELECT ST_Transform(bbox, :srid) FROM city WHERE id = :city_id)) AS g
-    ), pts AS (
-        SELECT (d).path[1] AS i, (d).geom AS p
-        FROM (SELECT ST_DumpPoints(ST_GeomFromWKB(decode(:wkb, 'hex'), 4326)) AS d) x
-    )
-    SELECT ST_X(p), ST_Y(p) FROM pts, area
-    WHERE NOT ST_DWithin(area.g, ST_Transform(p, :srid), :margin)
-    ORDER BY i LIMIT 1
-    """
-)
-
-_AGAINST = text(
-    """
-    WITH line AS (
-        SELECT ST_Transform(ST_GeomFromWKB(decode(:wkb, 'hex'), 4326), :srid) AS g
-    ), segs AS (
-        SELECT (d).geom AS s FROM (SELECT ST_DumpSegments(g) AS d FROM line) x
-        WHERE ST_Length((d).geom) > 2
+    ), outside AS (
+        SELECT ST_X(p) AS lon, ST_Y(p) AS lat
+        FROM (SELECT (d).path[1] AS i, (d).geom AS p
+              FROM (SELECT ST_DumpPoints(ll) AS d FROM line) x) pts, area
+        WHERE NOT ST_DWithin(area.g, ST_Transform(p, :srid), :margin)
+        ORDER BY i LIMIT 1
+    ), near AS MATERIALIZED (
+        SELECT e.id, e.name, e.geom, ST_Transform(e.geom, :srid) AS m
+        FROM road_edge e, line
+        WHERE e.city_id = :city_id AND e.oneway AND ST_DWithin(e.geom, line.ll, :near_deg)
     ), probes AS (
         SELECT ST_LineInterpolatePoint(s, 0.5) AS mid,
-               ST_Azimuth(ST_StartPoint(s), ST_EndPoint(s)) AS az FROM segs
+               ST_Azimuth(ST_StartPoint(s), ST_EndPoint(s)) AS az
+        FROM (SELECT (d).geom AS s
+              FROM (SELECT ST_DumpSegments(m) AS d FROM line
+                    WHERE EXISTS (SELECT 1 FROM near)) x) segs
+        WHERE ST_Length(s) > 2
     ), hits AS (
-        SELECT DISTINCT e.id, e.name, e.geom
+        SELECT DISTINCT n.id, n.name, n.geom
         FROM probes p
-        JOIN road_edge e ON e.city_id = :city_id AND e.oneway
-             AND ST_DWithin(e.geom, ST_Transform(p.mid, 4326), :near_deg)
-        CROSS JOIN LATERAL (SELECT ST_Transform(e.geom, :srid) AS m) em
-        CROSS JOIN LATERAL (SELECT ST_LineLocatePoint(em.m, p.mid) AS f) loc
+        JOIN near n ON ST_DWithin(n.m, p.mid, :near_m)
+        CROSS JOIN LATERAL (SELECT ST_LineLocatePoint(n.m, p.mid) AS f) loc
         CROSS JOIN LATERAL (
-            SELECT ST_Azimuth(ST_LineInterpolatePoint(em.m, greatest(loc.f - 0.01, 0)),
-                              ST_LineInterpolatePoint(em.m, least(loc.f + 0.01, 1))) AS az
+            SELECT ST_Azimuth(ST_LineInterpolatePoint(n.m, greatest(loc.f - 0.01, 0)),
+                              ST_LineInterpolatePoint(n.m, least(loc.f + 0.01, 1))) AS az
         ) ea
-        WHERE ST_DWithin(em.m, p.mid, :near_m) AND ea.az IS NOT NULL
+        WHERE ea.az IS NOT NULL
           AND abs(degrees(p.az - ea.az)) BETWEEN :against AND 360 - :against
     )
-    SELECT name, ST_AsGeoJSON(ST_LineMerge(ST_Collect(geom)), 6) AS geometry,
-           ST_X(ST_StartPoint(min(geom))) AS lon, ST_Y(ST_StartPoint(min(geom))) AS lat
-    FROM hits GROUP BY name ORDER BY name NULLS LAST
+    SELECT 'outside' AS kind, NULL AS name, NULL AS geometry, lon, lat FROM outside
+    UNION ALL
+    SELECT 'against', name, ST_AsGeoJSON(ST_LineMerge(ST_Collect(geom)), 6),
+           ST_X(ST_StartPoint(min(geom))), ST_Y(ST_StartPoint(min(geom)))
+    FROM hits GROUP BY name
     """
 )
 
 
-def check_city(session: Session, city: CityInfo, line: LineString) -> list[Problem]:
-    """``outside-city`` when a vertex lies more than 2 km outside the city's boundary."""
-    wkb = shapely.to_wkb(line, hex=True, output_dimension=2)
-    row = session.execute(
-        _OUTSIDE, {"wkb": wkb, "srid": city.utm_srid, "city_id": city.id, "margin": CITY_MARGIN_M}
-    ).first()
-    if row is None:
-        return []
-    return [
-        Problem(
-            "outside-city",
-            "Garis trayek keluar lebih dari 2 km dari batas kota",
-            (float(row[0]), float(row[1])),
-        )
-    ]
-
-
-def against_oneway(session: Session, city: CityInfo, line: LineString) -> list[Problem]:
-    """Warnings where the line runs along a one-way road against its direction."""
-    wkb = shapely.to_wkb(line, hex=True, output_dimension=2)
+def check_on_map(
+    session: Session, city: CityInfo, line: LineString
+) -> tuple[list[Problem], list[Problem]]:
+    """What the map says of a line, in one statement: the errors (``outside-city`` when a
+    vertex lies more than 2 km outside the city's boundary) and the warnings
+    (``against-oneway`` where the line runs along a one-way road against its direction)."""
     rows = session.execute(
-        _AGAINST,
+        _ON_MAP,
         {
-            "wkb": wkb,
+            "wkb": shapely.to_wkb(line, hex=True, output_dimension=2),
             "srid": city.utm_srid,
             "city_id": city.id,
+            "margin": CITY_MARGIN_M,
             "near_m": ONEWAY_NEAR_M,
             "near_deg": ONEWAY_NEAR_M / 90_000,
             "against": ONEWAY_AGAINST_DEG,
         },
     ).all()
-    return [
+    errors = [
+        Problem(
+            "outside-city",
+            "Garis trayek keluar lebih dari 2 km dari batas kota",
+            (float(r.lon), float(r.lat)),
+        )
+        for r in rows
+        if r.kind == "outside"
+    ]
+    warnings = [
         Problem(
             "against-oneway",
             f"Melawan arah jalan satu arah{' ' + r.name if r.name else ''}",
             (float(r.lon), float(r.lat)),
             geometry=orjson.loads(r.geometry),
         )
-        for r in rows
+        for r in sorted(
+            (r for r in rows if r.kind == "against"), key=lambda r: (r.name is None, r.name or "")
+        )
     ]
+    return errors, warnings
 
 
 def validate_route(
@@ -312,8 +315,9 @@ def validate_route(
     """
     errors = check_attributes(attrs)
     errors += check_shape(line, city.utm_srid, circular=bool(attrs.get("circular")))
-    errors += check_city(session, city, line)
+    on_map, warnings = check_on_map(session, city, line)
+    errors += on_map
     if errors:
         codes = ", ".join(sorted({e.code for e in errors}))
         raise RouteInvalidError(f"the route is not valid: {codes}", [e.as_dict() for e in errors])
-    return against_oneway(session, city, line)
+    return warnings

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from geo.accounts import Principal, authorize, record
 from geo.cities import CityInfo
-from geo.editing.store import ATTRS, head_of, iso, lock_route, read_version, read_versions
+from geo.editing.store import ATTRS, BACKFILL, HEAD_AFTER_FILL, iso, lock, read_version
 from geo.editing.validate import line_from_geojson, validate_route
 from geo.errors import (
     PreconditionRequiredError,
@@ -35,10 +35,23 @@ DEFAULTS: dict[str, Any] = {
 }
 
 _NEW_ID = text("SELECT nextval(pg_get_serial_sequence('angkot_route', 'id'))")
-_SUPERSEDE_OWN = text(
-    "UPDATE route_version SET state = 'superseded'"
-    " WHERE city_id = :city_id AND route_id = :route_id AND state IN ('draft', 'returned')"
-    " AND author_id IS NOT DISTINCT FROM :author_id"
+# after the lock, one statement: the backfill, the caller's older live draft superseded (the
+# row stays), the head, whether the If-Match version exists, and another route with the code
+_SAVE_STATE = text(
+    f"""
+    WITH {BACKFILL}, sup AS (
+        UPDATE route_version SET state = 'superseded'
+        WHERE city_id = :city_id AND route_id = :route_id AND state IN ('draft', 'returned')
+          AND author_id IS NOT DISTINCT FROM :author_id
+        RETURNING number
+    )
+    SELECT {HEAD_AFTER_FILL} AS head,
+           EXISTS (SELECT 1 FROM route_version WHERE city_id = :city_id
+                   AND route_id = :route_id AND number = :expected)
+           OR EXISTS (SELECT 1 FROM fill WHERE number = :expected) AS base_known,
+           (SELECT id FROM angkot_route WHERE city_id = :city_id AND code = :code
+            AND direction = :direction AND id <> :route_id LIMIT 1) AS taken
+    """  # noqa: S608 - fixed fragments
 )
 _INSERT = text(
     "INSERT INTO route_version (city_id, route_id, number, parent, state, code, name, direction,"
@@ -52,43 +65,6 @@ _INSERT = text(
 _TAKEN = text(
     "SELECT id FROM angkot_route WHERE city_id = :city_id AND code = :code"
     " AND direction = :direction AND id <> :route_id LIMIT 1"
-)
-_EXISTS = text(
-    "SELECT EXISTS (SELECT 1 FROM route_version WHERE city_id = :city_id"
-    " AND route_id = :route_id AND number = :number)"
-)
-_LIST = text(
-    """
-    WITH vers AS (
-        SELECT route_id, number, state, code, name, direction, colour, active, author,
-               author_id, saved_at, geom
-        FROM route_version WHERE city_id = :city_id
-        UNION ALL
-        SELECT t.id, 1, 'published', t.code, t.name, t.direction, t.colour, t.active, NULL,
-               NULL, now(), t.geom
-        FROM angkot_route t
-        WHERE t.city_id = :city_id AND NOT EXISTS (
-            SELECT 1 FROM route_version x WHERE x.city_id = t.city_id AND x.route_id = t.id)
-    ), cur AS (
-        SELECT DISTINCT ON (route_id) route_id, number, state, code, name, direction, colour,
-               active, geom
-        FROM vers ORDER BY route_id, (state = 'published') DESC, number DESC
-    )
-    SELECT c.route_id, c.code, c.name, c.direction, c.colour, c.active,
-           CASE WHEN c.state = 'published' THEN c.number END AS published_version,
-           ST_Length(ST_Transform(c.geom, :srid)) AS length_m,
-           coalesce((SELECT json_agg(json_build_object(
-                         'version', d.number, 'author', d.author, 'state', d.state,
-                         'saved_at', to_char(d.saved_at AT TIME ZONE 'UTC',
-                                             'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
-                     ORDER BY d.number DESC)
-                     FROM vers d WHERE d.route_id = c.route_id
-                       AND d.state IN ('draft', 'returned')), '[]') AS drafts
-    FROM cur c
-    WHERE CAST(:q AS text) IS NULL OR c.code ILIKE :like OR c.name ILIKE :like
-    ORDER BY c.code, c.direction, c.route_id
-    LIMIT :limit
-    """
 )
 
 
@@ -130,10 +106,6 @@ def _insert_draft(
     attrs: dict[str, Any],
     message: str | None,
 ) -> str | None:
-    session.execute(
-        _SUPERSEDE_OWN,
-        {"city_id": city.id, "route_id": route_id, "author_id": principal.user_id},
-    )
     saved_at = session.execute(
         _INSERT,
         {
@@ -157,15 +129,15 @@ def _insert_draft(
 
 
 def _check_code(session: Session, city: CityInfo, route_id: int, attrs: dict[str, Any]) -> None:
-    other = session.execute(
-        _TAKEN,
-        {
-            "city_id": city.id,
-            "code": attrs["code"],
-            "direction": attrs["direction"],
-            "route_id": route_id,
-        },
-    ).scalar()
+    params = {"city_id": city.id, "route_id": route_id}
+    _code_free(session.execute(_TAKEN, {**params, **_code_of(attrs)}).scalar(), attrs)
+
+
+def _code_of(attrs: dict[str, Any]) -> dict[str, Any]:
+    return {"code": attrs["code"], "direction": attrs["direction"]}
+
+
+def _code_free(other: int | None, attrs: dict[str, Any]) -> None:
     if other is not None:
         raise RouteCodeTakenError(
             f"route {other} has code {attrs['code']} direction {attrs['direction']} already",
@@ -218,15 +190,18 @@ def save_draft(
     line = line_from_geojson(geometry)
     attrs = _attrs(properties)
     warnings = validate_route(session, city, line, attrs)
-    head = lock_route(session, city.id, route_id)
-    if head is None:
+    lock(session, city.id, route_id)
+    params = {"city_id": city.id, "route_id": route_id}
+    state = session.execute(
+        _SAVE_STATE,
+        {**params, **_code_of(attrs), "author_id": principal.user_id, "expected": expected_head},
+    ).one()
+    if state.head is None:
         raise RouteNotFoundError(f"no route {route_id} in this city")
-    _check_code(session, city, route_id, attrs)
+    _code_free(state.taken, attrs)
+    head = int(state.head)
     number = head + 1
-    base_known = session.execute(
-        _EXISTS, {"city_id": city.id, "route_id": route_id, "number": expected_head}
-    ).scalar()
-    parent = expected_head if base_known else head
+    parent = expected_head if state.base_known else head
     _insert_draft(
         session,
         principal,
@@ -378,78 +353,3 @@ def reverse_route(session: Session, principal: Principal, city: CityInfo, route_
         props,
         message=f"arah sebaliknya dari trayek {route_id}",
     )
-
-
-def list_routes(
-    session: Session,
-    principal: Principal,
-    city: CityInfo,
-    q: str | None = None,
-    limit: int = 1000,
-) -> list[dict[str, Any]]:
-    """The city's routes for the editor: published state (else newest) and live drafts.
-
-    Returns:
-        ``[{"id", "code", "name", "direction", "colour", "active", "published_version",
-        "length_m", "drafts": [{"version", "author", "saved_at", "state"}]}]``.
-    """
-    authorize(principal, EDIT, city_id=city.id)
-    query = " ".join((q or "").split())[:100] or None
-    like = None if query is None else "%" + query.replace("\\", "").replace("%", "") + "%"
-    rows = session.execute(
-        _LIST,
-        {"city_id": city.id, "srid": city.utm_srid, "q": query, "like": like, "limit": limit},
-    )
-    out = []
-    for r in rows:
-        drafts = list(r.drafts)
-        out.append(
-            {
-                "id": int(r.route_id),
-                "code": r.code,
-                "name": r.name,
-                "direction": int(r.direction),
-                "colour": r.colour,
-                "active": bool(r.active),
-                "published_version": r.published_version,
-                "length_m": round(float(r.length_m), 1),
-                "drafts": drafts,
-            }
-        )
-    return out
-
-
-def get_version(
-    session: Session,
-    principal: Principal,
-    city: CityInfo,
-    route_id: int,
-    number: int | None = None,
-) -> tuple[dict[str, Any], int]:
-    """One version as a GeoJSON Feature and the route's head (for the ETag).
-
-    ``number`` None: the published version, else the newest.
-
-    Raises:
-        RouteNotFoundError, RouteVersionNotFoundError: No such route or version.
-    """
-    authorize(principal, EDIT, city_id=city.id)
-    feature = read_version(session, city.id, city.utm_srid, route_id, number)
-    return feature, head_of(session, city.id, route_id) or 1
-
-
-def list_versions(
-    session: Session, principal: Principal, city: CityInfo, route_id: int
-) -> tuple[list[dict[str, Any]], int]:
-    """Every version of a route, newest first (metadata only) and the head.
-
-    Raises:
-        RouteNotFoundError: No such route.
-    """
-    authorize(principal, EDIT, city_id=city.id)
-    versions = read_versions(session, city.id, city.utm_srid, route_id)
-    if not versions:
-        raise RouteNotFoundError(f"no route {route_id} in this city")
-    keys = ("version", "parent", "state", "author", "message", "saved_at", "length_m", "note")
-    out = [{key: v["properties"][key] for key in keys} for v in versions]
-    return out, out[0]["version"]

@@ -254,24 +254,6 @@ def test_a_too_long_route_and_a_circular_loop(
     assert ok.status_code == 201, ok.text
 
 
-@pytest.mark.parametrize(
-    "geometry",
-    [
-        {"type": "Point", "coordinates": [106.6, -6.2]},
-        {"type": "LineString", "coordinates": [[106.6, -6.2]]},
-        {"type": "LineString", "coordinates": [["a", "b"], [1, 2]]},
-        {"type": "LineString", "coordinates": [[106.6, 95], [106.7, -6.2]]},
-    ],
-)
-def test_not_a_line_is_a_422(
-    client: Any, db: Session, grid: GridCity, e1: int, geometry: dict[str, Any]
-) -> None:
-    planner = bearer(db, grid, "perencana", "dishub")
-    answer = _save(client, planner, e1, f'"r{e1}v1"', geometry=geometry)
-    assert answer.status_code == 422
-    assert answer.json()["code"] == "route-invalid"
-
-
 def test_restore_new_route_reverse_and_diff(
     client: Any, db: Session, grid: GridCity, e1: int
 ) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.accounts import upsert_opd
-from geo.analysis import cell_centre, cell_index
+from geo.analysis import DemandKey, DemandRecorder, cell_centre, cell_index
 from geo.analysis.trip_demand import city_today
 from tests.api.accounts import ANON, Cities, User, make_user, session_user, tile_of
 from tests.api.test_service import assert_problem
@@ -100,6 +100,23 @@ def test_searches_without_itinerary_are_counted_and_shown_from_five(
     }
     exact = {f"{v:.4f}" for p in UNMET for v in grid.lonlat(*p)}
     assert not exact & {f"{float(v):.4f}" for v in row.values() if isinstance(v, int | float)}
+
+
+def test_small_reason_counts_are_null_in_the_answer(
+    client: Any, db: Session, grid: GridCity, users: dict[str, User]
+) -> None:
+    srid = grid.city.utm_srid
+    cells = [cell_index(srid, *grid.lonlat(*p)) for p in UNMET]
+    recorder = DemandRecorder()
+    for reason, n in (("no_itinerary", 6), ("long_walk", 2)):
+        recorder.add(DemandKey(grid.city.id, city_today(), *cells, reason), n)
+    recorder.flush(db)
+    r = as_user(client, users["dishub"], "GET", f"{BASE}/editor/demand")
+    assert r.status_code == 200
+    [line] = r.json()["features"]
+    # 2 long walks are under five, and 8 - 6 would tell them: neither reason is answered
+    assert line["properties"] == {"searches": 8, "no_itinerary": None, "long_walk": None}
+    assert '"no_itinerary":null' in r.text.replace(" ", "")
 
 
 def test_long_walks_are_counted_and_good_answers_are_not(

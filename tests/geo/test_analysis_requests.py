@@ -18,6 +18,9 @@ from geo.accounts import (
     upsert_opd,
 )
 from geo.analysis import area_report
+from geo.requests import layer_scope
+from layers.access import scope_params, scope_sql
+from layers.registry import get_layer
 from tests.geo.analysis_sample import KECAMATAN, KEL_NW, KEL_SW, AnalysisCity, analysis_city
 
 pytestmark = pytest.mark.postgis
@@ -117,3 +120,28 @@ def test_roles_without_requests_read_get_the_public_report(
     )
     assert not area_report(db, east, sample.city, "kecamatan", KECAMATAN).restricted
     assert area_report(db, east, sample.city, "kecamatan", "36.71.02").restricted
+
+
+def _on_the_layer(db: Session, who: Principal, city_id: int, kecamatan: str) -> int:
+    """How many requests of a kecamatan the restricted requests layer shows ``who``."""
+    layer = get_layer("requests")
+    scope = scope_params(layer, layer_scope(who, "requests.read", city_id))
+    sql = (
+        "SELECT count(*) FROM service_request t WHERE t.city_id = :c"
+        f" AND t.kecamatan_code = :k AND {scope_sql(layer, 'sqlalchemy')}"
+    )
+    return int(db.execute(text(sql), {"c": city_id, "k": kecamatan, **scope}).scalar_one())
+
+
+def test_the_report_counts_what_the_requests_layer_shows(db: Session, sample: AnalysisCity) -> None:
+    # KESRA takes steps of every bantuan: the layer shows its staff the 3 routed to DISHUB too
+    kesra = staff(db, sample.city.id, "staf-kesra", Grant("opd_staff", opd="KESRA"))
+    dishub = staff(db, sample.city.id, "staf-dishub", Grant("opd_staff", opd="DISHUB"))
+    for who, total, by_kelurahan in ((kesra, 12, {KEL_SW: 9, KEL_NW: 3}), (dishub, 3, {})):
+        report = area_report(db, who, sample.city, "kecamatan", KECAMATAN)
+        assert report.restricted
+        assert report.requests_total == total
+        assert report.requests_total == _on_the_layer(db, who, sample.city.id, KECAMATAN)
+        assert len(report.request_points) == total
+        if by_kelurahan:
+            assert {k.code: k.requests for k in report.kelurahan} == by_kelurahan

@@ -20,6 +20,7 @@ from geo.analysis import (
     line_wkt,
     note_search,
     searches_served,
+    shown_count,
     unmet_reason,
 )
 from geo.cities import CityInfo
@@ -173,7 +174,8 @@ def test_desire_lines_hide_pairs_under_five(db: Session, sample: CoverageCity) -
     body = desire_lines(db, sample.city, *window)
     assert body["min_searches"] == MIN_SHOWN
     [line] = body["features"]
-    assert line["properties"] == {"searches": 5, "no_itinerary": 3, "long_walk": 2}
+    # 3 and 2: both reasons under five, neither is shown (null: "<5" on the map)
+    assert line["properties"] == {"searches": 5, "no_itinerary": None, "long_walk": None}
     a, b = line["geometry"]["coordinates"]
     assert a == pytest.approx(list(lonlat(*A)), abs=2e-6)  # cell centres, never the points
     assert b == pytest.approx(list(lonlat(*B)), abs=2e-6)
@@ -182,6 +184,31 @@ def test_desire_lines_hide_pairs_under_five(db: Session, sample: CoverageCity) -
         desire_lines(db, sample.city, DAY + timedelta(days=1), DAY + timedelta(days=9))["features"]
         == []
     )
+
+
+def test_one_small_reason_hides_both_so_subtraction_gives_nothing(
+    db: Session, sample: CoverageCity
+) -> None:
+    recorder = DemandRecorder()
+    recorder.add(key(sample.city, A, B, "no_itinerary"), 7)
+    recorder.add(key(sample.city, A, B, "long_walk"), 1)  # 8 - 7 would tell it
+    recorder.add(key(sample.city, B, C, "no_itinerary"), 6)  # 0 long walks: nothing to hide
+    recorder.add(key(sample.city, A, C, "no_itinerary"), 5)
+    recorder.add(key(sample.city, A, C, "long_walk"), 5)
+    recorder.flush(db)
+    lines = desire_lines(db, sample.city, DAY, DAY)["features"]
+    assert [f["properties"] for f in lines] == [
+        {"searches": 10, "no_itinerary": 5, "long_walk": 5},
+        {"searches": 8, "no_itinerary": None, "long_walk": None},
+        {"searches": 6, "no_itinerary": 6, "long_walk": 0},
+    ]
+    # no number of the answer is 1..4
+    numbers = [v for f in lines for v in f["properties"].values() if v is not None]
+    assert not [n for n in numbers if 0 < n < MIN_SHOWN]
+
+
+def test_counts_under_five_are_never_answered() -> None:
+    assert [shown_count(n) for n in range(7)] == [0, None, None, None, None, 5, 6]
 
 
 def test_served_counts_the_pairs_shown_along_the_line(db: Session, sample: CoverageCity) -> None:
@@ -193,6 +220,9 @@ def test_served_counts_the_pairs_shown_along_the_line(db: Session, sample: Cover
     city = sample.city
     along = line_wkt(utm_line((669_800, 9_311_400), (674_700, 9_311_400)), city)
     assert searches_served(db, city, along, DAY, DAY) == (6, 1)
+    # along B -> C only: its 4 searches are not shown, so not counted (0, never 4)
+    short = line_wkt(utm_line((672_200, 9_311_400), (677_700, 9_311_400)), city)
+    assert searches_served(db, city, short, DAY, DAY) == (0, 0)
     longer = line_wkt(utm_line((669_800, 9_311_400), (677_700, 9_311_400)), city)
     assert searches_served(db, city, longer, DAY, DAY) == (13, 2)
     # 600 m north of the cell centres: out of reach

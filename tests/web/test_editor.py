@@ -19,6 +19,8 @@ import pytest
 from sqlalchemy import text
 
 from geo.accounts import Grant, create_token, create_user, upsert_opd
+from geo.analysis import DemandKey, DemandRecorder, cell_index
+from geo.analysis.trip_demand import city_today
 from geo.cities import get_city
 from geo.editing import ATTRIBUTES
 from geo.store.db import make_engine, session_scope
@@ -660,6 +662,38 @@ def test_unmet_demand_and_coverage_for_planners(browser: Any, scene: Scene) -> N
         page, "/^0 garis keinginan/.test(document.querySelector('#demand-info').textContent)"
     )
     assert page.locator("path.demand-line").count() == 0
+    assert page.errors == []
+    page.context.close()
+
+
+def test_held_back_demand_counts_read_under_five(browser: Any, scene: Scene) -> None:
+    """A pair of 6 searches without a route and 2 with a long walk: the server holds both
+    reasons back (null) and the map's tooltip says "<5" for each, never 0."""
+    server = scene.server
+    third = len(scene.coords) // 3
+    a = (scene.coords[third][0], scene.coords[third][1] + 0.01)
+    b = (scene.coords[2 * third][0], scene.coords[2 * third][1] + 0.01)
+    engine = make_engine(server.db_url, pool_size=1)
+    try:
+        with session_scope(engine) as session:
+            city = get_city(session, "tangerang")
+            cells = [cell_index(city.utm_srid, *p) for p in (a, b)]
+            recorder = DemandRecorder()
+            for reason, n in (("no_itinerary", 6), ("long_walk", 2)):
+                recorder.add(DemandKey(city.id, city_today(), *cells, reason), n)
+            assert recorder.flush(session)
+    finally:
+        engine.dispose()
+    page = new_page(browser, DESKTOP)
+    login(page, server, "perencana.editor")
+    open_pane(page, "p-demand")
+    page.check("#demand-toggle")
+    held = page.locator("path.demand-line[stroke='#7f8c8d']")
+    held.first.wait_for(timeout=15_000)
+    held.first.dispatch_event("mouseover")  # Leaflet opens the line's tooltip
+    tip = page.locator(".leaflet-tooltip .demand-tip")
+    tip.wait_for(timeout=10_000)
+    assert tip.inner_text() == "8 pencarian · <5 tanpa rute · <5 jalan kaki jauh"
     assert page.errors == []
     page.context.close()
 

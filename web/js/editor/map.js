@@ -27,6 +27,9 @@ export async function loadGeoman() {
   return geoman;
 }
 
+/** A count of the demand answers as text: "<5" when the server held it back (null). */
+export const shownCount = (value) => (value === null || value === undefined ? "<5" : String(Number(value)));
+
 const toLatLngs = (coords) => coords.map(([lon, lat]) => [lat, lon]);
 const toCoords = (latlngs) => latlngs.map((p) => [Number(p.lng.toFixed(7)), Number(p.lat.toFixed(7))]);
 
@@ -160,7 +163,9 @@ export class EditorMap {
     this.diff.clearLayers();
   }
 
-  /** Desire lines of unmet demand: wider for more searches, red where no itinerary was found. */
+  /** Desire lines of unmet demand: wider for more searches, red where no itinerary was found
+   * (grey where the reasons are held back). A count the server holds back (null: under 5) reads
+   * "<5", never 0. */
   showDemand(fc, t) {
     this.demand.clearLayers();
     const features = fc?.features || [];
@@ -168,12 +173,14 @@ export class EditorMap {
     for (const f of features) {
       const p = f.properties || {};
       const searches = Number(p.searches) || 0;
-      const none = Number(p.no_itinerary) || 0;
+      const none = p.no_itinerary == null ? null : Number(p.no_itinerary);
+      const colour = none === null ? "#7f8c8d" : none * 2 >= searches ? "#c0392b" : "#8e44ad";
       const line = L.geoJSON(f, {
         pane: "demand",
-        style: { color: none * 2 >= searches ? "#c0392b" : "#8e44ad", weight: 2 + 8 * (searches / most), opacity: 0.55, className: "demand-line" },
+        style: { color: colour, weight: 2 + 8 * (searches / most), opacity: 0.55, className: "demand-line" },
       });
-      line.bindTooltip(() => el("span", null, t.format("edDemandTip", { searches, none, walk: Number(p.long_walk) || 0 })), { sticky: true });
+      const counts = { searches: shownCount(p.searches), none: shownCount(p.no_itinerary), walk: shownCount(p.long_walk) };
+      line.bindTooltip(() => el("span", { class: "demand-tip" }, t.format("edDemandTip", counts)), { sticky: true });
       line.addTo(this.demand);
     }
   }
