@@ -31,7 +31,10 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the commit runs when the handler returns, before the response is sent, so
+# a client that re-reads right after a write's answer always sees the write (with FastAPI's
+# default request scope the commit came after the response: a browser's next GET could race it)
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

@@ -48,9 +48,8 @@ class Target:
 
 
 def take_step(page: Any, code: str, transition: str, *, public_note: str | None = None) -> None:
-    """Take a step in the open detail; wait until the detail shows it. The session commits
-    after the response is sent (api/deps.py get_session, FastAPI's request-scoped yield), so
-    the detail's immediate re-read may still see the old state: then open it again."""
+    """Take a step in the open detail; wait until the detail's re-read shows it (the session
+    commits before the answer is sent: api/deps.py)."""
     before = len(timeline(page))
     page.click(f"#detail .actions button[data-transition={transition}]")
     page.wait_for_selector(f"#step-form[data-transition={transition}]")
@@ -58,14 +57,10 @@ def take_step(page: Any, code: str, transition: str, *, public_note: str | None 
         page.fill("#step-public_note", public_note)
     page.click("#step-save")
     page.wait_for_selector("#detail-notice.ok", timeout=15_000)
-    for _ in range(20):
-        if len(timeline(page)) == before + 1:
-            return
-        page.wait_for_timeout(500)
-        page.click("#detail-close")  # the open detail covers the row
-        page.locator(f'#requests-body tr[data-code="{code}"]').click()
-        page.wait_for_selector("#detail:not([hidden]) #timeline li")
-    raise AssertionError(f"the step {transition} never showed in the timeline")
+    page.wait_for_function(
+        f"document.querySelectorAll('#timeline li').length === {before + 1}", timeout=15_000
+    )
+    assert page.locator(f'#requests-body tr[data-code="{code}"]').count() == 1
 
 
 def _items(server: LiveServer, collection: str) -> list[dict[str, Any]]:
