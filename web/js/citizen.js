@@ -103,6 +103,15 @@ export function legInstruction(leg, lang = "id") {
   return tr(lang).lang === "en" ? leg.instruction_en || leg.instruction_id : leg.instruction_id || leg.instruction_en;
 }
 
+/** The step of a leg as shown: its instruction, the vehicle named by the route's type ("Naik BRT"). */
+export function stepText(leg, lang = "id") {
+  const t = tr(lang);
+  const text = legInstruction(leg, t) || "";
+  if (!isRide(leg) || vehicleOf(leg) === "angkot") return text;
+  const said = t.lang === "en" ? /^Take (the )?angkot /i : /^Naik angkot /i;
+  return said.test(text) ? text.replace(said, `${vehicleText(leg, t)} `) : `${vehicleText(leg, t)}: ${text}`;
+}
+
 /** Leaflet styles of a leg, drawn in order: rides a dark casing under the route colour, walking dashed. */
 export function legStyles(leg) {
   if (isRide(leg)) {

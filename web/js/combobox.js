@@ -35,7 +35,8 @@ export class Combobox {
     input.setAttribute("aria-controls", list.id);
     list.setAttribute("role", "listbox");
     input.addEventListener("keydown", (e) => this.key(e));
-    input.addEventListener("blur", () => this.close());
+    // closed a moment after blur: the click that moved the focus lands where it was aimed
+    input.addEventListener("blur", () => setTimeout(() => document.activeElement !== input && this.close(), 150));
     // mousedown (before blur) so a click picks the option before the list closes
     list.addEventListener("mousedown", (e) => e.preventDefault());
   }

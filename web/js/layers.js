@@ -119,7 +119,7 @@ export class LayerManager {
       // the layer's zoom range from /collections; the map's own minZoom is fixed in main.js so a
       // layer's minimum never caps how far the map zooms out
       return new MvtLayer(`${base}/${c.id}/tiles/WebMercatorQuad/{z}/{x}/{y}`, {
-        layerName: c.id, pane, minZoom: Number.isFinite(c.minzoom) ? Math.max(c.minzoom, 11) : 12, maxNativeZoom: 18,
+        layerName: c.id, pane, minZoom: Number.isFinite(c.minzoom) ? Math.max(c.minzoom, 12) : 12, maxNativeZoom: 18,
         style: (p) => featureStyle(c.id, p, c.style),
       });
     }

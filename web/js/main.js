@@ -105,7 +105,7 @@ async function showCity(map, manager, city) {
   if (linked && linked.lon >= minx && linked.lon <= maxx && linked.lat >= miny && linked.lat <= maxy) {
     map.setView([linked.lat, linked.lon], linked.z);
   } else {
-    map.fitBounds([[miny, minx], [maxy, maxx]]);
+    map.fitBounds([[miny, minx], [maxy, maxx]], sheet?.fitPadding() || {});
   }
   showMessage("");
   document.body.dataset.ready = "false";
@@ -146,6 +146,8 @@ function selectTab(tab) {
   for (const b of document.querySelectorAll(".tabs [role=tab]")) b.setAttribute("aria-selected", String(b.dataset.tab === tab));
   for (const sec of document.querySelectorAll("[data-panel]")) sec.hidden = sec.dataset.panel !== tab;
   if (tab !== "layers") panels.nearby.clear();
+  // the trip is drawn (over faded layers) only while its tab is open
+  panels.trip.visible(tab === "trip");
   document.body.dataset.tab = tab;
   // on the trip and schools tabs a tap sets a point: it goes to the map, not to a marker
   setPointMode(tab !== "layers", t);

@@ -17,6 +17,7 @@ export class NearbyRoutes {
     this.group = L.layerGroup().addTo(map);
     this.answer = null; // {latlng, radius_m, features} or {latlng, error}: kept for a language switch
     if (!map.getPane("trip")) map.createPane("trip").style.zIndex = "640";
+    this.renderer = L.svg({ pane: "trip" }); // SVG: the trip's lines stay elements (classes, tests)
   }
 
   t() {
@@ -73,13 +74,13 @@ export class NearbyRoutes {
       const p = f.properties || {};
       const colour = validColour(p.colour) || "#1f78b4";
       if (f.geometry) {
-        L.geoJSON(f.geometry, { pane: "trip", interactive: false, style: { color: "#1d2733", weight: 10, opacity: 0.9, className: "trip-casing" } }).addTo(this.group);
-        L.geoJSON(f.geometry, { pane: "trip", interactive: false, style: { color: colour, weight: 5, opacity: 1, className: "near-route" } }).addTo(this.group);
+        L.geoJSON(f.geometry, { pane: "trip", renderer: this.renderer, interactive: false, style: { color: "#1d2733", weight: 10, opacity: 0.9, className: "trip-casing" } }).addTo(this.group);
+        L.geoJSON(f.geometry, { pane: "trip", renderer: this.renderer, interactive: false, style: { color: colour, weight: 5, opacity: 1, className: "near-route" } }).addTo(this.group);
       }
       const near = p.nearest_point || p.nearest;
       if (near?.coordinates) {
         const [lon, lat] = near.coordinates;
-        L.circleMarker([lat, lon], { pane: "trip", radius: 6, weight: 3, color: "#1d2733", fillColor: "#fff", fillOpacity: 1 }).addTo(this.group);
+        L.circleMarker([lat, lon], { pane: "trip", renderer: this.renderer, radius: 6, weight: 3, color: "#1d2733", fillColor: "#fff", fillOpacity: 1 }).addTo(this.group);
       }
       const towards = p.destination ? ` → ${p.destination}` : "";
       items.push(el(

@@ -36,9 +36,9 @@ export class BottomSheet {
     this.toggle.setAttribute("aria-expanded", String(state === "full"));
   }
 
-  /** A result is on screen: on a phone the sheet drops to half so the map shows it. */
+  /** A result is on screen: on a phone the sheet stands at half, the card below, the map above. */
   shown() {
-    if (this.phone() && this.state === "full") this.set("half");
+    if (this.phone()) this.set("half");
   }
 
   collapse() {

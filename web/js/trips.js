@@ -3,7 +3,7 @@
 // what was understood) or the user is asked to pick; a result is cleared the moment an end changes.
 import * as L from "leaflet";
 import { getJSON } from "./api.js";
-import { isRide, itinerarySummary, legInstruction, legStyles, lonLatParam, vehicleText } from "./citizen.js";
+import { isRide, itinerarySummary, legStyles, lonLatParam, stepText } from "./citizen.js";
 import { el } from "./dom.js";
 import { attachPlaceSearch, searchPlaces, understoodLabel } from "./places.js";
 
@@ -20,6 +20,7 @@ export class TripPanel {
     this.labels = { from: "", to: "" };
     this.markers = { from: null, to: null };
     if (!map.getPane("trip")) map.createPane("trip").style.zIndex = "640";
+    this.renderer = L.svg({ pane: "trip" }); // SVG: the trip's lines stay elements (classes, tests)
     this.drawn = L.layerGroup().addTo(map);
     this.body = null; // the last trip answer, kept to redraw it in another language
     this.selected = 0;
@@ -168,11 +169,11 @@ export class TripPanel {
     if (!r.current) return;
     this.body = r.value;
     this.understood = resolved ? { from: this.labels.from, to: this.labels.to } : null;
-    this.render(0);
+    this.render(0, true);
   }
 
   /** Draw the answer on screen (again after a language switch, keeping the chosen itinerary). */
-  render(index = this.selected) {
+  render(index = this.selected, fit = false) {
     const body = this.body;
     if (!body) return;
     const t = this.t();
@@ -181,7 +182,7 @@ export class TripPanel {
     const said = this.understood ? t.format("understood", this.understood) : "";
     if (!its.length) {
       this.status({ text: [said, reason || t("noTrip")].filter(Boolean).join(" · ") });
-      this.fitEnds();
+      if (fit) this.fitEnds();
       return;
     }
     this.status({ text: [said, reason].filter(Boolean).join(" · ") });
@@ -191,7 +192,7 @@ export class TripPanel {
       li.addEventListener("keydown", (e) => e.key === "Enter" && this.select(i));
       return li;
     }));
-    this.select(index, false);
+    this.select(index, fit);
   }
 
   fitEnds() {
@@ -211,18 +212,17 @@ export class TripPanel {
     for (const leg of it.legs || []) {
       if (!leg.geometry) continue;
       for (const style of legStyles(leg)) {
-        const layer = L.geoJSON(leg.geometry, { pane: "trip", interactive: false, style }).addTo(this.drawn);
+        const layer = L.geoJSON(leg.geometry, { pane: "trip", renderer: this.renderer, interactive: false, style }).addTo(this.drawn);
         bounds.extend(layer.getBounds());
       }
       if (isRide(leg)) this.stopMarkers(leg, t);
     }
     this.ctx.focus?.(true);
     this.ctx.shown?.();
-    if (fit && bounds.isValid()) this.map.fitBounds(bounds, { padding: [40, 40], maxZoom: 17, ...this.ctx.fitPadding?.() });
+    if (fit && bounds.isValid()) this.map.fitBounds(bounds, { padding: [60, 60], maxZoom: 17, ...this.ctx.fitPadding?.() });
     $("trip-steps").replaceChildren(...(it.legs || []).map((leg) => el(
       "li", { class: isRide(leg) ? "step-ride" : "step-walk" },
-      isRide(leg) ? el("strong", null, `${vehicleText(leg, t)} `) : null,
-      legInstruction(leg, t) || "",
+      stepText(leg, t),
       isRide(leg) && leg.wait_s ? el("div", { class: "hint" }, t.format("waitAbout", { time: `${Math.max(1, Math.round(leg.wait_s / 60))} ${t("minUnit")}` })) : null,
     )));
   }
@@ -233,10 +233,17 @@ export class TripPanel {
       if (!Array.isArray(stop?.point)) continue;
       const [lon, lat] = stop.point;
       const label = t.format(key, { street: stop.name || t("streetUnknown") });
-      L.circleMarker([lat, lon], { pane: "trip", radius: 7, weight: 3, color: "#1d2733", fillColor: "#fff", fillOpacity: 1, className: "trip-stop" })
+      L.circleMarker([lat, lon], { pane: "trip", renderer: this.renderer, radius: 7, weight: 3, color: "#1d2733", fillColor: "#fff", fillOpacity: 1, className: "trip-stop" })
         .bindTooltip(el("span", null, label), { permanent: true, direction: "top", className: "stop-label" })
         .addTo(this.drawn);
     }
+  }
+
+  /** Show or hide the drawn trip (and the fading under it) when its tab opens or closes. */
+  visible(on) {
+    if (on) this.drawn.addTo(this.map);
+    else this.drawn.remove();
+    this.ctx.focus?.(on && Boolean(this.body?.itineraries?.length));
   }
 
   /** A language switch: the status, cards, steps and labels again in the new language. */
