@@ -3,6 +3,7 @@ over faded layers, the keyboard in the place boxes, an older answer never replac
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -121,12 +122,14 @@ def test_trip_stands_out_over_faded_layers(
     labels = page.locator(".stop-label")
     assert labels.count() >= 2
     text = " ".join(labels.nth(i).inner_text() for i in range(labels.count()))
-    assert "Naik di" in text and "Turun di" in text
+    assert "Naik di" in text
+    assert "Turun di" in text
     # the map fits the trip: A, B and the stops lie in the part of the map left visible
     area = visible_map(page)
     for selector in (".pin-from", ".pin-to", ".trip-stop"):
         box = page.locator(selector).first.bounding_box()
-        assert box and inside(box, area), selector
+        assert box, selector
+        assert inside(box, area), selector
     page.screenshot(path=str(artifacts / f"trip-emphasis-{page.viewport_name}.png"))
     # "angkot lewat sini": the same emphasis
     page.click("[data-tab=layers]")
@@ -198,10 +201,8 @@ def test_older_answer_never_replaces_newer(view: Any, demo_server: LiveServer) -
     # the older request ends now: aborted or answered, it must change nothing
     assert held
     for route in held:
-        try:
+        with contextlib.suppress(Exception):  # the page may have aborted it already
             route.continue_()
-        except Exception:  # the page aborted it already
-            pass
     page.wait_for_timeout(500)
     after = {tags.nth(i).inner_text() for i in range(tags.count())}
     assert after == negeri
@@ -210,7 +211,7 @@ def test_older_answer_never_replaces_newer(view: Any, demo_server: LiveServer) -
 
 
 def test_new_trip_keys_shown_when_present(page: Any, demo_server: LiveServer) -> None:
-    """Optional keys of the trip answer (mode, wait_s, arrive_at) are shown; absent, nothing breaks."""
+    """Optional keys of the trip answer (mode, wait_s, arrive_at) are shown when present."""
 
     def with_brt(route: Any) -> None:
         response = route.fetch()
@@ -230,7 +231,8 @@ def test_new_trip_keys_shown_when_present(page: Any, demo_server: LiveServer) ->
     page.viewport_name = "desktop"
     plan_by_taps(page, demo_server)
     card = page.locator("#trip-results li").first.inner_text()
-    assert "tunggu" in card and "tiba" in card
+    assert "tunggu" in card
+    assert "tiba" in card
     steps = page.locator("#trip-steps").inner_text()
     assert "Naik BRT" in steps
     assert page.errors == []

@@ -201,7 +201,9 @@ def test_nearby_routes_and_schools(page: Any, xss_server: LiveServer, artifacts:
     listed = [items.nth(i).inner_text() for i in range(items.count())]
     for _npsn, name, level, status, _address, _at in h.SCHOOLS:
         # the status as people read it ("Negeri"), in the page's language
-        assert any(name in text and level in text and status.title() in text for text in listed), name
+        assert any(name in text and level in text and status.title() in text for text in listed), (
+            name
+        )
     for i in range(items.count()):
         items.nth(i).click()
         tooltip = page.locator(".leaflet-tooltip").last
