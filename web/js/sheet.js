@@ -49,7 +49,7 @@ export class BottomSheet {
   fitPadding() {
     if (!this.phone()) return {};
     const covered = Math.max(0, window.innerHeight - this.panel.getBoundingClientRect().top);
-    return { paddingTopLeft: [30, 30], paddingBottomRight: [30, Math.min(covered + 20, window.innerHeight * 0.6)] };
+    return { paddingTopLeft: [50, 80], paddingBottomRight: [30, Math.min(covered + 20, window.innerHeight * 0.6)] };
   }
 
   translate(t) {
