@@ -29,6 +29,10 @@ def test_which_angkot_passes_here(page: Any, demo_server: LiveServer, artifacts:
     page.wait_for_selector("#near-list li", timeout=10_000)
     assert route["properties"]["code"] in page.locator("#near-list").inner_text()
     assert page.locator("#near-place").inner_text().startswith("Kel. ")
+    # the routes near the tap stand out: a casing under each, the other layers faded
+    assert page.locator(".leaflet-trip-pane .near-route").count() >= 1
+    assert page.locator(".leaflet-trip-pane .trip-casing").count() >= 1
+    assert page.evaluate("document.getElementById('map').classList.contains('map-focus')")
     page.screenshot(path=str(artifacts / "angkot-near.png"))
 
 

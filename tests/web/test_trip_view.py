@@ -236,3 +236,39 @@ def test_new_trip_keys_shown_when_present(page: Any, demo_server: LiveServer) ->
     steps = page.locator("#trip-steps").inner_text()
     assert "Naik BRT" in steps
     assert page.errors == []
+
+
+def test_older_trip_answer_never_replaces_newer(view: Any, demo_server: LiveServer) -> None:
+    """The first trip's answer held back while the destination changes and a new trip is shown."""
+    page = view
+    held: list[Any] = []
+
+    def hold_first(route: Any) -> None:
+        if not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/trips?**", hold_first)
+    open_map(page, demo_server)
+    (lon_a, lat_a), (lon_b, lat_b) = route_points(demo_server)
+    page.click("[data-tab=trip]")
+    go_to(page, lon_a, lat_a)
+    tap_centre(page)
+    go_to(page, lon_b, lat_b)
+    tap_centre(page)
+    wait_until(page, "document.body.dataset.trip === 'loading'")
+    assert held
+    page.fill("#trip-to", "Karawaci")
+    page.click("#trip-go")
+    page.wait_for_selector("body[data-trip=done]", timeout=20_000)
+    wait_until(page, "document.getElementById('trip-to').value.includes('(')")
+    shown = page.locator("#trip-status").inner_text()
+    cards = page.locator("#trip-results").inner_text()
+    assert "Karawaci" in shown
+    with contextlib.suppress(Exception):  # aborted when the destination changed
+        held[0].continue_()
+    page.wait_for_timeout(500)
+    assert page.locator("#trip-status").inner_text() == shown
+    assert page.locator("#trip-results").inner_text() == cards
+    assert page.errors == []
