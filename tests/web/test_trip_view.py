@@ -38,13 +38,18 @@ def route_points(server: LiveServer) -> tuple[tuple[float, float], tuple[float, 
     return tuple(coords[len(coords) // 5]), tuple(coords[4 * len(coords) // 5])  # type: ignore[return-value]
 
 
-def plan_by_taps(page: Any, server: LiveServer) -> None:
+def tap_both_ends(page: Any, server: LiveServer) -> None:
+    """On the trip tab, tap A then B on one route (the second tap plans the trip)."""
     (lon_a, lat_a), (lon_b, lat_b) = route_points(server)
     page.click("[data-tab=trip]")
     go_to(page, lon_a, lat_a)
     tap_centre(page)
     go_to(page, lon_b, lat_b)
     tap_centre(page)
+
+
+def plan_by_taps(page: Any, server: LiveServer) -> None:
+    tap_both_ends(page, server)
     page.wait_for_selector("body[data-trip=done]", timeout=20_000)
     page.locator("#trip-results li").first.wait_for(timeout=10_000)
 
@@ -251,12 +256,7 @@ def test_older_trip_answer_never_replaces_newer(view: Any, demo_server: LiveServ
 
     page.route("**/trips?**", hold_first)
     open_map(page, demo_server)
-    (lon_a, lat_a), (lon_b, lat_b) = route_points(demo_server)
-    page.click("[data-tab=trip]")
-    go_to(page, lon_a, lat_a)
-    tap_centre(page)
-    go_to(page, lon_b, lat_b)
-    tap_centre(page)
+    tap_both_ends(page, demo_server)
     wait_until(page, "document.body.dataset.trip === 'loading'")
     assert held
     page.fill("#trip-to", "Karawaci")
