@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import LiveServer
 from tests.web.conftest import api, go_to, open_map, tap_centre
+from tests.web.test_trip_view import plan_by_taps
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgis, pytest.mark.slow]
 
@@ -28,20 +29,17 @@ def test_which_angkot_passes_here(page: Any, demo_server: LiveServer, artifacts:
     page.wait_for_selector("#near-list li", timeout=10_000)
     assert route["properties"]["code"] in page.locator("#near-list").inner_text()
     assert page.locator("#near-place").inner_text().startswith("Kel. ")
+    # the routes near the tap stand out: a casing under each, the other layers faded
+    assert page.locator(".leaflet-trip-pane .near-route").count() >= 1
+    assert page.locator(".leaflet-trip-pane .trip-casing").count() >= 1
+    assert page.evaluate("document.getElementById('map').classList.contains('map-focus')")
     page.screenshot(path=str(artifacts / "angkot-near.png"))
 
 
 def test_plan_trip_by_tapping(page: Any, demo_server: LiveServer, artifacts: Path) -> None:
     route = first_route(demo_server)
-    coords = route["geometry"]["coordinates"]
-    (lon_a, lat_a), (lon_b, lat_b) = coords[len(coords) // 5], coords[4 * len(coords) // 5]
     open_map(page, demo_server)
-    page.click("[data-tab=trip]")
-    go_to(page, lon_a, lat_a)
-    tap_centre(page)
-    go_to(page, lon_b, lat_b)
-    tap_centre(page)
-    page.wait_for_selector("body[data-trip=done]", timeout=20_000)
+    plan_by_taps(page, demo_server)
     items = page.locator("#trip-results li")
     assert items.count() >= 1, page.locator("#trip-status").inner_text()
     summary = items.first.inner_text()

@@ -107,6 +107,8 @@ def test_language_switch(page: Any, demo_server: LiveServer) -> None:
 
 
 def test_phone_viewport(browser: Any, demo_server: LiveServer, artifacts: Path) -> None:
+    """On a phone: the whole city at start (zoomed out below 12), the panel a bottom sheet
+    (peek / half / full) leaving the map visible, 44 px touch targets."""
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
     )
@@ -116,10 +118,66 @@ def test_phone_viewport(browser: Any, demo_server: LiveServer, artifacts: Path) 
     assert box is not None
     assert box["width"] == pytest.approx(390, abs=2)
     assert box["height"] > 600
-    assert not page.locator("#panel").evaluate("el => el.getBoundingClientRect().right > 0")
+    zoom = float(page.evaluate("location.hash").lstrip("#").split("/")[0])
+    assert zoom < 12, zoom
+    # the city outline fits in the part of the map above the sheet
+    city = api(demo_server, "/cities/tangerang")
+    assert city["bbox"]
+    panel = page.locator("#panel")
+    assert panel.get_attribute("data-sheet") == "peek"
+    peek = panel.bounding_box()
+    assert peek["height"] < 0.25 * 844
+    assert peek["y"] + peek["height"] == pytest.approx(844, abs=2)
+    page.click("#sheet-handle")
+    assert panel.get_attribute("data-sheet") == "half"
+    assert 0.3 * 844 < panel.bounding_box()["height"] < 0.6 * 844
+    page.click("#sheet-handle")
+    assert panel.get_attribute("data-sheet") == "full"
     page.click("#panel-toggle")
-    page.wait_for_timeout(300)
-    assert page.locator("#panel").evaluate("el => el.getBoundingClientRect().left >= 0")
+    assert panel.get_attribute("data-sheet") == "peek"
+    page.click("#panel-toggle")
+    assert panel.get_attribute("data-sheet") == "full"
+    # touch targets: every visible button and field of the header and the panel is 44 px tall
+    small = page.evaluate(
+        """[...document.querySelectorAll('.topbar button, .topbar select, .topbar a,'
+            + ' #panel button, #panel select, #panel input, .set-point')]
+          .filter((e) => e.offsetParent !== null && e.type !== 'checkbox')
+          .map((e) => [e.id || e.textContent.trim(), e.getBoundingClientRect().height])
+          .filter(([, h]) => h < 43.5)"""
+    )
+    assert small == []
+    page.click("#panel-toggle")
     page.screenshot(path=str(artifacts / "map-phone.png"))
     assert csp_violations(page) == []
+    context.close()
+
+
+def test_phone_set_point_mode_taps_reach_the_map(
+    browser: Any, demo_server: LiveServer, artifacts: Path
+) -> None:
+    """While setting a point, a tap on a school marker or cluster sets the point instead."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    open_map(page, demo_server)
+    page.click("[data-tab=trip]")
+    assert page.locator("#set-point").get_attribute("aria-pressed") == "true"
+    cluster = page.locator(".cluster").first
+    target = None
+    area = page.locator("#map").bounding_box()
+    top = page.locator("#panel").bounding_box()["y"]
+    for i in range(page.locator(".cluster").count()):
+        b = page.locator(".cluster").nth(i).bounding_box()
+        if b and area["y"] + 120 < b["y"] < top - 60 and 60 < b["x"] < area["width"] - 60:
+            target = b
+            break
+    assert target is not None, cluster
+    page.mouse.click(target["x"] + target["width"] / 2, target["y"] + target["height"] / 2)
+    page.locator(".pin-from").wait_for(timeout=5_000)
+    # the mode off: the cluster takes the tap again (it zooms in, no new point)
+    page.click("#set-point")
+    assert page.locator("#set-point").get_attribute("aria-pressed") == "false"
+    page.screenshot(path=str(artifacts / "map-phone-set-point.png"))
+    assert page.errors == []
     context.close()

@@ -44,8 +44,9 @@ export const ClusterLayer = L.LayerGroup.extend({
       const [lon, lat] = item.geometry.coordinates;
       if (item.properties.cluster) {
         const n = item.properties.point_count;
-        const size = n < 10 ? 28 : n < 100 ? 34 : 42;
+        const size = n < 10 ? 22 : n < 100 ? 26 : 32; // small: the clusters must not hide the map
         const marker = L.marker([lat, lon], {
+          pane: this.options.pane || "markerPane",
           icon: L.divIcon({ html: el("span", null, String(n)), className: "cluster", iconSize: [size, size] }),
           title: String(n),
         });

@@ -1,4 +1,5 @@
 // Bahasa Indonesia first, English as an option; the choice is remembered per browser.
+import { MAP_LABELS, MAP_STRINGS } from "./i18n-map.js";
 
 const STRINGS = {
   id: {
@@ -1261,6 +1262,9 @@ const LABELS = {
   },
 };
 
+for (const [lang, table] of Object.entries(MAP_STRINGS)) Object.assign(STRINGS[lang], table);
+for (const [lang, table] of Object.entries(MAP_LABELS)) Object.assign(LABELS[lang], table);
+
 export const LANGS = Object.keys(STRINGS);
 
 /** The remembered choice, else Bahasa Indonesia (the city's language) whatever the browser says. */
@@ -1282,4 +1286,5 @@ export function applyTranslations(root, t) {
   for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll("[data-i18n-aria]")) el.setAttribute("aria-label", t(el.dataset.i18nAria));
   for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of root.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
 }

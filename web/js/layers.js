@@ -88,6 +88,21 @@ export class LayerManager {
     else entry.layer.remove();
   }
 
+  /** "Kec. Cibodas" / "Kel. Cibodas Baru" for an area code of the loaded boundary layers, or null. */
+  areaName(code) {
+    if (code === null || code === undefined || code === "") return null;
+    for (const [id, key] of [["kecamatan", "kecPrefix"], ["kelurahan", "kelPrefix"]]) {
+      const hit = this.features(id).find((f) => String(f.properties?.code) === String(code));
+      if (hit?.properties?.name) return `${this.t(key)} ${hit.properties.name}`;
+    }
+    return null;
+  }
+
+  /** The layer's style from /collections (colour, width, fill), or null. */
+  styleOf(id) {
+    return this.entries.get(id)?.collection?.style || null;
+  }
+
   features(id) {
     return this.entries.get(id)?.features || [];
   }
@@ -95,19 +110,23 @@ export class LayerManager {
   _popup(collection) {
     // an element, not a string: Leaflet reads a string as HTML
     return (feature, layer) =>
-      layer.bindPopup(() => popupContent(collectionTitle(collection, this.t.lang), feature.properties || {}, this.t), { maxWidth: 320 });
+      layer.bindPopup(() => popupContent(collectionTitle(collection, this.t.lang), feature.properties || {}, this.t, (code) => this.areaName(code)), { maxWidth: 320 });
   }
 
   _makeLayer(c, base) {
     const pane = paneOf(c.id);
     if (TILE_LAYERS.has(c.id)) {
+      // the layer's zoom range from /collections; the map's own minZoom is fixed in main.js so a
+      // layer's minimum never caps how far the map zooms out
       return new MvtLayer(`${base}/${c.id}/tiles/WebMercatorQuad/{z}/{x}/{y}`, {
-        layerName: c.id, pane, minZoom: 12, maxNativeZoom: 18, style: (p) => featureStyle(c.id, p),
+        layerName: c.id, pane, minZoom: Number.isFinite(c.minzoom) ? Math.max(c.minzoom, 12) : 12, maxNativeZoom: 18,
+        style: (p) => featureStyle(c.id, p, c.style),
       });
     }
     if (POINT_LAYERS.has(c.id)) {
       const onEach = this._popup(c);
       return new ClusterLayer({
+        pane,
         pointToLayer: (feature, latlng) => {
           const marker = L.circleMarker(latlng, {
             pane, renderer: this.pointRenderer, className: `point-marker ${c.id}-marker`,
@@ -122,7 +141,7 @@ export class LayerManager {
     // Only parcels take taps themselves; a tap elsewhere goes to the map (angkot near here,
     // trip points, home), which names the kelurahan under it.
     return L.geoJSON(null, {
-      pane, interactive: TAPPABLE.has(c.id), style: (f) => featureStyle(c.id, f.properties), onEachFeature: this._popup(c),
+      pane, interactive: TAPPABLE.has(c.id), style: (f) => featureStyle(c.id, f.properties, c.style), onEachFeature: this._popup(c),
     });
   }
 

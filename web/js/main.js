@@ -5,16 +5,21 @@ import { getJSON } from "./api.js";
 import { el } from "./dom.js";
 import { applyTranslations, pickLang, translator } from "./i18n.js";
 import { LayerManager, collectionTitle } from "./layers.js";
+import { routeLegend } from "./citizen.js";
 import { NearbyRoutes } from "./nearby.js";
 import { formatHash, parseHash } from "./permalink.js";
 import { SchoolsPanel } from "./schools.js";
 import { findPlaces } from "./search.js";
+import { Sequencer } from "./sequence.js";
+import { BottomSheet, setPointMode } from "./sheet.js";
 import { TripPanel } from "./trips.js";
-import { LEVEL_COLOURS, featureStyle, layerColour, swatch, validColour } from "./styles.js";
+import { LEVEL_COLOURS, featureStyle, layerColour, swatch } from "./styles.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { lang: pickLang(localStorage.getItem("tpo.lang")), city: null, entries: [], tab: "layers" };
 let t = translator(state.lang);
+let panels = null;
+let sheet = null;
 
 function showMessage(text) {
   $("message").textContent = text;
@@ -29,7 +34,7 @@ function setBusy(busy) {
 function swatchFor(entry) {
   const id = entry.id;
   if (id === "schools") return swatch(layerColour(id), "dot");
-  return swatch(featureStyle(id, {}).color, ["roads", "angkot_routes", "kota"].includes(id) ? "line" : "");
+  return swatch(featureStyle(id, {}, entry.collection?.style).color, ["roads", "angkot_routes", "kota"].includes(id) ? "line" : "");
 }
 
 function renderLayerList(manager) {
@@ -55,16 +60,14 @@ function renderLegend(manager) {
     el("h3", null, t("schoolLevels")),
     el("ul", null, Object.entries(LEVEL_COLOURS).map(([level, colour]) => el("li", null, swatch(colour, "dot"), level))),
   ];
-  const routes = new Map();
-  for (const f of manager.features("angkot_routes")) {
-    const p = f.properties || {};
-    if (p.code && !routes.has(p.code)) routes.set(String(p.code), validColour(p.colour) || "#1f78b4");
-  }
-  if (routes.size) {
-    const sorted = [...routes].sort((a, b) => a[0].localeCompare(b[0], undefined, { numeric: true }));
+  const routes = routeLegend(manager.features("angkot_routes"));
+  if (routes.length) {
     parts.push(
       el("h3", null, t("angkotRoutes")),
-      el("ul", { id: "route-legend" }, sorted.map(([code, colour]) => el("li", null, swatch(colour, "line"), code))),
+      el("ul", { id: "route-legend", class: "route-legend" }, routes.map((r) => el(
+        "li", null, swatch(r.colour, "line"), el("strong", null, r.code), ` ${r.name}`,
+        r.directions > 1 ? el("span", { class: "hint" }, ` (${t("twoWays")})`) : null,
+      ))),
     );
   }
   $("legend").replaceChildren(...parts);
@@ -89,7 +92,7 @@ function wireSearch(map, manager) {
       if (layer.feature === hit) layer.openPopup(shape.getBounds().getCenter());
     });
     result.textContent = `${t("searchFound")}: ${hit.properties.name}`;
-    document.getElementById("panel").classList.remove("open");
+    sheet?.collapse();
   };
 }
 
@@ -102,7 +105,7 @@ async function showCity(map, manager, city) {
   if (linked && linked.lon >= minx && linked.lon <= maxx && linked.lat >= miny && linked.lat <= maxy) {
     map.setView([linked.lat, linked.lon], linked.z);
   } else {
-    map.fitBounds([[miny, minx], [maxy, maxx]]);
+    map.fitBounds([[miny, minx], [maxy, maxx]], sheet?.fitPadding() || {});
   }
   showMessage("");
   document.body.dataset.ready = "false";
@@ -125,23 +128,32 @@ function setLang(lang, manager) {
   t = translator(lang);
   manager?.setTranslator(t);
   document.documentElement.lang = lang;
+  document.title = t("pageTitle");
   $("lang-toggle").textContent = lang === "id" ? "EN" : "ID";
   applyTranslations(document, t);
   if (manager && state.entries.length) {
     renderLayerList(manager);
     renderLegend(manager);
   }
+  // results already on screen are drawn again in the new language
+  for (const panel of [panels?.trip, panels?.schools, panels?.nearby]) panel?.refresh();
+  sheet?.translate(t);
+  if (panels) setPointMode(document.body.dataset.setpoint === "true", t);
 }
 
-function selectTab(tab, panels) {
+function selectTab(tab) {
   state.tab = tab;
   for (const b of document.querySelectorAll(".tabs [role=tab]")) b.setAttribute("aria-selected", String(b.dataset.tab === tab));
   for (const sec of document.querySelectorAll("[data-panel]")) sec.hidden = sec.dataset.panel !== tab;
   if (tab !== "layers") panels.nearby.clear();
+  // the trip is drawn (over faded layers) only while its tab is open
+  panels.trip.visible(tab === "trip");
   document.body.dataset.tab = tab;
+  // on the trip and schools tabs a tap sets a point: it goes to the map, not to a marker
+  setPointMode(tab !== "layers", t);
 }
 
-function onMapTap(e, panels) {
+function onMapTap(e) {
   if (panels.ajukan.active) panels.ajukan.tap(e.latlng);
   else if (state.tab === "trip") panels.trip.tap(e.latlng);
   else if (state.tab === "schools") panels.schools.setHome(e.latlng);
@@ -150,8 +162,10 @@ function onMapTap(e, panels) {
 
 async function start() {
   setLang(state.lang, null);
-  const map = L.map("map", { zoomControl: true, preferCanvas: true, zoomSnap: 0.25 });
+  // minZoom is the map's own: a layer's minimum zoom (roads) must not cap how far it zooms out
+  const map = L.map("map", { zoomControl: true, preferCanvas: true, zoomSnap: 0.25, minZoom: 8, maxZoom: 19 });
   map.attributionControl.setPrefix("Tree Point O · Leaflet");
+  L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
   map.setView([-6.178, 106.63], 12);
   const manager = new LayerManager(map, {
     t,
@@ -162,12 +176,20 @@ async function start() {
     },
   });
   $("lang-toggle").addEventListener("click", () => setLang(state.lang === "id" ? "en" : "id", manager));
-  const ctx = { citySlug: () => state.city?.slug, lang: () => state.lang, t: () => t, areas: (id) => manager.features(id) };
-  const panels = { trip: new TripPanel(map, ctx), schools: new SchoolsPanel(map, ctx), nearby: new NearbyRoutes(map, ctx) };
+  sheet = new BottomSheet($("panel"), $("sheet-handle"), $("panel-toggle"), t);
+  const ctx = {
+    citySlug: () => state.city?.slug, lang: () => state.lang, t: () => t, areas: (id) => manager.features(id),
+    seq: new Sequencer(), // one rule for every panel: only the newest answer is shown
+    focus: (on) => map.getContainer().classList.toggle("map-focus", on), // other layers fade
+    fitPadding: () => sheet.fitPadding(),
+    shown: () => sheet.shown(), // a result is on screen: the sheet leaves the map visible
+  };
+  panels = { trip: new TripPanel(map, ctx), schools: new SchoolsPanel(map, ctx), nearby: new NearbyRoutes(map, ctx) };
   panels.ajukan = new AjukanFlow(map, ctx);
   $("lang-toggle").addEventListener("click", () => panels.ajukan.refresh());
-  for (const b of document.querySelectorAll(".tabs [role=tab]")) b.addEventListener("click", () => selectTab(b.dataset.tab, panels));
-  map.on("click", (e) => onMapTap(e, panels));
+  for (const b of document.querySelectorAll(".tabs [role=tab]")) b.addEventListener("click", () => selectTab(b.dataset.tab));
+  $("set-point").addEventListener("click", () => setPointMode(document.body.dataset.setpoint !== "true", t));
+  map.on("click", (e) => onMapTap(e));
   map.on("moveend", () => {
     const c = map.getCenter();
     history.replaceState(null, "", `${location.pathname}${location.search}${formatHash(map.getZoom(), c.lat, c.lng)}`);
@@ -175,10 +197,6 @@ async function start() {
   window.addEventListener("hashchange", () => {
     const linked = parseHash(location.hash);
     if (linked) map.setView([linked.lat, linked.lon], linked.z);
-  });
-  $("panel-toggle").addEventListener("click", () => {
-    const open = $("panel").classList.toggle("open");
-    $("panel-toggle").setAttribute("aria-expanded", String(open));
   });
   let config;
   let cities;

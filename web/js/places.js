@@ -1,6 +1,9 @@
 // Place suggestions for an input box, from the city's /search endpoint (typo-tolerant, ranked).
 import { getJSON } from "./api.js";
+import { Combobox } from "./combobox.js";
 import { el } from "./dom.js";
+import { translator } from "./i18n.js";
+import { Sequencer } from "./sequence.js";
 
 /** Normalise a /search answer to [{name, kind, lon, lat, bbox}] (results list or FeatureCollection). */
 export function searchHits(body) {
@@ -14,42 +17,63 @@ export function searchHits(body) {
     .filter((h) => h.name && Number.isFinite(h.lon) && Number.isFinite(h.lat));
 }
 
-const KINDS = {
-  id: { kelurahan: "kelurahan", kecamatan: "kecamatan", school: "sekolah", road: "jalan", route_endpoint: "ujung trayek" },
-  en: { kelurahan: "kelurahan", kecamatan: "kecamatan", school: "school", road: "road", route_endpoint: "route end" },
-};
+/** The kind of a hit as people read it ("kecamatan", "sekolah"), through the translator. */
+export function kindLabel(kind, t) {
+  if (!kind) return "";
+  const key = `kind_${kind}`;
+  const text = t(key);
+  return text === key ? String(kind) : text;
+}
 
-/** Wire an <input> and its suggestion <ul> to /search; onPick({name, lon, lat}) when chosen. */
-export function attachPlaceSearch(input, list, { citySlug, lang, onPick }) {
+/** How a resolved hit is shown in its box: "Cibodas (Kecamatan)". */
+export function understoodLabel(hit, t) {
+  const kind = kindLabel(hit.kind, t);
+  return kind ? `${hit.name} (${kind.charAt(0).toUpperCase()}${kind.slice(1)})` : hit.name;
+}
+
+/** Search the city for `q`; the hits of the newest call of `slot` only (null when overtaken). */
+export async function searchPlaces(seq, slot, citySlug, q) {
+  const url = `/cities/${encodeURIComponent(citySlug)}/search?q=${encodeURIComponent(q)}`;
+  const r = await seq.run(slot, (signal) => getJSON(url, { signal }));
+  return r.current ? searchHits(r.value).slice(0, 8) : null;
+}
+
+/**
+ * Wire an <input> and its suggestion <ul> to /search as a combobox.
+ * onPick(hit) when a suggestion is chosen; onEdit() when the typed text changes.
+ */
+export function attachPlaceSearch(input, list, { citySlug, lang, t = () => translator(lang?.()), seq = new Sequencer(), onPick, onEdit }) {
+  const slot = `search:${input.id}`;
   let timer = null;
-  let controller = null;
-  const clear = () => list.replaceChildren();
+  const box = new Combobox(input, list, {
+    render: (hit) => [hit.name, el("span", { class: "kind" }, kindLabel(hit.kind, t()))],
+    onPick: (hit) => {
+      input.value = hit.name;
+      onPick(hit);
+    },
+  });
   input.addEventListener("input", () => {
     clearTimeout(timer);
+    seq.cancel(slot);
+    onEdit?.();
     const q = input.value.trim();
-    if (q.length < 2) return clear();
+    if (q.length < 2) return box.close();
     timer = setTimeout(async () => {
-      controller?.abort();
-      controller = new AbortController();
       try {
-        const body = await getJSON(`/cities/${encodeURIComponent(citySlug())}/search?q=${encodeURIComponent(q)}`, { signal: controller.signal });
-        const hits = searchHits(body).slice(0, 8);
-        list.replaceChildren(...hits.map((hit) => {
-          const kind = (KINDS[lang()] || KINDS.id)[hit.kind] || hit.kind || "";
-          const li = el("li", { tabindex: "0" }, hit.name, el("span", { class: "kind" }, kind));
-          const pick = () => {
-            input.value = hit.name;
-            clear();
-            onPick(hit);
-          };
-          li.addEventListener("click", pick);
-          li.addEventListener("keydown", (e) => e.key === "Enter" && pick());
-          return li;
-        }));
-      } catch (err) {
-        if (err.name !== "AbortError") clear();
+        const hits = await searchPlaces(seq, slot, citySlug(), q);
+        if (hits && document.activeElement === input) box.show(hits);
+      } catch {
+        box.close();
       }
     }, 200);
   });
-  input.addEventListener("blur", () => setTimeout(clear, 250));
+  return {
+    box,
+    /** Stop waiting for suggestions (the text is being resolved another way). */
+    stop() {
+      clearTimeout(timer);
+      seq.cancel(slot);
+      box.close();
+    },
+  };
 }

@@ -20,8 +20,22 @@ export function schoolColour(level) {
   return LEVEL_COLOURS[level] || "#777";
 }
 
-/** Leaflet path style for a feature of a polygon or line layer. */
-export function featureStyle(layerId, props = {}) {
+/**
+ * Leaflet path style for a feature of a polygon or line layer; `style` is the layer's style from
+ * /collections (colour, width, fill_colour, fill_opacity): the server's colours win over ours.
+ */
+export function featureStyle(layerId, props = {}, style = null) {
+  const base = baseStyle(layerId, props);
+  if (!style) return base;
+  const own = {};
+  const perFeature = style.colour_property && validColour(props[style.colour_property]);
+  if (validColour(style.colour) && !perFeature) own.color = style.colour;
+  if (Number.isFinite(style.width) && style.width > 0) own.weight = layerId === "roads" ? base.weight : style.width;
+  if (validColour(style.fill_colour) && base.fill !== false) own.fillColor = style.fill_colour;
+  return { ...base, ...own };
+}
+
+function baseStyle(layerId, props) {
   switch (layerId) {
     case "kota":
       return { color: LAYER_COLOURS.kota, weight: 3, fill: false };
@@ -77,12 +91,20 @@ export function swatch(colour, shape = "") {
 
 const HIDDEN = new Set(["id", "city_id"]);
 
-/** Popup element for a feature: its name as a heading, then a table of labelled properties. */
-export function popupContent(layerTitle, props, t) {
+// codes of areas, shown by the area's name when it is known ("Kec. Cibodas", not "3671010")
+const AREA_CODES = { parent_code: "parent", kelurahan_code: "kelurahan", kecamatan_code: "kecamatan" };
+
+/**
+ * Popup element for a feature: its name as a heading, then a table of labelled properties.
+ * names(code) → the name of the area with that code (or null), to show names instead of codes.
+ */
+export function popupContent(layerTitle, props, t, names = null) {
   const title = props.name ?? props.code ?? layerTitle;
   const rows = Object.entries(props)
     .filter(([k]) => !HIDDEN.has(k) && k !== "name")
     .map(([k, v]) => {
+      const area = AREA_CODES[k] && names?.(v);
+      if (area) return el("tr", null, el("th", null, t.label(AREA_CODES[k])), el("td", null, area));
       const mark = k === "colour" && validColour(v) ? [swatch(v), " "] : [];
       return el("tr", null, el("th", null, t.label(k)), el("td", null, mark, formatValue(k, v, t)));
     });

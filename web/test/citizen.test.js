@@ -31,7 +31,7 @@ test("itinerary summary lists route chips in order and totals", () => {
   assert.match(text, /30 menit/);
   assert.match(text, /R01→ R02</);
   assert.match(text, /Rp 9\.000/);
-  assert.match(text, /1 ganti angkot/);
+  assert.match(text, /1 kali ganti/);
   const chips = item.findAll("span").filter((s) => s.className === "chip");
   assert.deepEqual(chips.map((c) => [c.textContent, c.style.background]), [["R01", "#ff0000"], ["R02<", "#1f78b4"]]);
   assert.equal(item.findAll("big").length, 0);
