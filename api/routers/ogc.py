@@ -232,7 +232,7 @@ def get_collection(
     **requires("layers.read"),
     summary="Queryable properties of a layer",
     response_class=Response,
-    responses={200: {"content": {JSON: {}}}},
+    responses={200: {"content": {ogc.SCHEMA_JSON: {}}}},
 )
 def get_queryables(
     city: CityDep, layer: LayerId, session: SessionDep, request: Request
@@ -242,7 +242,7 @@ def get_queryables(
     access_of(session, request, lyr, city.id)
     headers = {} if lyr.public else {"Cache-Control": "private, no-cache", "Vary": VARY}
     doc = ogc.queryables(lyr, city_url(request, city))
-    return Response(json_bytes(doc), media_type=JSON, headers=headers)
+    return Response(json_bytes(doc), media_type=ogc.SCHEMA_JSON, headers=headers)
 
 
 @router.get(
