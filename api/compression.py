@@ -110,14 +110,15 @@ class CompressionMiddleware:
             nonlocal start, encoder
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(raw=list(message.get("headers", [])))
-                if not _compressible(message["status"], headers):
+                if not _varies(message["status"], headers):
                     await send(message)
                     return
-                headers.add_vary_header("Accept-Encoding")
-                if encoding is not None:
+                headers.add_vary_header("Accept-Encoding")  # any text answer may be compressed
+                compress = encoding is not None and message["status"] == 200
+                if encoding is not None and message["status"] in (200, 304):
                     _weaken(headers)
                 start = {**message, "headers": headers.raw}
-                if encoding is None or message["status"] != 200:
+                if not compress:
                     await send(start)
                     start = None
                 return
@@ -153,8 +154,9 @@ class CompressionMiddleware:
         await self.app(scope, receive, compressing)
 
 
-def _compressible(status: int, headers: MutableHeaders) -> bool:
-    if status not in (200, 304) or "content-encoding" in headers:
+def _varies(status: int, headers: MutableHeaders) -> bool:
+    """Whether the answer depends on Accept-Encoding (a text answer, or a 304 of one)."""
+    if status == 206 or "content-encoding" in headers:
         return False
     return status == 304 or is_text(headers.get("content-type", ""))
 
