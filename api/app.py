@@ -19,6 +19,7 @@ from api.cors import CrossOriginMiddleware
 from api.deps import pooled_layer_read
 from api.guards import DeadlineMiddleware, NulGuardMiddleware
 from api.hosts import AllowedHostsMiddleware
+from api.plain_errors import PlainErrorsMiddleware
 from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
 from api.query_rules import QueryRulesMiddleware, install_query_rules
 from api.routers import (
@@ -221,6 +222,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(NulGuardMiddleware)
     # no request waits longer than TPO_REQUEST_TIMEOUT_S for its answer
     app.add_middleware(DeadlineMiddleware, timeout_s=settings.request_timeout_s)
+    app.add_middleware(PlainErrorsMiddleware)  # the static files' text 400/416: problem+json
     app.add_middleware(CompressionMiddleware)  # brotli or gzip for text answers over 1 KB
     # HEAD and OPTIONS on every GET route; CORS (public answers to any origin)
     app.add_middleware(CrossOriginMiddleware, origins=cors_origin_list(settings))

@@ -122,3 +122,9 @@ def test_accept_encoding_parsing() -> None:
     assert chosen_encoding("identity") is None
     assert chosen_encoding("") is None
     assert chosen_encoding("*") == "br"
+
+
+@pytest.mark.parametrize(("range_", "status"), [("bytes=abc", 400), ("bytes=999999999-", 416)])
+def test_static_range_errors_are_problems(client: Any, range_: str, status: int) -> None:
+    body = assert_problem(client.get("/js/main.js", headers={"Range": range_}), status)
+    assert body["detail"]
