@@ -52,8 +52,9 @@ _ITEM_PARAMS: list[dict[str, Any]] = [
         "name": "bbox",
         "in": "query",
         "required": False,
-        "description": "minx,miny,maxx,maxy in lon/lat (CRS84)",
-        "schema": {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4},
+        "description": "minx,miny,maxx,maxy in lon/lat (CRS84), or minx,miny,minz,maxx,maxy,maxz"
+        " (heights ignored); minx > maxx crosses the antimeridian",
+        "schema": {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 6},
         "style": "form",
         "explode": False,
     },
