@@ -10,7 +10,7 @@ origin only by a configured origin, with credentials.
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -67,9 +67,13 @@ class CrossOriginMiddleware:
 
         async def answer(message: Message) -> None:
             if message["type"] == "http.response.start" and origin:
-                headers = list(message.get("headers", []))
-                headers += _raw(self._cors(origin, Headers(raw=headers), method))
-                message = {**message, "headers": headers}
+                headers = MutableHeaders(raw=list(message.get("headers", [])))
+                for name, value in self._cors(origin, headers, method).items():
+                    if name == "Vary":
+                        headers.add_vary_header(value)
+                    else:
+                        headers[name] = value
+                message = {**message, "headers": headers.raw}
             elif head and message["type"] == "http.response.body":
                 if message.get("more_body", False):
                     return  # the rest of a streamed GET body: nothing of it is sent
@@ -79,13 +83,12 @@ class CrossOriginMiddleware:
         await self.app(scope, receive, answer)
 
     def _cors(self, origin: str, response: Headers, method: str) -> dict[str, str]:
-        vary = response.get("vary")
         if origin.rstrip("/") in self.origins:
             return {
                 "Access-Control-Allow-Origin": origin,
                 "Access-Control-Allow-Credentials": "true",
                 "Access-Control-Expose-Headers": EXPOSED,
-                "Vary": f"{vary}, Origin" if vary else "Origin",
+                "Vary": "Origin",
             }
         private = "private" in response.get("cache-control", "")
         if method not in SAFE or private:

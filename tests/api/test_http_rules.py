@@ -81,6 +81,7 @@ def test_private_answers_only_to_configured_origins(cors_client: Any, sample: Sa
     assert friend.headers["access-control-allow-origin"] == FRIEND
     assert friend.headers["access-control-allow-credentials"] == "true"
     assert "Origin" in friend.headers["vary"]
+    assert len(friend.headers.get_list("vary")) == 1  # one Vary header, the names joined
 
 
 @pytest.mark.parametrize("encoding", ["br", "gzip"])
