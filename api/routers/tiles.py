@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
 from api.auth import requires
 from api.deps import CityDep, SessionDep
@@ -59,7 +59,7 @@ def _layer_document(
     return Response(json_bytes(doc), media_type=JSON, headers=headers)
 
 
-def _check_tms(tms: str) -> None:
+def _check_tms(tms: TmsId) -> None:
     """404 for a tile matrix set this server does not have."""
     if tms != ogc_tiles.TMS_ID:
         raise TileOutOfRangeError(f"no tile matrix set '{tms}' here; there is {ogc_tiles.TMS_ID}")
@@ -86,32 +86,27 @@ def get_tilesets(city: CityDep, layer: LayerId, session: SessionDep, request: Re
 
 @router.get(
     TILES + "/{tms}",
-    **requires("layers.read"),
+    **requires("layers.read", dependencies=[Depends(_check_tms)]),
     summary="Tileset metadata",
     response_class=Response,
     responses=JSON_200,
 )
-def get_tileset(
-    city: CityDep, layer: LayerId, tms: TmsId, session: SessionDep, request: Request
-) -> Response:
+def get_tileset(city: CityDep, layer: LayerId, session: SessionDep, request: Request) -> Response:
     """OGC API - Tiles tileset metadata: tile matrix limits, layers, the tile URL template."""
-    _check_tms(tms)
     return _layer_document(city, layer, session, request, kind="tileset", build=ogc_tiles.tileset)
 
 
 @router.get(
     TILES + "/{tms}/tilejson",
-    **requires("layers.read"),
+    **requires("layers.read", dependencies=[Depends(_check_tms)]),
     summary="TileJSON of a layer's vector tiles",
     response_class=Response,
     responses={200: {"content": {ogc_tiles.TILEJSON: {}, JSON: {}}}},
 )
-def get_tilejson(
-    city: CityDep, layer: LayerId, tms: TmsId, session: SessionDep, request: Request
-) -> Response:
-    """TileJSON 3.0: tile URL template, zoom range, bounds, centre and the layer's fields."""
-    _check_tms(tms)
-    return _layer_document(city, layer, session, request, kind="tilejson", build=ogc.tilejson)
+def get_tilejson(city: CityDep, layer: LayerId, session: SessionDep, request: Request) -> Response:
+    """TileJSON 3.0 (tile URL template, zoom range, bounds, centre, fields) for web maps."""
+    tilejson: Build = ogc.tilejson
+    return _layer_document(city, layer, session, request, kind="tilejson", build=tilejson)
 
 
 @router.get(

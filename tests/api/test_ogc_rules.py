@@ -127,3 +127,26 @@ def test_landing_page_has_title_and_description(client: Any, sample: SampleCity)
 def test_conformance_declares_tiles(client: Any, sample: SampleCity) -> None:
     classes = client.get(f"{CITY}/conformance").json()["conformsTo"]
     assert "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list" in classes
+
+
+def test_tiles_link_is_the_ogc_tilesets_list(client: Any, sample: SampleCity) -> None:
+    """OGC API - Tiles: collection -> tilesets -> tileset -> tile matrix set; TileJSON apart."""
+    coll = client.get(f"{CITY}/collections/schools").json()
+    rel = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
+    tiles = next(link["href"] for link in coll["links"] if link["rel"] == rel)
+    (summary,) = client.get(tiles).json()["tilesets"]
+    assert summary["dataType"] == "vector"
+    self_href = next(link["href"] for link in summary["links"] if link["rel"] == "self")
+    tileset = client.get(self_href).json()
+    rels = {link["rel"]: link for link in tileset["links"]}
+    assert rels["item"]["href"].endswith("/{tileMatrix}/{tileCol}/{tileRow}")
+    assert client.get(rels["describedby"]["href"]).json()["tilejson"] == "3.0.0"
+    scheme = rels["http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"]["href"]
+    tms = client.get(scheme).json()
+    assert tms["id"] == "WebMercatorQuad"
+    assert tms["tileMatrices"][0]["matrixWidth"] == 1
+    assert {lim["tileMatrix"] for lim in tileset["tileMatrixSetLimits"]} >= {"14"}
+    ids = [t["id"] for t in client.get(f"{CITY}/tileMatrixSets").json()["tileMatrixSets"]]
+    assert ids == ["WebMercatorQuad"]
+    assert_problem(client.get(f"{CITY}/collections/schools/tiles/WorldCRS84Quad"), 404)
+    assert_problem(client.get(f"{CITY}/tileMatrixSets/WorldCRS84Quad"), 404)
