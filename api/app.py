@@ -14,12 +14,16 @@ from sqlalchemy import event
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.compression import CompressionMiddleware
+from api.cors import CrossOriginMiddleware
 from api.deps import pooled_layer_read
 from api.docs import install_docs
 from api.guards import DeadlineMiddleware, NulGuardMiddleware
 from api.hosts import AllowedHostsMiddleware
 from api.openapi_doc import install_openapi
+from api.plain_errors import PlainErrorsMiddleware
 from api.problems import PROBLEM_JSON, install_problem_handlers, problem_body
+from api.query_rules import QueryRulesMiddleware, install_query_rules
 from api.routers import (
     admin,
     audits,
@@ -44,7 +48,7 @@ from api.routers import service_desc as service_description
 from api.routers import snap as route_snap
 from api.routers import suggestions as citizen_suggestions
 from api.security import SecurityHeadersMiddleware
-from api.settings import Settings, allowed_host_list, startup_settings
+from api.settings import Settings, allowed_host_list, cors_origin_list, startup_settings
 from api.warmup import Warmup, start_warmup
 from geo.analysis import DemandRecorder
 from geo.editing import DriveGraphCache
@@ -197,6 +201,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.layer_read_factory = pooled_layer_read  # tests swap it (tests/conftest.py)
     install_problem_handlers(app)
+    install_query_rules(app)  # the OGC API paths answer 400 to invalid values
     app.include_router(health.router)
     app.include_router(cities.router)
     app.state.planner = PlannerCache(max_transfer_walk_m=settings.max_transfer_walk_m)
@@ -224,11 +229,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_docs(app, settings.web_dir)
     _mount_web(app, settings.web_dir)
     install_openapi(app)  # problem+json errors and every status in /openapi.json
+    # repeated parameters refused everywhere; unknown ones on the OGC API paths
+    app.add_middleware(QueryRulesMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # PostgreSQL text cannot hold NUL: one rule for every path and query parameter
     app.add_middleware(NulGuardMiddleware)
     # no request waits longer than TPO_REQUEST_TIMEOUT_S for its answer
     app.add_middleware(DeadlineMiddleware, timeout_s=settings.request_timeout_s)
+    app.add_middleware(PlainErrorsMiddleware)  # the static files' text 400/416: problem+json
+    app.add_middleware(CompressionMiddleware)  # brotli or gzip for text answers over 1 KB
+    # HEAD and OPTIONS on every GET route; CORS (public answers to any origin)
+    app.add_middleware(CrossOriginMiddleware, origins=cors_origin_list(settings))
     # links are built from Host: a forged one is refused before anything runs
     app.add_middleware(AllowedHostsMiddleware, allowed=allowed_host_list(settings))
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)  # outermost: 413s too

@@ -22,6 +22,9 @@ class CityPublic(BaseModel):
 
     slug: str = Field(examples=["tangerang"])
     name: str = Field(examples=["Kota Tangerang"])
+    # the city page is its OGC API landing page, which has a title and a description
+    title: str = Field(examples=["Tree Point O: Kota Tangerang"])
+    description: str
     demo: bool = Field(description="True when the city holds generated demo data")
     bbox: list[float] = Field(description="minx, miny, maxx, maxy in lon/lat")
     center: list[float] = Field(description="lon, lat of the default map view")
@@ -36,6 +39,11 @@ class CityPublic(BaseModel):
         return cls(
             slug=city.slug,
             name=city.name,
+            title=f"Tree Point O: {city.name}",
+            description=(
+                f"Peta layanan kota {city.name}: angkot, sekolah, perizinan dan permohonan "
+                "sebagai layer (OGC API - Features dan Tiles)"
+            ),
             demo=city.demo,
             bbox=list(city.bbox),
             center=list(city.center),

@@ -68,6 +68,12 @@ class HttpSettings(BaseSettings):
         description="Comma-separated host names the server answers for (the Host header; "
         "links are built from it): add the public name behind a proxy; `*` answers any.",
     )
+    cors_origins: str = Field(
+        default="",
+        description="Comma-separated origins (https://peta.example.org) that may read answers "
+        "private to the caller cross-origin, with credentials; public answers (public layers, "
+        "tiles, OGC documents) are readable from any origin without credentials.",
+    )
     web_dir: Path = Field(default=PROJECT_ROOT / "web")
     default_city: str = "tangerang"
     basemap_url: str | None = Field(
@@ -190,6 +196,11 @@ class AuthSettings(BaseSettings):
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def cors_origin_list(settings: HttpSettings) -> list[str]:
+    """``cors_origins`` as a list."""
+    return _split(settings.cors_origins)
 
 
 def allowed_host_list(settings: HttpSettings) -> list[str]:

@@ -87,26 +87,41 @@ def _parse_int(name: str, raw: str, low: int, high: int, errors: list[dict[str, 
 
 
 def parse_bbox(raw: str) -> BBox:
-    """Parse ``minx,miny,maxx,maxy`` (lon/lat, CRS84).
+    """Parse ``minx,miny,maxx,maxy`` or ``minx,miny,minz,maxx,maxy,maxz`` (lon/lat, CRS84).
+
+    Heights of the 6-number form are ignored. A box whose ``minx`` is greater than its
+    ``maxx`` crosses the antimeridian (OGC API Features Part 1, /req/core/fc-bbox-definition).
 
     Raises:
-        InvalidInputError: Not 4 finite numbers, min >= max, or outside lon/lat ranges.
+        InvalidInputError: Not 4 or 6 finite numbers, miny >= maxy, minx == maxx, or outside
+            lon/lat ranges.
     """
     parts = raw.split(",")
-    if len(parts) != 4:
-        raise InvalidInputError("bbox must be 4 numbers: minx,miny,maxx,maxy")
+    shape = "bbox must be 4 or 6 numbers: minx,miny,maxx,maxy or minx,miny,minz,maxx,maxy,maxz"
+    if len(parts) not in (4, 6):
+        raise InvalidInputError(shape)
     try:
-        minx, miny, maxx, maxy = (float(p) for p in parts)
+        numbers = [float(p) for p in parts]
     except ValueError as exc:
-        raise InvalidInputError("bbox must be 4 numbers: minx,miny,maxx,maxy") from exc
+        raise InvalidInputError(shape) from exc
+    if len(numbers) == 6:
+        if not all(math.isfinite(v) for v in numbers):
+            raise InvalidInputError("bbox values must be finite numbers")
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    minx, miny, maxx, maxy = numbers
+    if minx > maxx:  # across the antimeridian: both halves must be valid boxes
+        validate_bbox((minx, miny, 180.0, maxy))
+        validate_bbox((-180.0, miny, maxx, maxy))
+        return (minx, miny, maxx, maxy)
     return validate_bbox((minx, miny, maxx, maxy))
 
 
 def parse_items_query(layer: LayerDef, params: Sequence[tuple[str, str]]) -> ItemsQuery:
     """Validate the query string of an ``/items`` request.
 
-    Unknown parameters are ignored (OGC API Features Part 1); reserved parameters this server
-    does not implement (``filter``, ``sortby``, ``datetime`` ...) are refused.
+    Parameters that are neither standard nor a property are left to the HTTP layer (which
+    refuses them, api/query_rules.py); reserved parameters this server does not implement
+    (``filter``, ``sortby``, ``datetime`` ...) are refused.
 
     Args:
         layer: The layer asked for.
@@ -155,7 +170,7 @@ def parse_items_query(layer: LayerDef, params: Sequence[tuple[str, str]]) -> Ite
             continue
         prop = layer.prop(name)
         if prop is None or name in HANDLED_PARAMS:
-            continue  # unknown parameters are ignored (OGC API Features /req/core/query-param)
+            continue  # neither a property nor a filter (refused by the HTTP layer)
         if not prop.filterable:
             errors.append({"field": name, "in": "query", "message": "cannot filter on this"})
             continue

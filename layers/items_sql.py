@@ -63,10 +63,14 @@ def _where(
     if layer.row_scope is not None:
         clauses.append(scope_sql(layer, "psycopg"))
     if query.bbox is not None:
-        clauses.append(
-            f"ST_Intersects(t.{layer.geom_column},"
-            " ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, 4326))"
-        )
+        geom = f"t.{layer.geom_column}"
+        box = "ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, 4326)"
+        if query.bbox[0] > query.bbox[2]:  # across the antimeridian: the two halves
+            east = "ST_MakeEnvelope(%(minx)s, %(miny)s, 180, %(maxy)s, 4326)"
+            west = "ST_MakeEnvelope(-180, %(miny)s, %(maxx)s, %(maxy)s, 4326)"
+            clauses.append(f"(ST_Intersects({geom}, {east}) OR ST_Intersects({geom}, {west}))")
+        else:
+            clauses.append(f"ST_Intersects({geom}, {box})")
         params.update(zip(("minx", "miny", "maxx", "maxy"), query.bbox, strict=True))
     for i, (prop, value) in enumerate(query.filters):
         clauses.append(f"{_psycopg(prop.sql)} = %(f{i})s")

@@ -9,12 +9,14 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.cities import CityInfo
+from layers import ogc_tiles
 from layers.features import CRS84
 from layers.registry import LayerDef, public_layers
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+SCHEMA_JSON = "application/schema+json"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -23,6 +25,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 ]
 REL_TILESETS = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
+REL_TILING_SCHEMES = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"
 REL_QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 # Extent from the data only below this many rows in the table (pg_class.reltuples);
 # bigger layers report the city bbox, so /collections never scans a big table.
@@ -57,6 +60,7 @@ def landing_links(city_url: str, docs_url: str) -> list[dict[str, str]]:
     return [
         _link(f"{city_url}/conformance", "conformance", JSON, "Conformance classes"),
         _link(f"{city_url}/collections", "data", JSON, "Layers (collections)"),
+        _link(f"{city_url}/tileMatrixSets", REL_TILING_SCHEMES, JSON, "Tile matrix sets"),
         _link(f"{city_url}/api", "service-desc", OPENAPI, "The API definition (OpenAPI 3.0)"),
         _link(docs_url, "service-doc", "text/html", "The API documentation"),
     ]
@@ -64,7 +68,7 @@ def landing_links(city_url: str, docs_url: str) -> list[dict[str, str]]:
 
 def conformance() -> dict[str, list[str]]:
     """The ``/conformance`` document."""
-    return {"conformsTo": list(CONFORMANCE)}
+    return {"conformsTo": [*CONFORMANCE, *ogc_tiles.CONFORMANCE]}
 
 
 def _table_rows_estimate(session: Session, tables: set[str]) -> dict[str, float]:
@@ -134,8 +138,8 @@ def collection(layer: LayerDef, city: CityInfo, city_url: str, bbox: list[float]
         "links": [
             _link(url, "self", JSON, layer.title_id),
             _link(f"{url}/items", "items", GEOJSON, f"{layer.title_id} (GeoJSON)"),
-            _link(f"{url}/queryables", REL_QUERYABLES, JSON, "Queryable properties"),
-            _link(f"{url}/tiles/WebMercatorQuad", REL_TILESETS, JSON, "Vector tiles (TileJSON)"),
+            _link(f"{url}/queryables", REL_QUERYABLES, SCHEMA_JSON, "Queryable properties"),
+            _link(f"{url}/tiles", REL_TILESETS, JSON, "Vector tilesets (OGC API - Tiles)"),
             _link(f"{city_url}/collections", "collection", JSON, city.name),
         ],
     }
@@ -205,7 +209,15 @@ def tilejson(layer: LayerDef, city: CityInfo, city_url: str) -> dict[str, Any]:
             }
         ],
         "format": "pbf",
-        "links": [_link(f"{city_url}/collections/{layer.id}", "collection", JSON, layer.title_id)],
+        "links": [
+            _link(f"{city_url}/collections/{layer.id}", "collection", JSON, layer.title_id),
+            _link(
+                f"{ogc_tiles.tiles_url(city_url, layer)}/{ogc_tiles.TMS_ID}",
+                "describes",
+                JSON,
+                "The OGC API - Tiles tileset",
+            ),
+        ],
     }
 
 

@@ -52,8 +52,9 @@ _ITEM_PARAMS: list[dict[str, Any]] = [
         "name": "bbox",
         "in": "query",
         "required": False,
-        "description": "minx,miny,maxx,maxy in lon/lat (CRS84)",
-        "schema": {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4},
+        "description": "minx,miny,maxx,maxy in lon/lat (CRS84), or minx,miny,minz,maxx,maxy,maxz"
+        " (heights ignored); minx > maxx crosses the antimeridian",
+        "schema": {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 6},
         "style": "form",
         "explode": False,
     },
@@ -232,7 +233,7 @@ def get_collection(
     **requires("layers.read"),
     summary="Queryable properties of a layer",
     response_class=Response,
-    responses={200: {"content": {JSON: {}}}},
+    responses={200: {"content": {ogc.SCHEMA_JSON: {}}}},
 )
 def get_queryables(
     city: CityDep, layer: LayerId, session: SessionDep, request: Request
@@ -242,7 +243,7 @@ def get_queryables(
     access_of(session, request, lyr, city.id)
     headers = {} if lyr.public else {"Cache-Control": "private, no-cache", "Vary": VARY}
     doc = ogc.queryables(lyr, city_url(request, city))
-    return Response(json_bytes(doc), media_type=JSON, headers=headers)
+    return Response(json_bytes(doc), media_type=ogc.SCHEMA_JSON, headers=headers)
 
 
 @router.get(

@@ -1,10 +1,12 @@
-"""Vector tiles per city and layer: WebMercatorQuad MVT tiles and their TileJSON."""
+"""Vector tiles per city and layer (OGC API - Tiles): the tilesets list, the WebMercatorQuad
+tileset metadata and its TileJSON, MVT tiles, and the tile matrix sets."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
 from api.auth import requires
 from api.deps import CityDep, SessionDep
@@ -19,7 +21,10 @@ from api.routers.ogc import (
     find_layer,
     json_bytes,
 )
-from layers import ogc
+from geo.cities import CityInfo
+from geo.errors import TileOutOfRangeError
+from layers import ogc, ogc_tiles
+from layers.registry import LayerDef
 from layers.revision import (
     begin_city_layer_read,
     begin_layer_read,
@@ -29,33 +34,110 @@ from layers.revision import (
 )
 from layers.tiles import MVT, check_tile, fetch_tile, is_aggregated
 
-router = APIRouter(prefix="/cities/{city}/collections/{layer}/tiles", tags=["layers (tiles)"])
+router = APIRouter(prefix="/cities/{city}", tags=["layers (tiles)"])
+TILES = "/collections/{layer}/tiles"
 TileIndex = Annotated[int, Path(description="Tile index (WebMercatorQuad)")]
+TmsId = Annotated[str, Path(description="Tile matrix set id (`WebMercatorQuad`)", max_length=64)]
+JSON_200: dict[int | str, dict[str, Any]] = {200: {"content": {JSON: {}}}}
+STATIC_DOC = {"Cache-Control": "public, max-age=86400"}  # the same for every city, always
+Build = Callable[[LayerDef, CityInfo, str], dict[str, Any]]
 
 
-@router.get(
-    "/WebMercatorQuad",
-    **requires("layers.read"),
-    summary="TileJSON of a layer's vector tiles",
-    response_class=Response,
-    responses={200: {"content": {JSON: {}}}},
-)
-def get_tilejson(city: CityDep, layer: LayerId, session: SessionDep, request: Request) -> Response:
-    """TileJSON 3.0: tile URL template, zoom range, bounds, centre and the layer's fields."""
+def _layer_document(
+    city: CityInfo, layer: str, session: SessionDep, request: Request, *, kind: str, build: Build
+) -> Response:
+    """A document about a layer's tiles, with its ETag (layer revision and city facts)."""
     lyr = find_layer(layer, request)
     access = access_of(session, request, lyr, city.id)
     revision = begin_layer_read(session, city.id, lyr.id)
     context = facts_of(city, access)
-    etag = document_etag(city.id, f"{lyr.id}-tilejson", {lyr.id: revision}, context)
+    etag = document_etag(city.id, f"{lyr.id}-{kind}", {lyr.id: revision}, context)
     headers = cache_headers(etag, lyr.public)
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    doc = ogc.tilejson(lyr, city, city_url(request, city))
+    doc = build(lyr, city, city_url(request, city))
     return Response(json_bytes(doc), media_type=JSON, headers=headers)
 
 
+def _check_tms(tms: TmsId) -> None:
+    """404 for a tile matrix set this server does not have."""
+    if tms != ogc_tiles.TMS_ID:
+        raise TileOutOfRangeError(f"no tile matrix set '{tms}' here; there is {ogc_tiles.TMS_ID}")
+
+
 @router.get(
-    "/WebMercatorQuad/{z}/{x}/{y}",
+    TILES,
+    **requires("layers.read"),
+    summary="Tilesets of a layer (OGC API - Tiles)",
+    response_class=Response,
+    responses=JSON_200,
+)
+def get_tilesets(city: CityDep, layer: LayerId, session: SessionDep, request: Request) -> Response:
+    """The layer's vector tilesets: one, in WebMercatorQuad."""
+    return _layer_document(
+        city,
+        layer,
+        session,
+        request,
+        kind="tilesets",
+        build=lambda lyr, _c, url: ogc_tiles.tilesets(lyr, url),
+    )
+
+
+@router.get(
+    TILES + "/{tms}",
+    **requires("layers.read", dependencies=[Depends(_check_tms)]),
+    summary="Tileset metadata",
+    response_class=Response,
+    responses=JSON_200,
+)
+def get_tileset(city: CityDep, layer: LayerId, session: SessionDep, request: Request) -> Response:
+    """OGC API - Tiles tileset metadata: tile matrix limits, layers, the tile URL template."""
+    return _layer_document(city, layer, session, request, kind="tileset", build=ogc_tiles.tileset)
+
+
+@router.get(
+    TILES + "/{tms}/tilejson",
+    **requires("layers.read", dependencies=[Depends(_check_tms)]),
+    summary="TileJSON of a layer's vector tiles",
+    response_class=Response,
+    responses={200: {"content": {ogc_tiles.TILEJSON: {}, JSON: {}}}},
+)
+def get_tilejson(city: CityDep, layer: LayerId, session: SessionDep, request: Request) -> Response:
+    """TileJSON 3.0 (tile URL template, zoom range, bounds, centre, fields) for web maps."""
+    tilejson: Build = ogc.tilejson
+    return _layer_document(city, layer, session, request, kind="tilejson", build=tilejson)
+
+
+@router.get(
+    "/tileMatrixSets",
+    **requires("layers.read"),
+    summary="Tile matrix sets",
+    response_class=Response,
+    responses=JSON_200,
+)
+def get_tile_matrix_sets(city: CityDep, request: Request) -> Response:
+    """The tile matrix sets of the tiles (WebMercatorQuad)."""
+    doc = ogc_tiles.tile_matrix_sets(city_url(request, city))
+    return Response(json_bytes(doc), media_type=JSON, headers=STATIC_DOC)
+
+
+@router.get(
+    "/tileMatrixSets/{tms}",
+    **requires("layers.read"),
+    summary="A tile matrix set",
+    response_class=Response,
+    responses=JSON_200,
+)
+def get_tile_matrix_set(city: CityDep, tms: TmsId, request: Request) -> Response:
+    """The definition of WebMercatorQuad (OGC 2D Tile Matrix Set 2.0)."""
+    _check_tms(tms)
+    doc = ogc_tiles.web_mercator_quad(city_url(request, city))
+    return Response(json_bytes(doc), media_type=JSON, headers=STATIC_DOC)
+
+
+@router.get(
+    TILES + "/WebMercatorQuad/{z}/{x}/{y}",
     **requires("layers.read"),
     summary="One vector tile (MVT)",
     response_class=Response,

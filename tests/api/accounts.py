@@ -164,6 +164,7 @@ def path_values(cities: Cities) -> dict[str, str]:
         "photo_id": "1",
         "level": "kecamatan",  # the map report of the sample city's west kecamatan
         "area_code": "36.71.01",
+        "tms": "WebMercatorQuad",
         "z": "12",
         "x": str(x),
         "y": str(y),

@@ -41,7 +41,7 @@ pytestmark = pytest.mark.postgis
 BASE = f"/cities/{CITY}/collections"
 GEOJSON = "application/geo+json"
 PRIVATE = "private, no-cache"
-VARY = "Cookie, Authorization"
+VARY = "Cookie, Authorization"  # then Accept-Encoding on text answers (api/compression.py)
 KESRA_POINT = (106.62, -6.21)  # kelurahan 36.71.01.1001 of the sample city
 DISHUB_POINT = (106.68, -6.15)  # kelurahan 36.71.02.1004
 KEL1, KEL2, KEL3, KEL4 = KELURAHAN
@@ -133,7 +133,7 @@ def test_the_list_of_layers_depends_on_who_asks(client: Any, world: World) -> No
     for name in ("anonymous", "warga", "kesra", "admin_kota"):
         response = get(client, BASE, world.users[name])
         assert response.status_code == 200
-        assert response.headers["vary"] == VARY
+        assert response.headers["vary"].startswith(VARY)
         listed[name] = [c["id"] for c in response.json()["collections"]]
         cache_control = response.headers["cache-control"]
         assert cache_control == (PRIVATE if "requests" in listed[name] else "public, no-cache")
@@ -167,12 +167,12 @@ def test_restricted_urls_answer_by_role(client: Any, world: World) -> None:
         assert_problem(get(client, url, world.users["kesra_bogor"]), 403, "permission-denied")
         for refused in (anonymous, warga):  # problems of a restricted layer are private too
             assert refused.headers["cache-control"] == "private, no-store"
-            assert refused.headers["vary"] == VARY
+            assert refused.headers["vary"].startswith(VARY)
         for name in ("kesra", "admin_kota", "admin"):
             response = get(client, url, world.users[name])
             assert response.status_code == 200, (kind, name, response.text)
             assert response.headers["cache-control"] == PRIVATE, (kind, name)
-            assert response.headers["vary"] == VARY, (kind, name)
+            assert response.headers["vary"].startswith(VARY), (kind, name)
         dishub = get(client, url, world.users["dishub"])
         if kind == "item":  # another OPD's request is not there for Dishub
             assert_problem(dishub, 404, "feature-not-found")
@@ -201,7 +201,7 @@ def test_items_and_etags_never_cross_scopes(client: Any, world: World) -> None:
     assert len(etags) == 3
     for response in (first, other, everything):
         assert response.headers["cache-control"] == PRIVATE
-        assert response.headers["vary"] == VARY
+        assert response.headers["vary"].startswith(VARY)
         assert "public" not in response.headers["cache-control"]
     kesra_etag = first.headers["etag"]
     assert get(client, url, dishub, **{"If-None-Match": kesra_etag}).status_code == 200
@@ -209,7 +209,7 @@ def test_items_and_etags_never_cross_scopes(client: Any, world: World) -> None:
     not_modified = get(client, url, kesra, **{"If-None-Match": kesra_etag})
     assert not_modified.status_code == 304
     assert not_modified.headers["cache-control"] == PRIVATE
-    assert not_modified.headers["vary"] == VARY
+    assert not_modified.headers["vary"].startswith(VARY)
     # one item: the scope is in its ETag too
     item = f"{BASE}/requests/items/{world.kesra_id}"
     kesra_item = get(client, item, kesra).headers["etag"]
@@ -282,7 +282,7 @@ def test_public_counts_follow_submissions(client: Any, world: World) -> None:
     assert counts[KEL4] == (None, "< 5")  # 1 request
     assert len(counts) == 4  # one feature per kelurahan
     assert first.headers["cache-control"] == "public, no-cache"
-    assert "vary" not in first.headers
+    assert "Cookie" not in first.headers.get("vary", "")
     etag = first.headers["etag"]
     url = f"{BASE}/requests_public/items"
     assert get(client, url, ANON, **{"If-None-Match": etag}).status_code == 304
@@ -312,9 +312,9 @@ def test_public_counts_follow_submissions(client: Any, world: World) -> None:
 
 
 def test_bad_filters_of_the_public_counts(client: Any, world: World) -> None:
-    body = assert_problem(get(client, f"{BASE}/requests_public/items?type=sulap", ANON), 422)
+    body = assert_problem(get(client, f"{BASE}/requests_public/items?type=sulap", ANON), 400)
     assert body["errors"][0]["field"] == "type"
-    body = assert_problem(get(client, f"{BASE}/requests_public/items?count=3", ANON), 422)
+    body = assert_problem(get(client, f"{BASE}/requests_public/items?count=3", ANON), 400)
     assert body["errors"][0]["field"] == "count"
 
 
@@ -337,6 +337,7 @@ def test_layer_operations_on_the_restricted_layer_as_every_role(
         "{z}": str(Z),
         "{x}": str(x),
         "{y}": str(y),
+        "{tms}": "WebMercatorQuad",
     }
     wrong = []
     walked = 0
@@ -354,7 +355,8 @@ def test_layer_operations_on_the_restricted_layer_as_every_role(
                 want = "404"  # a school's staff pass the door, but see no point on the map
             if not check(response.status_code, want):
                 wrong.append((method, path, user.role, want, response.status_code))
-    assert walked == 6 * len(users)  # collection, items, item, queryables, tilejson, tile
+    # collection, items, item, queryables, tilesets, tileset, tilejson, tile
+    assert walked == 8 * len(users)
     assert wrong == []
 
 

@@ -49,6 +49,7 @@ PATH_VALUES = {
     "layer": ["schools", "roads", "kelurahan", "angkot_routes", "nope", "city", "sch\x00ools"],
     "id": ["1", "abc", "-5", "99999999999999999999", "1.5"],
     "route_id": ["1", "x", "0", "-1"],
+    "tms": ["WebMercatorQuad", "nope"],
     "z": ["0", "12", "40", "-1", "a"],
     "x": ["0", "3000", "-1", "a"],
     "y": ["0", "2100", "99999", "a"],

@@ -100,6 +100,7 @@ def test_cities_list_and_one(client: Any, db: Session) -> None:
         "data",
         "service-desc",
         "service-doc",
+        "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
     }
 
 
@@ -129,7 +130,8 @@ def test_unknown_city_is_problem(client: Any) -> None:
 
 
 def test_bad_slug_is_problem(client: Any) -> None:
-    assert_problem(client.get("/cities/" + "x" * 70), 422, "validation-error")
+    # the city page is an OGC API landing page: a bad path parameter is a 400 there
+    assert_problem(client.get("/cities/" + "x" * 70), 400, "validation-error")
 
 
 def test_method_not_allowed_is_problem(client: Any) -> None:

@@ -29,7 +29,7 @@ def _url(layer: str, z: int, lon: float = CENTRE[0], lat: float = CENTRE[1]) -> 
 
 
 def test_tilejson(client: Any, sample: SampleCity) -> None:
-    r = client.get(f"{CITY}/collections/schools/tiles/WebMercatorQuad")
+    r = client.get(f"{CITY}/collections/schools/tiles/WebMercatorQuad/tilejson")
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/json"
     doc = r.json()
@@ -44,7 +44,7 @@ def test_tilejson(client: Any, sample: SampleCity) -> None:
     assert vector_layer["id"] == "schools"
     assert vector_layer["fields"]["level"] == "String"
     assert vector_layer["fields"]["count"] == "Number"  # aggregated low-zoom tiles
-    roads = client.get(f"{CITY}/collections/roads/tiles/WebMercatorQuad").json()
+    roads = client.get(f"{CITY}/collections/roads/tiles/WebMercatorQuad/tilejson").json()
     assert roads["vector_layers"][0]["fields"] == {
         "name": "String",
         "road_class": "String",
@@ -108,8 +108,8 @@ def test_out_of_range_tiles_are_404(client: Any, sample: SampleCity, tail: str) 
 
 
 @pytest.mark.parametrize("tail", ["a/0/0", "3/x/0", "3/0/1.5"])
-def test_non_integer_tile_index_is_422(client: Any, sample: SampleCity, tail: str) -> None:
-    assert_problem(client.get(f"{CITY}/collections/schools/tiles/WebMercatorQuad/{tail}"), 422)
+def test_non_integer_tile_index_is_404(client: Any, sample: SampleCity, tail: str) -> None:
+    assert_problem(client.get(f"{CITY}/collections/schools/tiles/WebMercatorQuad/{tail}"), 404)
 
 
 def test_unknown_layer_city_or_matrix_set(client: Any, sample: SampleCity) -> None:

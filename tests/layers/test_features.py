@@ -86,12 +86,14 @@ def test_bad_offset(offset: str) -> None:
     "bbox",
     [
         "1,2,3",
-        "1,2,3,4,5,6",
+        "1,2,3,4,5",
+        "1,2,3,4,5,nan",
         "a,b,c,d",
         "",
         "nan,-6,107,-5",
         "106,-6,inf,-5",
-        "107,-6,106,-5",  # minx > maxx
+        "181,-6,106,-5",  # across the antimeridian from beyond 180
+        "107,-6,-180,-5",  # across the antimeridian to -180: an empty western half
         "106,-6,106,-5",  # minx == maxx
         "106,-5,107,-6",  # miny > maxy
         "-200,-6,107,-5",
@@ -103,6 +105,12 @@ def test_bad_bbox(bbox: str) -> None:
     errors = _errors([("bbox", bbox)])
     assert errors[0]["field"] == "bbox"
     assert errors[0]["in"] == "query"
+
+
+def test_bbox_with_heights_and_across_the_antimeridian() -> None:
+    """OGC API Features Part 1: 6 numbers (heights ignored); minx > maxx crosses 180."""
+    assert features.parse_bbox("106.6,-6.3,-10,106.7,-6.1,50") == (106.6, -6.3, 106.7, -6.1)
+    assert features.parse_bbox("170,-7,107,-6") == (170.0, -7.0, 107.0, -6.0)
 
 
 @pytest.mark.parametrize(
