@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from geo.cities import CityInfo
+from layers.ogc import _JSON_SCHEMA_TYPES
 from layers.registry import LayerDef, Prop
 
 OPENAPI_VERSION = "3.0.3"
@@ -22,13 +23,8 @@ SCHEMA_JSON = "application/schema+json"
 PROBLEM = "application/problem+json"
 MVT = "application/vnd.mapbox-vector-tile"
 _REF = "#/components"
-_PROP_SCHEMAS: dict[str, dict[str, Any]] = {
-    "string": {"type": "string"},
-    "integer": {"type": "integer"},
-    "number": {"type": "number"},
-    "boolean": {"type": "boolean"},
-    "datetime": {"type": "string", "format": "date-time"},
-}
+# the JSON Schema of each property type, as the queryables document says it
+_PROP_SCHEMAS = _JSON_SCHEMA_TYPES
 # what each status means, the same words for every operation
 _STATUS_TEXT = {
     "304": "Not modified since the ETag sent in If-None-Match",
@@ -82,7 +78,7 @@ def _get(
 
 
 def _filter_parameter(prop: Prop) -> dict[str, Any]:
-    schema = dict(_PROP_SCHEMAS[prop.type])
+    schema: dict[str, Any] = dict(_PROP_SCHEMAS[prop.type])
     if prop.enum:
         schema["enum"] = list(prop.enum)
     return {

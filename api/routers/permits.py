@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,7 @@ from geo.permits import (
     uses_and_zones,
 )
 from geo.requests.detail import visible_request_type
+from geo.requests.proposals import own_request_of_code
 
 router = APIRouter(tags=["permits"])
 MAX_AREA_M2 = 10_000_000.0
@@ -127,6 +128,27 @@ def get_check(
     ``versions`` (newest first)."""
     _permit_of(session, principal, city, request_id)
     return _latest(session, city.id, request_id)
+
+
+@router.get(
+    "/me/requests/{code}/permit-check",
+    summary="The stored pre-check of a permit application, for the citizen who submitted it",
+    responses={404: {"description": "no application of yours with this code, or no check"}},
+    **requires("requests.own"),
+)
+def get_own_check(
+    code: Annotated[str, Path(max_length=64, description="Tracking code, e.g. IZN-7K3M-...")],
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+) -> dict[str, Any]:
+    """What staff see of the check (the latest version, its date and the layer revisions it
+    ran on, and the list of versions), to the applicant's own account only."""
+    city_id, request_id, kind = own_request_of_code(session, principal, code)
+    if kind != "izin":
+        raise PermitCheckNotFoundError(f"{code} is not a permit application")
+    response.headers["Cache-Control"] = "private, no-store"
+    return _latest(session, city_id, request_id)
 
 
 @router.post(

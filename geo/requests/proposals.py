@@ -18,7 +18,8 @@ from geo.accounts import Principal, authorize
 from geo.cities import CityInfo
 from geo.errors import InvalidInputError
 from geo.requests.catalogue import status_label
-from geo.requests.types import TYPES
+from geo.requests.codes import normalise_code
+from geo.requests.types import TYPES, RequestNotFoundError
 from geo.requests.windows import WIB
 
 MAX_PAGE = 100
@@ -222,3 +223,28 @@ def own_requests(session: Session, principal: Principal, *, limit: int = 200) ->
         )
         for r in rows
     ]
+
+
+def own_request_of_code(session: Session, principal: Principal, code: str) -> tuple[int, int, str]:
+    """``(city_id, request_id, type)`` of the request with tracking ``code`` that the
+    logged-in principal submitted (e.g. to show the applicant its stored permit check).
+
+    Raises:
+        AuthenticationRequiredError: Anonymous.
+        PermissionDeniedError: A role the matrix does not allow.
+        RequestNotFoundError: No such code, or a request someone else submitted (the same
+            answer, so a code of another's request tells nothing).
+    """
+    authorize(principal, "requests.own")
+    canonical = normalise_code(code)
+    if canonical is None or principal.user_id is None:
+        raise RequestNotFoundError(f"you submitted no request {code!r}")
+    row = session.execute(
+        text(
+            "SELECT city_id, id, type FROM service_request WHERE code = :code AND submitted_by = :u"
+        ),
+        {"code": canonical, "u": principal.user_id},
+    ).first()
+    if row is None:
+        raise RequestNotFoundError(f"you submitted no request {code!r}")
+    return int(row.city_id), int(row.id), str(row.type)

@@ -217,3 +217,40 @@ def test_a_clean_application_is_checked_lolos(client: Any, db: Session, pc: Perm
     missing = client.get(f"{CITY}/permits/{receipt['id'] + 999}/check", headers=staff.headers())
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
+
+
+def test_the_applicant_sees_the_stored_check_of_own_application(
+    client: Any, db: Session, pc: PermitCity
+) -> None:
+    """A warga who submitted an application reads its stored check by tracking code; another
+    warga gets the same 404 as for a code that does not exist, anonymous callers 401."""
+    owner = _staff(db, pc, "pemohon", Grant("warga"))
+    stranger = _staff(db, pc, "tetangga", Grant("warga"))
+    body = application(CROSSING, round(utm_area(CROSSING)))
+    files = [(slot, (f"{slot}.pdf", data, "application/pdf")) for slot, data in documents().items()]
+    client.cookies.clear()
+    sent = client.post(
+        f"{CITY}/requests",
+        data={"request": orjson.dumps(body).decode()},
+        files=files,
+        headers=owner.headers(unsafe=True),
+    )
+    assert sent.status_code == 201, sent.text
+    code = sent.json()["code"]
+    url = f"/me/requests/{code}/permit-check"
+    client.cookies.clear()
+    mine = client.get(url, headers=owner.headers())
+    assert mine.status_code == 200, mine.text
+    assert mine.headers["cache-control"] == "private, no-store"
+    assert (mine.json()["version"], mine.json()["verdict"]) == (1, "tidak_lolos")
+    client.cookies.clear()
+    assert client.get(url.lower(), headers=owner.headers()).status_code == 200  # as typed
+    client.cookies.clear()
+    theirs = client.get(url, headers=stranger.headers())
+    assert theirs.status_code == 404
+    assert theirs.headers["content-type"] == "application/problem+json"
+    client.cookies.clear()
+    assert client.get(url).status_code == 401
+    client.cookies.clear()
+    nonsense = client.get("/me/requests/NOT-A-CODE/permit-check", headers=owner.headers())
+    assert nonsense.status_code == 404
