@@ -10,13 +10,15 @@ from typing import Any
 from geo.cities import BBox, validate_bbox
 from geo.errors import InvalidInputError
 from layers.registry import LayerDef, Prop
+from layers.temporal import Interval, parse_datetime
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 # Query parameters with a meaning in OGC API Features (Parts 1-4) or OGC API Common.
-HANDLED_PARAMS = frozenset({"bbox", "limit", "offset", "properties", "f", "crs", "bbox-crs"})
+HANDLED_PARAMS = frozenset(
+    {"bbox", "datetime", "limit", "offset", "properties", "f", "crs", "bbox-crs"}
+)
 UNSUPPORTED_PARAMS = frozenset(
     {
-        "datetime",
         "filter",
         "filter-lang",
         "filter-crs",
@@ -40,6 +42,8 @@ class ItemsQuery:
     bbox: BBox | None = None
     properties: tuple[Prop, ...] = ()
     filters: tuple[tuple[Prop, Any], ...] = ()
+    # the ``datetime`` interval, on layers with a temporal property only
+    interval: Interval | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,8 @@ def parse_items_query(layer: LayerDef, params: Sequence[tuple[str, str]]) -> Ite
 
     Parameters that are neither standard nor a property are left to the HTTP layer (which
     refuses them, api/query_rules.py); reserved parameters this server does not implement
-    (``filter``, ``sortby``, ``datetime`` ...) are refused.
+    (``filter``, ``sortby`` ...) are refused. ``datetime`` is validated on every layer and
+    filters the layer's temporal property where it has one (layers.temporal).
 
     Args:
         layer: The layer asked for.
@@ -149,6 +154,14 @@ def parse_items_query(layer: LayerDef, params: Sequence[tuple[str, str]]) -> Ite
             bbox = parse_bbox(seen["bbox"])
         except InvalidInputError as exc:
             errors.append({"field": "bbox", "in": "query", "message": exc.detail})
+    interval = None
+    if "datetime" in seen:
+        try:
+            interval = parse_datetime(seen["datetime"])
+        except InvalidInputError as exc:
+            errors.append({"field": "datetime", "in": "query", "message": exc.detail})
+        if layer.temporal is None:
+            interval = None  # no time on this layer: every feature is in the result
     for name in ("crs", "bbox-crs"):
         if name in seen and seen[name].strip("<>") != CRS84:
             errors.append({"field": name, "in": "query", "message": f"only {CRS84} is supported"})
@@ -184,7 +197,7 @@ def parse_items_query(layer: LayerDef, params: Sequence[tuple[str, str]]) -> Ite
     named = {prop.name for prop, _value in filters}
     # dimensions of aggregate layers not asked for: their "every value" rows
     filters += [(p, p.default) for p in layer.properties if p.default and p.name not in named]
-    return ItemsQuery(limit, offset, bbox, selected, tuple(filters))
+    return ItemsQuery(limit, offset, bbox, selected, tuple(filters), interval)
 
 
 def next_offset(query: ItemsQuery, page: FeaturePage) -> int | None:

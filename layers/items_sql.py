@@ -75,6 +75,15 @@ def _where(
     for i, (prop, value) in enumerate(query.filters):
         clauses.append(f"{_psycopg(prop.sql)} = %(f{i})s")
         params[f"f{i}"] = value
+    temporal = layer.prop(layer.temporal) if layer.temporal else None
+    if query.interval is not None and temporal is not None:
+        column = _psycopg(temporal.sql)
+        if query.interval.start is not None:
+            clauses.append(f"{column} >= %(dt_start)s")
+            params["dt_start"] = query.interval.start
+        if query.interval.end is not None:
+            clauses.append(f"{column} <= %(dt_end)s")
+            params["dt_end"] = query.interval.end
     return " AND ".join(clauses), params
 
 

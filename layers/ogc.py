@@ -24,6 +24,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 ]
+TRS_GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 REL_TILESETS = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
 REL_TILING_SCHEMES = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"
 REL_QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
@@ -116,16 +117,57 @@ def layer_extents(
     return extents
 
 
-def collection(layer: LayerDef, city: CityInfo, city_url: str, bbox: list[float]) -> dict[str, Any]:
-    """The ``/collections/{layer}`` document (OGC API Features, plus map hints)."""
+def temporal_extents(
+    session: Session, city: CityInfo, layers: list[LayerDef]
+) -> dict[str, list[str | None]]:
+    """``[first, last]`` (RFC 3339) of the temporal property, per layer that has one: from
+    the data for public layers, open (``[null, null]``) for restricted ones (their rows'
+    times outside the reader's scope are not to be told) and for empty layers."""
+    out: dict[str, list[str | None]] = {}
+    for layer in layers:
+        prop = layer.prop(layer.temporal) if layer.temporal else None
+        if prop is None:
+            continue
+        out[layer.id] = [None, None]
+        if not layer.public:
+            continue
+        first, last = session.execute(
+            text(
+                f"SELECT min({prop.sql}), max({prop.sql}) FROM {layer.table} t"  # noqa: S608
+                f" WHERE t.city_id = :city_id AND ({layer.where})"
+            ),
+            {"city_id": city.id},
+        ).one()
+        if first is not None:
+            out[layer.id] = [_rfc3339(first), _rfc3339(last)]
+    return out
+
+
+def _rfc3339(value: Any) -> str:
+    text_value: str = value.isoformat()
+    return text_value.replace("+00:00", "Z")
+
+
+def collection(
+    layer: LayerDef,
+    city: CityInfo,
+    city_url: str,
+    bbox: list[float],
+    interval: list[str | None] | None = None,
+) -> dict[str, Any]:
+    """The ``/collections/{layer}`` document (OGC API Features, plus map hints); ``interval``
+    is the temporal extent of a layer with a temporal property (``temporal_extents``)."""
     url = f"{city_url}/collections/{layer.id}"
+    extent: dict[str, Any] = {"spatial": {"bbox": [bbox], "crs": CRS84}}
+    if interval is not None:
+        extent["temporal"] = {"interval": [interval], "trs": TRS_GREGORIAN}
     return {
         "id": layer.id,
         "title": layer.title_id,
         "title_en": layer.title_en,
         "description": layer.description,
         "itemType": "feature",
-        "extent": {"spatial": {"bbox": [bbox], "crs": CRS84}},
+        "extent": extent,
         "crs": [CRS84],
         "storageCrs": CRS84,
         "geometryType": layer.geometry_type,
@@ -151,12 +193,16 @@ def collections(
     """The ``/collections`` document: every public layer of the city."""
     layers = public_layers() if layers is None else layers
     extents = layer_extents(session, city, layers)
+    intervals = temporal_extents(session, city, layers)
     return {
         "links": [
             _link(f"{city_url}/collections", "self", JSON, f"Layers of {city.name}"),
             _link(city_url, "parent", JSON, city.name),
         ],
-        "collections": [collection(layer, city, city_url, extents[layer.id]) for layer in layers],
+        "collections": [
+            collection(layer, city, city_url, extents[layer.id], intervals.get(layer.id))
+            for layer in layers
+        ],
     }
 
 

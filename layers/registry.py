@@ -124,6 +124,9 @@ class LayerDef:
         geom_column: Geometry column (SRID 4326).
         geojson_column: Text column holding ``ST_AsGeoJSON(geom, 6)``, kept by PostgreSQL
             (a stored generated column): items read it instead of building the text.
+        temporal: The property the OGC ``datetime`` parameter filters on (and the collection's
+            temporal extent comes from); None: the layer has no time and ``datetime`` keeps
+            every feature.
     """
 
     id: str
@@ -147,6 +150,7 @@ class LayerDef:
     id_column: str = "id"
     geom_column: str = "geom"
     geojson_column: str | None = None
+    temporal: str | None = None
 
     @property
     def public(self) -> bool:
@@ -306,6 +310,7 @@ LAYERS: dict[str, LayerDef] = {
                 Prop("status", "string", title="Status"),
                 Prop("issued_on", "datetime", title="Tanggal terbit", filterable=False),
             ),
+            temporal="issued_on",
             style=Style("#33a02c", 1.0, "#b2df8a", 0.4),
             min_zoom=12,
             default_limit=200,
@@ -334,6 +339,7 @@ LAYERS: dict[str, LayerDef] = {
                 Prop("status_changed_at", "datetime", title="Status berubah", filterable=False),
                 Prop("demo", "boolean", title="Data contoh"),
             ),
+            temporal="created_at",
             style=Style("#ff7f00", 1.0, "#fdbf6f", 0.9, radius=5.0),
             min_zoom=8,
             default_limit=500,

@@ -122,6 +122,7 @@ def _layer_paths(layer: LayerDef) -> dict[str, Any]:
         {"$ref": f"{_REF}/parameters/bbox"},
         _limit_parameter(layer),
         {"$ref": f"{_REF}/parameters/offset"},
+        {"$ref": f"{_REF}/parameters/datetime"},
         {"$ref": f"{_REF}/parameters/properties"},
         {"$ref": f"{_REF}/parameters/f-json"},
         *filters,
@@ -292,6 +293,19 @@ def _components() -> dict[str, Any]:
                     "minItems": 4,
                     "maxItems": 6,
                 },
+                "style": "form",
+                "explode": False,
+            },
+            "datetime": {
+                "name": "datetime",
+                "in": "query",
+                "required": False,
+                "description": (
+                    "An instant, a date (the whole UTC day) or an interval start/end with"
+                    " '..' for an open end (RFC 3339), e.g. 2024-01-01/2024-06-30; filters the"
+                    " layer's temporal property, and keeps every feature of a layer without one"
+                ),
+                "schema": {"type": "string"},
                 "style": "form",
                 "explode": False,
             },

@@ -1,7 +1,8 @@
 """The OGC API ``datetime`` parameter: an instant, a closed interval or a half-bounded one.
 
 ``2024-03-01T10:00:00Z`` (an instant), ``2024-03-01`` (a whole day, UTC), ``2024-01-01/2024-06-30``,
-``2024-01-01/..`` and ``../2024-06-30`` (open ends, also written as an empty string). A layer
+``2024-01-01/..`` and ``../2024-06-30`` (open ends, also written as an empty string); a time
+without offset is UTC, and GDAL's ``2024-01-01T`` is the date. A layer
 with a temporal property (``LayerDef.temporal``) keeps the features whose property falls in the
 interval; a layer without one keeps every feature (OGC API - Features Part 1, /req/core/fc-time-
 response: the parameter is still validated).
@@ -29,16 +30,16 @@ class Interval:
     end: datetime | None
 
 
-def _moment(text: str, *, end_of_day: bool) -> datetime:
+def _moment(raw: str, *, end_of_day: bool) -> datetime:
+    text = raw.removesuffix("T")  # GDAL writes a date condition as "2024-05-02T"
     if _DATE_ONLY.match(text):
         day = date.fromisoformat(text)
         if end_of_day:
             return datetime.combine(day, time.max, tzinfo=UTC)
         return datetime.combine(day, time.min, tzinfo=UTC)
     value = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
-    if value.tzinfo is None:
-        raise ValueError("a date-time needs its offset (Z or +07:00)")
-    value = value.astimezone(UTC)
+    # RFC 3339 wants the offset; clients (GDAL) leave it out: such a time is taken as UTC
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if not _EARLIEST <= value <= _LATEST:
         raise ValueError("outside the years 1900 to 2200")
     return value
@@ -48,8 +49,8 @@ def parse_datetime(raw: str) -> Interval:
     """The interval a ``datetime`` query value names (RFC 3339 date-times or dates).
 
     Raises:
-        InvalidInputError: Not an instant or interval, a date-time without offset, or an
-            interval that ends before it starts.
+        InvalidInputError: Not an instant or interval, or an interval that ends before it
+            starts.
     """
     text = raw.strip()
     try:
@@ -65,7 +66,8 @@ def parse_datetime(raw: str) -> Interval:
             raise ValueError("empty")
         else:
             start = _moment(text, end_of_day=False)
-            end = _moment(text, end_of_day=True) if _DATE_ONLY.match(text) else start
+            whole_day = _DATE_ONLY.match(text.removesuffix("T"))
+            end = _moment(text, end_of_day=True) if whole_day else start
     except ValueError as exc:
         raise InvalidInputError(
             "datetime must be an RFC 3339 date-time or date, or an interval of them"

@@ -223,7 +223,8 @@ def get_collection(
 
     def body() -> bytes:
         bbox = ogc.layer_extents(session, city, [lyr])[lyr.id]
-        return json_bytes(ogc.collection(lyr, city, city_url(request, city), bbox))
+        interval = ogc.temporal_extents(session, city, [lyr]).get(lyr.id)
+        return json_bytes(ogc.collection(lyr, city, city_url(request, city), bbox, interval))
 
     return conditional(request, etag, body, public=lyr.public, media_type=JSON)
 

@@ -144,3 +144,18 @@ def test_gdal_filters_on_the_server_what_the_description_declares(
     pages = [u for u in urls if "/collections/schools/items" in u][1:]
     assert pages
     assert all("level=SMP" in u for u in pages), pages
+
+
+def test_gdal_sends_a_date_condition_as_datetime(
+    live_server: Any, oapif_city: dict[str, int]
+) -> None:
+    """`-where "issued_on >= '…'"` on the parcels (the layer's temporal property) goes to the
+    server as `datetime=…/..`, and the answer keeps only the parcels issued since."""
+    urls = _fetched_urls(_source(live_server), "parcels", where="issued_on >= '2024-05-02'")
+    pages = [u for u in urls if "/collections/parcels/items" in u][1:]
+    assert pages
+    assert all("datetime=" in u for u in pages), pages
+    everything = _read(_source(live_server), "parcels")["columns"]["issued_on"]
+    since = _read(_source(live_server), "parcels", where="issued_on >= '2024-05-02'")
+    expected = sorted(d for d in everything if d >= "2024-05-02")
+    assert sorted(since["columns"]["issued_on"]) == expected

@@ -66,7 +66,7 @@ def test_one_concrete_path_per_public_collection(described: dict[str, Any]) -> N
         )
         filters = {p.name for p in layer.properties if p.filterable}
         assert filters <= set(params), (layer.id, filters - set(params))
-        assert {"bbox", "offset", "properties", "f"} <= set(params)
+        assert {"bbox", "offset", "datetime", "properties", "f"} <= set(params)
         responses = described["paths"][f"/collections/{layer.id}/items"]["get"]["responses"]
         assert {"200", "304", "400", "404", "406", "503"} <= set(responses)
         assert "application/geo+json" in responses["200"]["content"]
@@ -81,7 +81,7 @@ def test_every_declared_filter_is_accepted_by_the_server(
     schema, answers 200 (a filter the server did not know would be a 400)."""
     for layer in public_layers():
         for name, param in _items_params(described, layer.id).items():
-            if name in {"bbox", "offset", "properties", "f", "limit"}:
+            if name in {"bbox", "offset", "datetime", "properties", "f", "limit"}:
                 continue
             schema = param["schema"]
             value = schema["enum"][0] if "enum" in schema else SAMPLE_VALUE[schema["type"]]

@@ -121,7 +121,8 @@ def test_bbox_with_heights_and_across_the_antimeridian() -> None:
         ([("address", "Jl. X")], "address"),  # not filterable
         ([("sortby", "name")], "sortby"),
         ([("filter", "level='SD'")], "filter"),
-        ([("datetime", "2024-01-01")], "datetime"),
+        ([("datetime", "2024-13-01")], "datetime"),  # not a date (valid ones filter)
+        ([("datetime", "2024-06-30/2024-01-01")], "datetime"),
         ([("crs", "http://www.opengis.net/def/crs/EPSG/0/3857")], "crs"),
         ([("f", "html")], "f"),
         ([("limit", "5"), ("limit", "6")], "limit"),

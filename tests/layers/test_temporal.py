@@ -25,6 +25,9 @@ def _utc(*parts: int) -> datetime:
         ("../2024-06-30T00:00:00Z", None, _utc(2024, 6, 30)),
         ("/2024-06-30T00:00:00Z", None, _utc(2024, 6, 30)),
         ("2024-01-01T00:00:00Z/", _utc(2024, 1, 1), None),
+        # what GDAL sends for -where "issued_on >= '2024-05-02'", and a time without offset
+        ("2024-05-02T/..", _utc(2024, 5, 2), None),
+        ("2024-03-01T10:00:00", _utc(2024, 3, 1, 10), _utc(2024, 3, 1, 10)),
     ],
 )
 def test_instants_intervals_and_open_ends(raw: str, start: datetime, end: datetime) -> None:
@@ -39,7 +42,7 @@ def test_instants_intervals_and_open_ends(raw: str, start: datetime, end: dateti
         "../..",
         "yesterday",
         "2024-13-01",
-        "2024-03-01T10:00:00",  # no offset
+        "2024-03-01TT",
         "2024-06-30/2024-01-01",  # ends before it starts
         "2024-01-01/2024-02-01/2024-03-01",
         "0001-01-01T00:00:00Z",
