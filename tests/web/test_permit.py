@@ -417,3 +417,65 @@ def test_an_uploaded_parcel_is_shown_and_a_bowtie_says_where(
     # the bowtie's 422 is the answer this test provokes (chromium logs it)
     assert [e for e in page.errors if "status of 422" not in e] == []
     page.context.close()
+
+
+def test_a_warga_sees_the_stored_check_under_my_requests(
+    browser: Any, demo_server: LiveServer
+) -> None:
+    """A logged-in warga who applied finds the application under "Pengajuan saya" and opens
+    its stored pre-check there (GET /me/requests/{code}/permit-check), explained as text."""
+    from tests.geo.permit_sample import application, documents
+    from tests.geo.test_permit_check import utm_area
+    from tests.web.test_ajukan import _open_ajukan
+
+    server = demo_server
+    username = "warga.izin"
+    engine = make_engine(server.db_url, pool_size=1)
+    try:
+        with session_scope(engine) as session:
+            exists = session.execute(
+                text("SELECT 1 FROM app_user WHERE username = :u"), {"u": username}
+            ).first()
+            if exists is None:
+                create_user(
+                    session,
+                    city_id=get_city(session, "tangerang").id,
+                    username=username,
+                    display_name="Warga Pemohon",
+                    password=PASSWORD,
+                    grants=[Grant("warga")],
+                )
+    finally:
+        engine.dispose()
+    target = find_target(server)
+    parcel = _square(*target.centre, HALF_M)
+    page = new_page(browser, PHONE)
+    login_answer = page.request.post(
+        f"{server.url}/auth/login",
+        data={"username": username, "password": PASSWORD, "city": "tangerang"},
+    )
+    assert login_answer.status == 200, login_answer.text()
+    csrf = login_answer.json()["csrf_token"]
+    files = {
+        slot: {"name": f"{slot}.pdf", "mimeType": "application/pdf", "buffer": data}
+        for slot, data in documents().items()
+    }
+    sent = page.request.post(
+        f"{server.url}/cities/tangerang/requests",
+        multipart={"request": json.dumps(application(parcel, round(utm_area(parcel)))), **files},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert sent.status == 201, sent.text()
+    code = sent.json()["code"]
+    _open_ajukan(page, server, *target.centre)
+    button = f"#my-requests [data-code='{code}'] button"
+    page.wait_for_selector(button, timeout=15_000)
+    page.click(button)
+    report = page.locator(f"#my-requests [data-code='{code}'] .izin-report")
+    report.wait_for(timeout=15_000)
+    assert report.get_attribute("data-verdict") in {"lolos", "tidak_lolos", "perlu_kajian"}
+    text_shown = page.locator(f"#my-requests [data-code='{code}'] .my-permit-check").inner_text()
+    assert "Pemeriksaan ke-1" in text_shown
+    assert "Indikatif" in text_shown
+    assert not page.errors, page.errors
+    page.context.close()
