@@ -141,6 +141,7 @@ const STRINGS = {
     role_dishub_reviewer: "Peninjau Dishub",
     role_opd_staff: "Staf OPD",
     role_inspektur: "Inspektur",
+    role_sekolah: "Staf sekolah",
     role_admin_kota: "Admin kota",
     role_admin: "Admin sistem",
     // the route editor (/editor)
@@ -760,6 +761,7 @@ const STRINGS = {
     role_dishub_reviewer: "Dishub reviewer",
     role_opd_staff: "OPD staff",
     role_inspektur: "Inspector",
+    role_sekolah: "School staff",
     role_admin_kota: "City admin",
     role_admin: "System admin",
     // the route editor (/editor)
