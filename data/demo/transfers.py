@@ -13,14 +13,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import numpy as np
 from shapely.geometry import Point
 from sqlalchemy.orm import Session
 
 from data.demo.common import lonlat_to_utm, rng_for, utm_to_lonlat
-from data.demo.requests import FAMILY, GIVEN, Rng, _person, _pick, demo_until
+from data.demo.requests import (
+    FAMILY,
+    GIVEN,
+    Rng,
+    _person,
+    _pick,
+    choose,
+    demo_until,
+    note_fields,
+    step_event,
+)
 from geo.accounts import Principal
 from geo.cities import CityInfo
 from geo.requests.bulk import BulkEvent, BulkRequest, bulk_load
@@ -92,8 +101,7 @@ def _history(
     status, at, repairs = "diajukan", start, 0
     while status in STEPS:
         step = STEPS[status]
-        weights = np.array([p for _, p in step.choices])
-        name = step.choices[int(rng.choice(len(weights), p=weights / weights.sum()))][0]
+        name = choose(rng, step.choices)
         if name == "minta_perbaikan" and repairs:
             name = "tolak"
         at = at + timedelta(days=step.median_days * float(rng.lognormal(0.0, 0.5)))
@@ -101,24 +109,11 @@ def _history(
             break
         transition = TRANSFER_WORKFLOW.transition(name)
         assert transition is not None
-        fields: dict[str, Any] = {}
-        if name == "minta_perbaikan":
-            repairs += 1
-            fields["public_note"] = _pick(rng, REPAIRS)
-        elif name == "tolak":
-            fields["public_note"] = _pick(rng, REFUSALS)
-        elif name == "rekomendasikan":
+        fields = note_fields(rng, name, REPAIRS, REFUSALS)
+        repairs += name == "minta_perbaikan"
+        if name == "rekomendasikan":
             fields |= {"capacity_remaining": None, "capacity": "sisa daya tampung tidak diketahui"}
-        events.append(
-            BulkEvent(
-                transition=name,
-                from_status=status,
-                to_status=transition.target,
-                at=at,
-                actor=_actor(name, *schools, pair),
-                fields=fields,
-            )
-        )
+        events.append(step_event(transition, status, at, _actor(name, *schools, pair), fields))
         status = transition.target
     return events
 
