@@ -8,7 +8,7 @@ import { logout, roleKeys, staffSession } from "../auth.js";
 import { el, setChildren } from "../dom.js";
 import { applyTranslations, pickLang, translator } from "../i18n.js";
 import { AuditApi } from "./api.js";
-import { field as labelled, findingForm, visitForm } from "./forms.js";
+import { field as labelled, findingForm, lhaForm, visitForm } from "./forms.js";
 import { SEVERITIES, SEVERITY_COLOURS, choices, clockText, rupiah } from "./format.js";
 
 const $ = (id) => document.getElementById(id);
@@ -202,6 +202,10 @@ async function openAudit(auditId, site) {
     el("h3", null, t("auditVisits"), ` (${audit.visits.length})`),
     audit.visits.map((v) => el("p", { class: "hint" }, `${v.visited_at.slice(0, 16).replace("T", " ")} · ${v.inspector}${v.distance_m == null ? "" : ` · ${Math.round(v.distance_m)} m`}`)),
     editor && FIELDWORK.includes(audit.status) ? visitForm(audit, { t, api }) : null,
+    editor && (audit.transitions || []).some((s) => s.name === "terbitkan_lha") ? lhaForm({ t, onSubmit: async (body) => {
+      await api.step(audit.id, answer.etag, body);
+      await refreshAfterFinding(audit.id, site);
+    } }) : null,
     editor && ["pemeriksaan", "notisi"].includes(audit.status) ? findingForm(audit, site, { t, api, onSaved: () => refreshAfterFinding(audit.id, site) }) : null,
   );
   document.body.dataset.audit = String(audit.id);

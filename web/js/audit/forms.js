@@ -76,3 +76,24 @@ export function findingForm(audit, site, { t, api, onSaved }) {
   });
   return form;
 }
+
+/** The LHA form (number and date): the date starts each finding's 60-day follow-up clock. */
+export function lhaForm({ t, onSubmit }) {
+  const no = el("input", { id: "lha-no", required: true, maxlength: "100" });
+  const date = el("input", { id: "lha-date", type: "date", required: true });
+  const submit = el("button", { id: "lha-submit", type: "submit", class: "primary" }, t("auditLhaIssue"));
+  const out = el("p", { id: "lha-result", class: "hint", role: "status" });
+  const form = el("form", { class: "audit-form", id: "lha-form" }, el("h3", null, t("auditLhaIssue")),
+    field(t, "auditLhaNo", no), field(t, "auditLhaDate", date), submit, out);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    submit.disabled = true;
+    try {
+      await onSubmit({ transition: "terbitkan_lha", lha_no: no.value.trim(), lha_date: date.value });
+    } catch (err) {
+      out.textContent = err.message;
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
