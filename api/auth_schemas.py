@@ -29,11 +29,12 @@ class GrantPublic(BaseModel):
     role: str = Field(examples=["opd_staff"])
     opd: str | None = Field(default=None, examples=["DISHUB"])
     kecamatan: str | None = None
+    npsn: str | None = Field(default=None, description="The school of a `sekolah` grant")
 
     @classmethod
     def of(cls, grant: Grant) -> GrantPublic:
         """Schema of a :class:`Grant`."""
-        return cls(role=grant.role, opd=grant.opd, kecamatan=grant.kecamatan)
+        return cls(role=grant.role, opd=grant.opd, kecamatan=grant.kecamatan, npsn=grant.npsn)
 
 
 class UserPublic(BaseModel):

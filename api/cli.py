@@ -147,7 +147,8 @@ def _load_demo_if_empty(url: str, settings: Settings) -> None:
             )
             _say(
                 f"Demo city loaded: {summary.kelurahan} kelurahan, {summary.schools} schools, "
-                f"{summary.angkot_routes} route directions, {summary.requests} demo requests."
+                f"{summary.angkot_routes} route directions, {summary.requests} demo requests,"
+                f" {summary.transfers} school transfers."
             )
             accounts = create_demo_accounts(session, get_city(session, slug))
         _show_demo_accounts(accounts, settings.var_dir / DEMO_USERS_FILE)
@@ -164,8 +165,9 @@ def _show_demo_accounts(accounts: list[DemoAccount], path: Path) -> None:
     table = Table("username", "role", "OPD", "password", title="Demo accounts (shown once)")
     lines = ["# Tree Point O demo accounts (random passwords, made at the first start)"]
     for a in accounts:
-        table.add_row(a.username, a.role, a.opd or "", a.password)
-        lines.append(f"{a.username}\t{a.role}\t{a.opd or '-'}\t{a.password}")
+        scope = a.opd or (f"NPSN {a.npsn}" if a.npsn else "")
+        table.add_row(a.username, a.role, scope, a.password)
+        lines.append(f"{a.username}\t{a.role}\t{scope or '-'}\t{a.password}")
     out.print(table)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

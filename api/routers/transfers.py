@@ -16,7 +16,8 @@ from api.deps import CityDep, SessionDep, SettingsDep
 from api.routers.citizens import Lat, Lon, PlannerDep
 from api.settings import Settings
 from geo.cities import CityInfo
-from geo.requests.transfer import Planning, alternatives
+from geo.requests.transfer_alternatives import alternatives
+from geo.requests.transfer_figures import Planning
 from geo.transit import PlannerCache, PlannerOptions
 
 router = APIRouter(prefix="/cities/{city}", tags=["requests"])

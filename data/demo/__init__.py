@@ -13,6 +13,7 @@ from data.demo.audits import load_demo_audits
 from data.demo.generate import STEPS, DemoCity, generate_demo_city
 from data.demo.load import insert_demo_city
 from data.demo.requests import load_demo_requests
+from data.demo.transfers import DEMO_TRANSFER_COUNT, load_demo_transfers
 from geo.accounts import Principal
 from geo.cities import create_city, delete_city, get_city
 from geo.errors import CityExistsError, CityNotFoundError, InvalidInputError
@@ -39,6 +40,7 @@ class DemoSummary:
     elapsed_s: float
     requests: int = 0
     audit_sites: int = 0
+    transfers: int = 0
 
 
 def load_demo_city(
@@ -50,6 +52,7 @@ def load_demo_city(
     requests: int = 0,
     principal: Principal | None = None,
     audit_sites: int = 0,
+    transfers: int | None = None,
 ) -> DemoSummary:
     """Generate the demo city ``slug`` and insert it; the caller commits.
 
@@ -64,6 +67,8 @@ def load_demo_city(
             ``requests`` or ``audit_sites``).
         audit_sites: How many demo audit sites (with audits and findings) to load
             (``DEMO_AUDIT_SITE_COUNT`` from the CLI; tests load none).
+        transfers: How many demo school transfers to load (None: ``DEMO_TRANSFER_COUNT``
+            when ``requests`` are loaded, else none).
 
     Returns:
         Row counts per table.
@@ -94,6 +99,11 @@ def load_demo_city(
         if principal is None:
             raise ValueError("loading demo requests needs the principal who loads them")
         loaded = load_demo_requests(session, principal, info, city, requests)
+    moved = DEMO_TRANSFER_COUNT if transfers is None and requests else transfers or 0
+    if moved:
+        if principal is None:
+            raise ValueError("loading demo transfers needs the principal who loads them")
+        moved = load_demo_transfers(session, principal, info, moved)
     sites = 0
     if audit_sites:
         if principal is None:
@@ -114,6 +124,7 @@ def load_demo_city(
         elapsed_s=time.perf_counter() - started,
         requests=loaded,
         audit_sites=sites,
+        transfers=moved,
     )
 
 

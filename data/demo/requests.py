@@ -28,6 +28,7 @@ from geo.cities import CityInfo
 from geo.requests import AID_WORKFLOW
 from geo.requests.bulk import BulkEvent, BulkRequest, bulk_load
 from geo.requests.nik import DEMO_PROVINCE
+from geo.requests.workflow import Transition
 
 DEMO_REQUEST_COUNT = 3_000
 DAYS = 365
@@ -186,6 +187,37 @@ def _pick(rng: Rng, items: tuple[Any, ...] | list[Any]) -> Any:
     return items[int(rng.integers(len(items)))]
 
 
+def choose(rng: Rng, choices: tuple[tuple[str, float], ...]) -> str:
+    """One of ``choices`` ((name, probability)), drawn from ``rng``."""
+    weights = np.array([p for _, p in choices])
+    return choices[int(rng.choice(len(choices), p=weights / weights.sum()))][0]
+
+
+def note_fields(
+    rng: Rng, name: str, repairs: tuple[str, ...], refusals: tuple[str, ...]
+) -> dict[str, Any]:
+    """The public note a repair request (``minta_perbaikan``) or a refusal (``tolak``) needs."""
+    if name == "minta_perbaikan":
+        return {"public_note": _pick(rng, repairs)}
+    if name == "tolak":
+        return {"public_note": _pick(rng, refusals)}
+    return {}
+
+
+def step_event(
+    transition: Transition, status: str, at: datetime, actor: str, fields: dict[str, Any]
+) -> BulkEvent:
+    """The history event of taking ``transition`` from ``status``."""
+    return BulkEvent(
+        transition=transition.name,
+        from_status=status,
+        to_status=transition.target,
+        at=at,
+        actor=actor,
+        fields=fields,
+    )
+
+
 def _person(rng: Rng, region: str) -> dict[str, Any]:
     given, female = _pick(rng, GIVEN)
     born = datetime(1955, 1, 1) + timedelta(days=int(rng.integers(0, 49 * 365)))
@@ -245,9 +277,7 @@ def _history(
     status, at, repairs = "diajukan", start, 0
     while status in STEPS:
         step = STEPS[status]
-        names = [n for n, _ in step.choices]
-        weights = np.array([p for _, p in step.choices])
-        name = names[int(rng.choice(len(names), p=weights / weights.sum()))]
+        name = choose(rng, step.choices)
         if name == "minta_perbaikan" and repairs >= 2:
             name = "tolak"
         days = step.median_days * float(rng.lognormal(0.0, 0.45))
@@ -258,13 +288,9 @@ def _history(
             break
         transition = AID_WORKFLOW.transition(name)
         assert transition is not None
-        fields: dict[str, Any] = {}
-        if name == "minta_perbaikan":
-            repairs += 1
-            fields["public_note"] = _pick(rng, REPAIRS)
-        elif name == "tolak":
-            fields["public_note"] = _pick(rng, REFUSALS)
-        elif name == "selesai_evaluasi":
+        fields = note_fields(rng, name, REPAIRS, REFUSALS)
+        repairs += name == "minta_perbaikan"
+        if name == "selesai_evaluasi":
             fields["berita_acara"] = f"BA/{serial:04d}/KESRA/{at.year}"
             fields["public_note"] = "Evaluasi dan peninjauan lapangan selesai."
         elif name == "tetapkan":
@@ -279,16 +305,7 @@ def _history(
             fields["internal_note"] = "Dicek bersama tim (demo)."
         opd = transition.opd or ("TAPD" if status == "rekomendasi" else "KESRA")
         actor = "pemohon" if name in {"ajukan_ulang", "unggah_lpj"} else ACTORS[opd]
-        events.append(
-            BulkEvent(
-                transition=name,
-                from_status=status,
-                to_status=transition.target,
-                at=at,
-                actor=actor,
-                fields=fields,
-            )
-        )
+        events.append(step_event(transition, status, at, actor, fields))
         status = transition.target
     return events
 

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from data.demo.transfers import demo_school_pair
 from geo.accounts import Grant, create_user, generate_password, upsert_opd
 from geo.cities import CityInfo
+from geo.requests.transfer import SchoolRow
 
 # the city offices (OPD) of Kota Tangerang that the services route to
 DEMO_OPDS = (
@@ -36,6 +38,7 @@ DEMO_USERS = (
     ("opd_disdik", "Staf Dinas Pendidikan (demo)", "opd_staff", "DISDIK"),
     ("opd_dpmptsp", "Staf DPMPTSP (demo)", "opd_staff", "DPMPTSP"),
     ("inspektur", "Inspektur (demo)", "inspektur", None),
+    ("inspektur_2", "Inspektur Kedua (demo)", "inspektur", None),
     ("admin_kota", "Admin Kota (demo)", "admin_kota", None),
 )
 
@@ -48,13 +51,16 @@ class DemoAccount:
     role: str
     opd: str | None
     password: str
+    npsn: str | None = None
 
 
 def create_demo_accounts(session: Session, city: CityInfo) -> list[DemoAccount]:
     """Seed the demo city's OPDs and create one account per role with a random password.
 
     No password is known in advance: each is generated here and returned once, for the
-    caller to show to the person who started the server.
+    caller to show to the person who started the server. The two school accounts
+    (role ``sekolah``) act for the demo transfers' origin and target school
+    (``data.demo.transfers.demo_school_pair``).
 
     Args:
         session: The database session (not committed here).
@@ -74,4 +80,22 @@ def create_demo_accounts(session: Session, city: CityInfo) -> list[DemoAccount]:
             grants=[Grant(role, opd=opd)],
         )
         accounts.append(DemoAccount(username, role, opd, password))
+    origin, target = demo_school_pair(session, city)
+    for username, school in (("sekolah_asal", origin), ("sekolah_tujuan", target)):
+        accounts.append(_school_account(session, city, username, school))
     return accounts
+
+
+def _school_account(
+    session: Session, city: CityInfo, username: str, school: SchoolRow
+) -> DemoAccount:
+    password = generate_password()
+    create_user(
+        session,
+        city_id=city.id,
+        username=username,
+        display_name=f"Staf {school.name} (demo)",
+        password=password,
+        grants=[Grant("sekolah", npsn=school.npsn)],
+    )
+    return DemoAccount(username, "sekolah", None, password, npsn=school.npsn)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -200,7 +200,9 @@ def _check_events(kind: RequestType, row: BulkRequest, index: int) -> None:
         raise _invalid(index, "status", f"the history ends in '{status}'")
 
 
-def _prepare(row: BulkRequest, geom: shapely.Geometry, index: int, seen: set[str]) -> _Ready:
+def _prepare(
+    row: BulkRequest, geom: shapely.Geometry, index: int, seen: set[str], computed: _Compute
+) -> _Ready:
     kind = TYPES.get(row.type)
     if kind is None:
         raise _invalid(index, "type", f"unknown request type {row.type[:32]!r}")
@@ -208,7 +210,10 @@ def _prepare(row: BulkRequest, geom: shapely.Geometry, index: int, seen: set[str
     contact = _model(Contact, row.contact, index, "contact")
     assert isinstance(contact, Contact)
     private = _model(kind.private, row.private, index, "private") if kind.private else None
+    private_json = private.model_dump(mode="json") if private else {}
     _check_events(kind, row, index)
+    if computed is not None and kind.prepare is not None:
+        attrs, private_json, geom = computed(kind, attrs, private_json, geom)
     if row.code is None:
         code = new_code(kind.prefix)
     elif normalise_code(row.code) != row.code or not row.code.startswith(kind.prefix + "-"):
@@ -225,9 +230,34 @@ def _prepare(row: BulkRequest, geom: shapely.Geometry, index: int, seen: set[str
         title=str(attrs.get(kind.title_field, kind.name))[:200],
         attrs=attrs,
         contact=contact,
-        private=private.model_dump(mode="json") if private else {},
+        private=private_json,
         row=row,
     )
+
+
+# what submit computes for a type with ``prepare`` (the figures of a school transfer): the
+# attributes, private part and place as stored
+_Compute = (
+    Callable[
+        [RequestType, dict[str, Any], dict[str, Any], shapely.Geometry],
+        tuple[dict[str, Any], dict[str, Any], shapely.Geometry],
+    ]
+    | None
+)
+
+
+def _computing(session: Session, city: CityInfo, planning: Any | None) -> _Compute:
+    if planning is None:
+        return None
+
+    def compute(
+        kind: RequestType, attrs: dict[str, Any], private: dict[str, Any], geom: shapely.Geometry
+    ) -> tuple[dict[str, Any], dict[str, Any], shapely.Geometry]:
+        assert kind.prepare is not None
+        ready = kind.prepare(session, city, attrs, private, geom, planning=planning)
+        return ready.attrs, ready.private, shapely.from_wkt(ready.wkt)
+
+    return compute
 
 
 _IDS = text(
@@ -385,6 +415,7 @@ def bulk_load(
     rows: Iterable[BulkRequest],
     *,
     chunk_size: int = CHUNK,
+    planning: Any | None = None,
 ) -> int:
     """Load many requests with their histories at once; all or nothing; one audit entry.
 
@@ -401,6 +432,10 @@ def bulk_load(
         city: The city the requests belong to.
         rows: The requests.
         chunk_size: Rows per INSERT.
+        planning: The city's networks (``geo.requests.transfer.Planning``): given, the rows of
+            types that compute on submission (school transfers: the figures, the target school
+            as the place) go through the type's ``prepare`` as ``submit`` does; their errors
+            (an unknown NPSN, a level mismatch) stop the load.
 
     Returns:
         The number of requests loaded.
@@ -416,12 +451,13 @@ def bulk_load(
     by_status: Counter[str] = Counter()
     demo = 0
     seen: set[str] = set()
+    computed = _computing(session, city, planning)
     try:
         with session.begin_nested():
             for chunk in _chunks(rows, chunk_size):
                 geoms = _geometries(chunk, loaded)
                 ready = [
-                    _prepare(row, geom, loaded + n, seen)
+                    _prepare(row, geom, loaded + n, seen, computed)
                     for n, (row, geom) in enumerate(zip(chunk, geoms, strict=True))
                 ]
                 _write(session, city, ready, loaded)

@@ -61,7 +61,7 @@ def test_login_json_sets_a_safe_cookie_and_me_shows_the_user(client: Any, cities
         "username": "dina",
         "display_name": "Dina Dishub",
         "city": CITY,
-        "roles": [{"role": "dishub", "opd": None, "kecamatan": None}],
+        "roles": [{"role": "dishub", "opd": None, "kecamatan": None, "npsn": None}],
     }
     assert len(body["csrf_token"]) >= 20
     cookie = set_cookie(response)

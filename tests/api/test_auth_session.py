@@ -101,7 +101,9 @@ def test_a_bearer_token_needs_no_csrf(client: Any, db: Session, cities: Cities) 
     client.cookies.clear()
     me = client.get("/auth/me", headers=admin.headers())
     assert me.json()["authenticated"] is True
-    assert me.json()["user"]["roles"] == [{"role": "admin", "opd": None, "kecamatan": None}]
+    assert me.json()["user"]["roles"] == [
+        {"role": "admin", "opd": None, "kecamatan": None, "npsn": None}
+    ]
     assert me.json()["csrf_token"] is None
     assert client.get("/admin/audit", headers=admin.headers()).status_code == 200
     assert client.post("/auth/logout", headers=admin.headers()).status_code == 204

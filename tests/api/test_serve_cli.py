@@ -87,6 +87,9 @@ def test_serve_ctrl_c_and_restart(var_dir: Path) -> None:
         assert accounts.stat().st_mode & 0o777 == 0o600
         rows = [line.split("\t") for line in accounts.read_text().splitlines()[1:]]
         assert {r[1] for r in rows} >= {"warga", "dishub", "dishub_reviewer", "opd_staff"}
+        schools = {r[0]: r[2] for r in rows if r[1] == "sekolah"}
+        assert set(schools) == {"sekolah_asal", "sekolah_tujuan"}
+        assert all(scope.startswith("NPSN ") for scope in schools.values())
         dishub = next(r for r in rows if r[0] == "dishub")
         login = httpx.post(
             url + "/auth/login",
@@ -104,7 +107,7 @@ def test_serve_ctrl_c_and_restart(var_dir: Path) -> None:
     assert proc.returncode == 0, out
     assert "Loading the demo city" in out
     # make run loads the demo requests with the city (the console may wrap the line)
-    assert f"{DEMO_REQUEST_COUNT} demo requests" in " ".join(out.split())
+    assert f"{DEMO_REQUEST_COUNT} demo requests, 30 school transfers" in " ".join(out.split())
     assert "Demo accounts (shown once)" in out
     assert dishub[3] in out  # printed once, at the first start
     assert cluster.status().state == "stopped", out

@@ -24,9 +24,9 @@ from geo.requests.transfer import (
     NoCapacityError,
     Planning,
     UnknownSchoolError,
-    alternatives,
     trip_summary,
 )
+from geo.requests.transfer_alternatives import alternatives
 from geo.requests.workflow import IllegalTransitionError
 from geo.transit import fastest_trip, plan
 from tests.geo.request_city import staff

@@ -2,7 +2,7 @@
 import { ApiError, getJSON, problemMessage } from "./api.js";
 
 // highest first: the header names the user's roles in this order
-export const ROLE_ORDER = ["admin", "admin_kota", "inspektur", "dishub_reviewer", "dishub", "opd_staff", "warga"];
+export const ROLE_ORDER = ["admin", "admin_kota", "inspektur", "dishub_reviewer", "dishub", "opd_staff", "sekolah", "warga"];
 
 /** Minutes to wait from a Retry-After value (seconds or an HTTP date), at least 1; null if unreadable. */
 export function retryMinutes(value, now = Date.now()) {
@@ -56,9 +56,13 @@ export function roleKeys(user) {
   return [...known, ...other].map((r) => `role_${r}`);
 }
 
-/** The OPD codes of a user's opd_staff grants (shown beside the role). */
+/** The OPD codes of a user's opd_staff grants and the NPSN of their school grants (shown
+ * beside the role). */
 export function opdCodes(user) {
-  return [...new Set((user?.roles || []).filter((g) => g.role === "opd_staff" && g.opd).map((g) => g.opd))];
+  const grants = user?.roles || [];
+  const opds = grants.filter((g) => g.role === "opd_staff" && g.opd).map((g) => g.opd);
+  const schools = grants.filter((g) => g.role === "sekolah" && g.npsn).map((g) => `NPSN ${g.npsn}`);
+  return [...new Set([...opds, ...schools])];
 }
 
 async function send(url, { method = "GET", body, csrf } = {}) {

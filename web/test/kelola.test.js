@@ -103,11 +103,12 @@ test("a step's body keeps the fields that are filled, and names those still miss
   assert.deepEqual(missingFields(["berita_acara", "public_note"], transitionBody("x", {})), ["berita_acara", "public_note"]);
 });
 
-test("who may use the workspace: OPD staff and city admins", () => {
-  assert.deepEqual(staffAccess({ roles: [{ role: "opd_staff", opd: "KESRA" }] }), { staff: true, admin: false, opds: ["KESRA"] });
-  assert.deepEqual(staffAccess({ roles: [{ role: "admin_kota" }] }), { staff: true, admin: true, opds: [] });
-  assert.deepEqual(staffAccess({ roles: [{ role: "dishub" }] }), { staff: false, admin: false, opds: [] });
-  assert.deepEqual(staffAccess(null), { staff: false, admin: false, opds: [] });
+test("who may use the workspace: OPD staff, school staff and city admins", () => {
+  assert.deepEqual(staffAccess({ roles: [{ role: "opd_staff", opd: "KESRA" }] }), { staff: true, admin: false, opds: ["KESRA"], schools: [] });
+  assert.deepEqual(staffAccess({ roles: [{ role: "admin_kota" }] }), { staff: true, admin: true, opds: [], schools: [] });
+  assert.deepEqual(staffAccess({ roles: [{ role: "sekolah", npsn: "20600001" }] }), { staff: true, admin: false, opds: [], schools: ["20600001"] });
+  assert.deepEqual(staffAccess({ roles: [{ role: "dishub" }] }), { staff: false, admin: false, opds: [], schools: [] });
+  assert.deepEqual(staffAccess(null), { staff: false, admin: false, opds: [], schools: [] });
 });
 
 test("ETags, 409 answers and step failures read plainly", () => {

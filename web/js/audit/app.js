@@ -8,7 +8,8 @@ import { logout, roleKeys, staffSession } from "../auth.js";
 import { el, setChildren } from "../dom.js";
 import { applyTranslations, pickLang, translator } from "../i18n.js";
 import { AuditApi } from "./api.js";
-import { CATEGORIES, SEVERITIES, SEVERITY_COLOURS, choices, clockText, rupiah } from "./format.js";
+import { field as labelled, findingForm, lhaForm, visitForm } from "./forms.js";
+import { SEVERITIES, SEVERITY_COLOURS, choices, clockText, rupiah } from "./format.js";
 
 const $ = (id) => document.getElementById(id);
 const INSPECTORATE = ["inspektur", "admin_kota", "admin"];
@@ -159,75 +160,10 @@ function findingCard(f, actions = []) {
     actions);
 }
 
-function field(label, control) {
-  return el("label", null, t(label), control);
-}
-
-function visitForm(audit) {
-  const note = el("textarea", { id: "visit-note", maxlength: "4000" });
-  const useGps = el("input", { id: "visit-gps", type: "checkbox", checked: true });
-  const submit = el("button", { id: "visit-submit", type: "submit", class: "primary" }, t("auditSaveVisit"));
-  const out = el("p", { id: "visit-result", class: "hint", role: "status" });
-  const form = el("form", { class: "audit-form", id: "visit-form" }, el("h3", null, t("auditVisit")), field("auditNote", note),
-    el("label", { class: "check" }, useGps, t("auditUseLocation")), submit, out);
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    submit.disabled = true;
-    const body = { note: note.value || null };
-    const position = useGps.checked ? await here() : null;
-    if (position) Object.assign(body, position);
-    try {
-      const visit = await api.visit(audit.id, body);
-      out.textContent = visit.distance_m == null ? t("auditVisitNoPosition") : t.format("auditVisitDistance", { m: Math.round(visit.distance_m) });
-      note.value = "";
-    } catch (err) {
-      out.textContent = err.message;
-    } finally {
-      submit.disabled = false;
-    }
-  });
-  return form;
-}
-
-function here() {
-  if (!navigator.geolocation) return Promise.resolve(null);
-  return new Promise((resolve) => navigator.geolocation.getCurrentPosition(
-    (p) => resolve({ lon: p.coords.longitude, lat: p.coords.latitude, accuracy_m: Math.min(p.coords.accuracy, 100000) }),
-    () => resolve(null), { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 }));
-}
-
-function findingForm(audit, site) {
-  const opd = el("input", { id: "finding-opd", value: site.properties.opd_code, maxlength: "32", required: true });
-  const category = el("select", { id: "finding-category" }, CATEGORIES.map((c) => el("option", { value: c }, t(`cat_${c}`))));
-  const severity = el("select", { id: "finding-severity" }, SEVERITIES.map((s) => el("option", { value: s }, t(`sev_${s}`))));
-  const loss = el("input", { id: "finding-loss", type: "number", min: "0", step: "1", inputmode: "numeric", value: "0" });
-  const description = el("textarea", { id: "finding-description", required: true, minlength: "3", maxlength: "8000" });
-  const recommendation = el("textarea", { id: "finding-recommendation", required: true, minlength: "3", maxlength: "8000" });
-  const photo = el("input", { id: "finding-photo", type: "file", accept: "image/jpeg,image/png", capture: "environment" });
-  const submit = el("button", { id: "finding-submit", type: "submit", class: "primary" }, t("auditSaveFinding"));
-  const out = el("p", { id: "finding-result", class: "hint", role: "status" });
-  const form = el("form", { class: "audit-form", id: "finding-form" }, el("h3", null, t("auditNewFinding")),
-    field("fOpd", opd), field("auditCategory", category), field("auditSeverityField", severity), field("auditLoss", loss),
-    field("auditDescription", description), field("auditRecommendation", recommendation), field("auditPhoto", photo), submit, out);
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    submit.disabled = true;
-    try {
-      const made = await api.finding(audit.id, {
-        opd_code: opd.value.trim(), category: category.value, severity: severity.value,
-        potential_loss_idr: Number(loss.value || 0), description: description.value, recommendation: recommendation.value,
-      });
-      if (photo.files?.[0]) await api.photo(audit.id, photo.files[0], { findingId: made.id });
-      out.textContent = t("auditFindingSaved");
-      await openAudit(audit.id, site);
-      loadSites();
-      loadByOpd();
-    } catch (err) {
-      out.textContent = err.message;
-      submit.disabled = false;
-    }
-  });
-  return form;
+async function refreshAfterFinding(auditId, site) {
+  await openAudit(auditId, site);
+  loadSites();
+  loadByOpd();
 }
 
 async function openAudit(auditId, site) {
@@ -265,8 +201,12 @@ async function openAudit(auditId, site) {
     audit.findings.map((f) => findingCard(f)),
     el("h3", null, t("auditVisits"), ` (${audit.visits.length})`),
     audit.visits.map((v) => el("p", { class: "hint" }, `${v.visited_at.slice(0, 16).replace("T", " ")} · ${v.inspector}${v.distance_m == null ? "" : ` · ${Math.round(v.distance_m)} m`}`)),
-    editor && FIELDWORK.includes(audit.status) ? visitForm(audit) : null,
-    editor && ["pemeriksaan", "notisi"].includes(audit.status) ? findingForm(audit, site) : null,
+    editor && FIELDWORK.includes(audit.status) ? visitForm(audit, { t, api }) : null,
+    editor && (audit.transitions || []).some((s) => s.name === "terbitkan_lha") ? lhaForm({ t, onSubmit: async (body) => {
+      await api.step(audit.id, answer.etag, body);
+      await refreshAfterFinding(audit.id, site);
+    } }) : null,
+    editor && ["pemeriksaan", "notisi"].includes(audit.status) ? findingForm(audit, site, { t, api, onSaved: () => refreshAfterFinding(audit.id, site) }) : null,
   );
   document.body.dataset.audit = String(audit.id);
 }
@@ -356,7 +296,7 @@ async function loadOffice() {
     if (kind) {
       const text = el("textarea", { class: "office-text", maxlength: "8000", "aria-label": t(kind === "respond" ? "auditResponse" : "auditFollowup") });
       const send = el("button", { type: "submit", class: "primary" }, t(kind === "respond" ? "auditSendResponse" : "auditSendFollowup"));
-      const form = el("form", { class: "audit-form", dataset: { kind } }, field(kind === "respond" ? "auditResponse" : "auditFollowup", text), send);
+      const form = el("form", { class: "audit-form", dataset: { kind } }, labelled(t, kind === "respond" ? "auditResponse" : "auditFollowup", text), send);
       form.addEventListener("submit", async (e) => {
         e.preventDefault();
         send.disabled = true;

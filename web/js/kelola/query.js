@@ -115,10 +115,14 @@ export function missingFields(requires = [], body = {}) {
   return requires.filter((f) => body[f] === undefined || body[f] === null || body[f] === "");
 }
 
-/** Whether the signed-in user may use the workspace, and how far: {staff, admin, opds}. */
+/** Whether the signed-in user may use the workspace, and how far: {staff, admin, opds,
+ * schools}. A school's staff (role sekolah, one NPSN) work on their school's transfers; the
+ * server decides which requests and steps, this only opens the door. */
 export function staffAccess(user) {
   const grants = user?.roles || [];
   const admin = grants.some((g) => g.role === "admin_kota" || g.role === "admin");
   const opds = [...new Set(grants.filter((g) => g.role === "opd_staff" && g.opd).map((g) => g.opd))];
-  return { staff: admin || grants.some((g) => g.role === "opd_staff"), admin, opds };
+  const schools = [...new Set(grants.filter((g) => g.role === "sekolah" && g.npsn).map((g) => g.npsn))];
+  const staff = admin || grants.some((g) => g.role === "opd_staff" || g.role === "sekolah");
+  return { staff, admin, opds, schools };
 }
