@@ -5,6 +5,9 @@ Pure ASGI, so a streamed items page stays streamed (compressed chunk by chunk). 
 that could be compressed says ``Vary: Accept-Encoding``. A compressed body is not the bytes a
 strong ETag names, so its ETag is made weak (``W/"..."``); the 304 of a client that sends it
 back is still right, since ``If-None-Match`` compares weakly (layers.revision.etag_matches).
+JSON and GeoJSON answers with a strong ETag are left whole: those ETags name a version that clients send
+back in ``If-Match`` (requests, routes), which compares strongly (RFC 9110 §13.1.1); they are
+small objects, and the big answers (layer pages, GeoJSON) carry weak ETags anyway.
 Partial answers (206, Range requests) and answers already encoded are left as they are.
 """
 
@@ -114,8 +117,9 @@ class CompressionMiddleware:
                     await send(message)
                     return
                 headers.add_vary_header("Accept-Encoding")  # any text answer may be compressed
-                compress = encoding is not None and message["status"] == 200
-                if encoding is not None and message["status"] in (200, 304):
+                versioned = _versioned(headers)
+                compress = encoding is not None and message["status"] == 200 and not versioned
+                if encoding is not None and message["status"] in (200, 304) and not versioned:
                     _weaken(headers)
                 start = {**message, "headers": headers.raw}
                 if not compress:
@@ -159,6 +163,15 @@ def _varies(status: int, headers: MutableHeaders) -> bool:
     if status == 206 or "content-encoding" in headers:
         return False
     return status == 304 or is_text(headers.get("content-type", ""))
+
+
+def _versioned(headers: MutableHeaders) -> bool:
+    """A JSON or GeoJSON object with a strong ETag: a version for If-Match (a request, a
+    route in the editor), never compressed."""
+    etag = headers.get("etag")
+    media = headers.get("content-type", "").split(";")[0].strip()
+    json_media = media in {"application/json", "application/geo+json"}
+    return bool(etag) and not str(etag).startswith("W/") and json_media
 
 
 def _weaken(headers: MutableHeaders) -> None:

@@ -129,3 +129,22 @@ def test_accept_encoding_parsing() -> None:
 def test_static_range_errors_are_problems(client: Any, range_: str, status: int) -> None:
     body = assert_problem(client.get("/js/main.js", headers={"Range": range_}), status)
     assert body["detail"]
+
+
+def test_a_version_etag_stays_strong_for_if_match(client: Any, sample: SampleCity) -> None:
+    """An answer whose strong ETag is a version (sent back in If-Match, which compares
+    strongly) is never compressed or weakened, whatever the client accepts."""
+    from starlette.responses import JSONResponse
+
+    from api.compression import CompressionMiddleware
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        body = {"text": "x" * 5000}
+        await JSONResponse(body, headers={"ETag": '"v7"'})(scope, receive, send)
+
+    from fastapi.testclient import TestClient
+
+    direct = TestClient(CompressionMiddleware(app))  # no lifespan: a bare ASGI app
+    answer = direct.get("/", headers={"Accept-Encoding": "br, gzip"})
+    assert answer.headers["etag"] == '"v7"'
+    assert "content-encoding" not in answer.headers

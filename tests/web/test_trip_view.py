@@ -216,7 +216,7 @@ def test_older_answer_never_replaces_newer(view: Any, demo_server: LiveServer) -
 
 
 def test_new_trip_keys_shown_when_present(page: Any, demo_server: LiveServer) -> None:
-    """Optional keys of the trip answer (mode, wait_s, arrive_at) are shown when present."""
+    """Optional keys of the trip answer (vehicle, wait_s, arrive_at) are shown when present."""
 
     def with_brt(route: Any) -> None:
         response = route.fetch()
@@ -225,7 +225,7 @@ def test_new_trip_keys_shown_when_present(page: Any, demo_server: LiveServer) ->
             it["arrive_at"] = "2026-12-02T08:45:00+07:00"
             for leg in it["legs"]:
                 if leg.get("route"):
-                    leg["mode"] = "brt"
+                    leg["vehicle"] = "brt"  # the answer's key (geo/transit/modes.py)
                     leg["wait_s"] = 300
         route.fulfill(response=response, body=json.dumps(body))
 
