@@ -5,9 +5,9 @@ Pure ASGI, so a streamed items page stays streamed (compressed chunk by chunk). 
 that could be compressed says ``Vary: Accept-Encoding``. A compressed body is not the bytes a
 strong ETag names, so its ETag is made weak (``W/"..."``); the 304 of a client that sends it
 back is still right, since ``If-None-Match`` compares weakly (layers.revision.etag_matches).
-JSON and GeoJSON answers with a strong ETag are left whole: those ETags name a version that clients send
-back in ``If-Match`` (requests, routes), which compares strongly (RFC 9110 §13.1.1); they are
-small objects, and the big answers (layer pages, GeoJSON) carry weak ETags anyway.
+JSON and GeoJSON answers with a strong ETag are left whole: those ETags name a version that
+clients send back in ``If-Match`` (requests, routes), which compares strongly (RFC 9110
+§13.1.1); they are small objects, and the big answers (layer pages) carry weak ETags anyway.
 Partial answers (206, Range requests) and answers already encoded are left as they are.
 """
 
