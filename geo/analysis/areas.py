@@ -55,6 +55,15 @@ _ROUTES = text(
     " FROM clipped ORDER BY code"
 )
 
+# the area's streets as one clipped, lightly simplified line set (~3 m): the report's base map
+_ROADS = text(
+    "WITH a AS (SELECT geom FROM admin_area"
+    "  WHERE city_id = :c AND level = :level AND code = :code)"
+    " SELECT ST_AsGeoJSON(ST_Simplify(ST_CollectionExtract(ST_Collect("
+    "   ST_Intersection(e.geom, a.geom)), 2), 0.00003), 6)"
+    " FROM a JOIN road_edge e ON e.city_id = :c AND ST_Intersects(e.geom, a.geom)"
+)
+
 _SCHOOLS = text(
     "WITH a AS (SELECT geom FROM admin_area"
     "  WHERE city_id = :c AND level = :level AND code = :code)"
@@ -157,6 +166,14 @@ def routes_in(session: Session, city: CityInfo, area: Area) -> list[RouteInArea]
         )
         for r in rows
     ]
+
+
+def roads_in(session: Session, city: CityInfo, area: Area) -> str | None:
+    """The streets of ``area`` clipped to it, as one GeoJSON MultiLineString (None when the
+    city has no roads there): the offline report draws them under everything else, as the web
+    map uses the city's own roads as its base map."""
+    value = session.execute(_ROADS, _params(city, area.level, area.code)).scalar_one_or_none()
+    return str(value) if value else None
 
 
 def schools_in(session: Session, city: CityInfo, area: Area) -> list[SchoolInArea]:

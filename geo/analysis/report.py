@@ -12,6 +12,7 @@ from geo.analysis.areas import (
     check_level,
     find_area,
     kelurahan_of,
+    roads_in,
     route_coverage,
     routes_in,
     schools_in,
@@ -108,6 +109,7 @@ def area_report(
         requests_total=shown(sum(n for _, _, n in cells)),
         kelurahan=kelurahan,
         request_points=points,
+        roads_geojson=roads_in(session, city, area),
     )
     if restricted:
         record(

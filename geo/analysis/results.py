@@ -140,6 +140,7 @@ class AreaReport:
         requests_total: All requests of the area (public: ``"< 5"`` under 5).
         kelurahan: The kelurahan of a kecamatan, with their requests; empty for a kelurahan.
         request_points: Staff reports only; empty in public reports.
+        roads_geojson: The area's streets clipped to it (``roads_in``), or None.
     """
 
     city_slug: str
@@ -154,3 +155,5 @@ class AreaReport:
     requests_total: Count = 0
     kelurahan: list[SubArea] = field(default_factory=list)
     request_points: list[RequestPoint] = field(default_factory=list)
+    # the area's streets (one GeoJSON MultiLineString), the report map's base layer
+    roads_geojson: str | None = None

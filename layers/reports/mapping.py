@@ -40,6 +40,7 @@ CLASSES: list[tuple[int, str, str]] = [
 BOUNDARY = "#253494"
 SCHOOL_NEAR = "#1a9850"  # within 500 m of a route
 SCHOOL_FAR = "#d73027"
+ROADS = "#8c8c8c"  # the streets, the report's base map
 POINT = "#6a3d9a"  # a request (staff reports)
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -116,6 +117,9 @@ def build_map(report: AreaReport, *, type_labels: dict[str, str], status_label: 
     if report.kelurahan:
         boundary["fillOpacity"] = 0
     _layer(m, "Batas wilayah", [_feature(area.geojson, f"{area.name} ({area.code})", boundary)])
+    if report.roads_geojson:  # the streets over the areas' fill, under routes and schools
+        road_style = {"color": ROADS, "weight": 1, "opacity": 0.8}
+        _layer(m, "Jalan", [_feature(report.roads_geojson, "Jalan", road_style)])
     routes = [
         _feature(
             r.geojson,

@@ -15,6 +15,7 @@ from geo.analysis import (
     NEAREST_ROUTE_MAX_M,
     area_report,
     find_area,
+    roads_in,
     route_coverage,
     routes_in,
     schools_in,
@@ -172,3 +173,29 @@ def test_an_area_without_routes_or_schools(db: Session, sample: AnalysisCity) ->
         (0.0, 0, 0),
     ]
     assert coverage[0].school_share is None
+
+
+def test_the_streets_of_the_area_clipped_to_it(db: Session, sample: AnalysisCity) -> None:
+    """The report's base map: the area's streets clipped to its boundary as one line set, as
+    shapely clips every road of the city; a road elsewhere is left out."""
+    db.execute(
+        text(
+            "INSERT INTO road_edge (city_id, name, length_m, geom) VALUES"
+            " (:c, 'Jl. Jauh', 1, ST_GeomFromText('LINESTRING(106.90 -6.30, 106.91 -6.31)', 4326))"
+        ),
+        {"c": sample.city.id},
+    )
+    area = find_area(db, sample.city, "kecamatan", KECAMATAN)
+    got = roads_in(db, sample.city, area)
+    assert got is not None
+    lines = shapely.from_geojson(got)
+    inside = shapely.from_wkt(area_wkt(db, sample.city.id, "kecamatan", KECAMATAN))
+    roads = db.execute(
+        text("SELECT ST_AsText(geom) FROM road_edge WHERE city_id = :c"), {"c": sample.city.id}
+    ).scalars()
+    clipped = unary_union([shapely.from_wkt(w).intersection(inside) for w in roads])
+    assert lines.geom_type in {"LineString", "MultiLineString"}
+    assert lines.length == pytest.approx(clipped.length, rel=1e-3)
+    assert inside.buffer(1e-6).covers(lines)
+    report = area_report(db, ANONYMOUS, sample.city, "kecamatan", KECAMATAN)
+    assert report.roads_geojson == got

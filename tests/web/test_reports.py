@@ -17,7 +17,7 @@ from geo.analysis import area_report
 from geo.cities import get_city
 from geo.store.db import make_engine, session_scope
 from layers.reports import render_report
-from layers.reports.mapping import BOUNDARY
+from layers.reports.mapping import BOUNDARY, ROADS
 from tests.conftest import LiveServer
 from tests.web import hostile as h
 from tests.web.conftest import csp_violations, watch
@@ -95,6 +95,7 @@ def test_the_kecamatan_report_draws_offline(
     # the kelurahan, the boundary, the routes and the schools are all drawn
     assert paths.count() >= kelurahan + 1
     assert page.locator(f'.leaflet-overlay-pane path[stroke="{BOUNDARY}"]').count() == 1
+    assert page.locator(f'.leaflet-overlay-pane path[stroke="{ROADS}"]').count() == 1  # streets
     box = page.locator(f'.leaflet-overlay-pane path[stroke="{BOUNDARY}"]').bounding_box()
     assert box["width"] > 200 or box["height"] > 200  # fitted to the area, not a dot
     assert page.locator(".leaflet-control-scale").count() == 1
