@@ -57,6 +57,9 @@ DOOR_ONLY |= {"audits.edit", "audits.respond"}
 # kecamatan decide, as a 404 for one the caller does not handle (tests/api/
 # test_requests_staff.py walks those)
 DOOR_ONLY_PATHS = ("{request_id}", "{site_id}", "{audit_id}", "{finding_id}", "{photo_id}")
+# a warga's stored permit check: past the door only an own izin application answers (404 for
+# the sample's code; tests/api/test_permits_http.py walks the owner, a stranger, anonymous)
+DOOR_ONLY_PATHS += ("/permit-check",)
 # the route editor's writes: past the door the body, If-Match and the version's state decide
 # (422/428/412/409; tests/api/test_editor_http.py walks those); its reads must answer 2xx
 DOOR_ONLY_WRITES = ("/editor/",)

@@ -22,6 +22,7 @@ from api.cli import app
 from data.demo import DemoSummary, load_demo_city
 from data.demo.facts import FACTS_DIR, tangerang_facts
 from data.demo.requests import DEMO_REQUEST_COUNT
+from data.demo.transfers import DEMO_TRANSFER_COUNT
 from geo.errors import ConflictError, InvalidInputError
 from geo.store import PROJECT_ROOT, migrate
 from geo.store.db import drop_database, ensure_database, make_engine, session_scope
@@ -388,7 +389,8 @@ def test_cli_demo(demo_db: tuple[str, Engine, DemoSummary]) -> None:
     assert table_counts(engine) == before  # ... without duplicates
     # the real path loads the demo requests too (the fixtures keep the city without them)
     requests = "SELECT count(*) FROM service_request WHERE city_id = :c AND demo"
-    assert scalar(engine, requests, c=city_id(engine)) == DEMO_REQUEST_COUNT
+    # the aid proposals and the school transfers (data/demo/transfers.py)
+    assert scalar(engine, requests, c=city_id(engine)) == DEMO_REQUEST_COUNT + DEMO_TRANSFER_COUNT
     assert "service_request (demo)" in result.output
 
 
