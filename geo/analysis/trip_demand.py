@@ -4,10 +4,14 @@ What is kept of a search (table ``trip_demand``, migration 0013): the city, the 
 calendar day, the 500 m cell of its start and of its end in the city's UTM zone (an index,
 never the point), the reason (``no_itinerary``: no angkot trip at all; ``long_walk``: even
 the least-walking itinerary walks more than ``LONG_WALK_M``) and how many such searches. No
-IP, no user, no time of day. Pairs with fewer than ``MIN_SHOWN`` searches in a window are
-never shown (nor counted as served); no count of 1 to ``MIN_SHOWN`` - 1 is ever answered, nor
-one that gives such a count away by subtraction from the total (``by_reason``): it is None.
-Two windows can still be subtracted (a planner may ask for days 1-30 and 2-30).
+IP, no user, no time of day.
+
+What is answered is built from whole weeks (Monday to Sunday, city time): a window snaps out to
+the weeks it touches, and a pair's searches of one week count only when they are at least
+``MIN_SHOWN`` (a "kept" week). Every number answered is therefore a sum of kept weeks, each 0 or
+at least ``MIN_SHOWN``; subtracting two windows gives another such sum, never a count of 1 to
+``MIN_SHOWN`` - 1. Within a kept week a reason counted 1 to ``MIN_SHOWN`` - 1 times makes both
+reasons of the pair None (``by_reason``): the total is shown, so the small one would follow.
 
 Recording never slows or fails a trip answer: the trips endpoint adds the search to an
 in-process ``DemandRecorder`` (a dict under a lock) and, when a flush is due, writes the
@@ -225,7 +229,8 @@ def note_search(
 
 
 def check_window(start: date | None, end: date | None) -> tuple[date, date]:
-    """The window ``start..end`` (both days included), defaulting to the last 30 days.
+    """The window ``start..end`` (both days included), defaulting to the last 30 days, checked
+    as asked and then grown to whole weeks (``whole_weeks``): the answer names the weeks used.
 
     Raises:
         InvalidInputError: ``start`` after ``end``, or a window longer than a year.
@@ -241,16 +246,30 @@ def check_window(start: date | None, end: date | None) -> tuple[date, date]:
             f"the window is longer than {MAX_WINDOW_DAYS} days",
             [{"field": "to", "message": f"at most {MAX_WINDOW_DAYS} days after 'from'"}],
         )
-    return start, end
+    return whole_weeks(start, end)
 
+
+def whole_weeks(start: date, end: date) -> tuple[date, date]:
+    """``start..end`` grown to whole weeks: from the Monday on or before ``start`` to the Sunday
+    on or after ``end`` (the buckets every count is suppressed in, see the module text)."""
+    return start - timedelta(days=start.weekday()), end + timedelta(days=6 - end.weekday())
+
+
+# a pair's searches per week of the window; only the weeks with at least :min searches count
+_KEPT_WEEKS = (
+    "WITH kept AS (SELECT origin_cell AS o, destination_cell AS d, sum(n) AS t,"
+    "  coalesce(sum(n) FILTER (WHERE reason = 'no_itinerary'), 0) AS ni,"
+    "  coalesce(sum(n) FILTER (WHERE reason = 'long_walk'), 0) AS lw"
+    "  FROM trip_demand WHERE city_id = :c AND day BETWEEN :start AND :end"
+    "  GROUP BY origin_cell, destination_cell, date_trunc('week', day::timestamp)"
+    "  HAVING sum(n) >= :min)"
+)
 
 _PAIRS = text(
-    "SELECT origin_cell, destination_cell, sum(n) AS searches,"
-    " coalesce(sum(n) FILTER (WHERE reason = 'no_itinerary'), 0) AS no_itinerary,"
-    " coalesce(sum(n) FILTER (WHERE reason = 'long_walk'), 0) AS long_walk"
-    " FROM trip_demand WHERE city_id = :c AND day BETWEEN :start AND :end"
-    " GROUP BY origin_cell, destination_cell HAVING sum(n) >= :min"
-    " ORDER BY searches DESC, origin_cell, destination_cell LIMIT :limit"
+    _KEPT_WEEKS + " SELECT o AS origin_cell, d AS destination_cell, sum(t) AS searches,"
+    " sum(ni) AS no_itinerary, sum(lw) AS long_walk,"
+    " bool_or((ni > 0 AND ni < :min) OR (lw > 0 AND lw < :min)) AS small"
+    " FROM kept GROUP BY o, d ORDER BY searches DESC, o, d LIMIT :limit"
 )
 
 
@@ -260,10 +279,11 @@ def shown_count(n: int) -> int | None:
 
 
 def by_reason(row: Any) -> dict[str, int | None]:
-    """A pair's searches per reason, or all None when any of them is under ``MIN_SHOWN``: the
-    total is shown, so one small count hidden alone would follow by subtraction."""
+    """A pair's searches per reason, or all None when a kept week holds a reason counted 1 to
+    ``MIN_SHOWN`` - 1 times (``row.small``): the total is shown, so one small count hidden
+    alone would follow by subtraction."""
     counts: dict[str, int | None] = {reason: int(getattr(row, reason)) for reason in REASONS}
-    if any(n is not None and shown_count(n) is None for n in counts.values()):
+    if row.small or any(n is not None and shown_count(n) is None for n in counts.values()):
         return dict.fromkeys(counts)
     return counts
 
@@ -274,14 +294,15 @@ def desire_lines(session: Session, city: CityInfo, start: date, end: date) -> di
     Args:
         session: The database session.
         city: The city.
-        start: First day (city time), included.
-        end: Last day, included (``check_window``).
+        start: First day (city time), included: a Monday (``check_window``).
+        end: Last day, included: a Sunday.
 
     Returns:
         A GeoJSON FeatureCollection (lon/lat) of LineStrings with properties ``searches``,
-        ``no_itinerary``, ``long_walk``, busiest first; pairs with fewer than ``MIN_SHOWN``
-        searches are left out, at most ``MAX_LINES`` lines. A pair with a reason counted 1 to
-        ``MIN_SHOWN`` - 1 times has both reasons None (``by_reason``).
+        ``no_itinerary``, ``long_walk``, busiest first, summed over the pair's kept weeks (see
+        the module text); pairs with no kept week are left out, at most ``MAX_LINES`` lines. A
+        pair with a reason counted 1 to ``MIN_SHOWN`` - 1 times in a kept week has both
+        reasons None (``by_reason``).
     """
     params = {"c": city.id, "start": start, "end": end, "min": MIN_SHOWN, "limit": MAX_LINES}
     features = []
@@ -305,13 +326,11 @@ def desire_lines(session: Session, city: CityInfo, start: date, end: date) -> di
     }
 
 
-# the pairs shown (>= MIN_SHOWN searches in the window) whose two cell centres lie within
-# SERVED_RADIUS_M of the line, measured in the city's UTM zone
+# the pairs shown (their kept weeks, as desire_lines sums them) whose two cell centres lie
+# within SERVED_RADIUS_M of the line, measured in the city's UTM zone
 _SERVED = text(
-    "WITH line AS (SELECT ST_Transform(ST_GeomFromText(:wkt, 4326), :srid) AS g),"
-    " pairs AS (SELECT origin_cell AS o, destination_cell AS d, sum(n) AS s FROM trip_demand"
-    "  WHERE city_id = :c AND day BETWEEN :start AND :end"
-    "  GROUP BY origin_cell, destination_cell HAVING sum(n) >= :min)"
+    _KEPT_WEEKS + ", line AS (SELECT ST_Transform(ST_GeomFromText(:wkt, 4326), :srid) AS g),"
+    " pairs AS (SELECT o, d, sum(t) AS s FROM kept GROUP BY o, d)"
     " SELECT coalesce(sum(p.s), 0) AS searches, count(*) AS pairs FROM pairs p, line"
     " WHERE ST_DWithin(line.g, ST_SetSRID(ST_MakePoint((p.o / :row + 0.5) * :cell,"
     "  (p.o % :row + 0.5) * :cell), :srid), :radius)"
@@ -330,8 +349,8 @@ def searches_served(
         session: The database session.
         city: The city.
         line: The line as WKT in lon/lat (``geo.analysis.coverage.line_wkt``).
-        start: First day, included.
-        end: Last day, included.
+        start: First day, included: a Monday (``check_window``).
+        end: Last day, included: a Sunday.
 
     Returns:
         ``(searches, pairs)`` served; ``searches`` None if it were 1 to ``MIN_SHOWN`` - 1.

@@ -179,10 +179,19 @@ def test_desire_lines_hide_pairs_under_five(db: Session, sample: CoverageCity) -
     a, b = line["geometry"]["coordinates"]
     assert a == pytest.approx(list(lonlat(*A)), abs=2e-6)  # cell centres, never the points
     assert b == pytest.approx(list(lonlat(*B)), abs=2e-6)
-    # another window does not see them
+    # another week does not see them (DAY is a Friday: its week ends on Sunday DAY + 2)
     assert (
-        desire_lines(db, sample.city, DAY + timedelta(days=1), DAY + timedelta(days=9))["features"]
+        desire_lines(
+            db, sample.city, *check_window(DAY + timedelta(days=3), DAY + timedelta(days=9))
+        )["features"]
         == []
+    )
+    # a day of the same week does: windows are whole weeks
+    assert (
+        desire_lines(
+            db, sample.city, *check_window(DAY + timedelta(days=1), DAY + timedelta(days=1))
+        )["features"]
+        == body["features"]
     )
 
 
@@ -228,21 +237,49 @@ def test_served_counts_the_pairs_shown_along_the_line(db: Session, sample: Cover
     # 600 m north of the cell centres: out of reach
     away = line_wkt(utm_line((669_800, 9_311_850), (677_700, 9_311_850)), city)
     assert searches_served(db, city, away, DAY, DAY) == (0, 0)
-    assert searches_served(db, city, longer, DAY + timedelta(days=1), DAY + timedelta(days=1)) == (
-        0,
-        0,
-    )
+    next_week = check_window(DAY + timedelta(days=3), DAY + timedelta(days=3))
+    assert searches_served(db, city, longer, *next_week) == (0, 0)
 
 
-def test_windows_are_checked() -> None:
+def test_windows_are_checked_and_grown_to_whole_weeks() -> None:
+    # Thursday 1 January .. Saturday 31 January 2026 -> Monday 29 December .. Sunday 1 February
     assert check_window(date(2026, 1, 1), date(2026, 1, 31)) == (
-        date(2026, 1, 1),
-        date(2026, 1, 31),
+        date(2025, 12, 29),
+        date(2026, 2, 1),
     )
-    start, end = check_window(None, date(2026, 3, 30))
-    assert (end - start).days == 29
+    start, end = check_window(None, date(2026, 3, 29))  # a Sunday: the 30 days end there
+    assert (start.weekday(), end.weekday()) == (0, 6)
+    assert end == date(2026, 3, 29) and start == date(2026, 2, 23)  # 28 Feb - 2 days -> Monday
     with pytest.raises(InvalidInputError, match="after"):
         check_window(date(2026, 2, 1), date(2026, 1, 1))
     with pytest.raises(InvalidInputError, match="366 days"):
         check_window(date(2025, 1, 1), date(2026, 1, 2))
-    assert check_window(date(2025, 1, 2), date(2026, 1, 2))[0] == date(2025, 1, 2)
+    assert check_window(date(2025, 1, 2), date(2026, 1, 2))[0] == date(2024, 12, 30)
+
+
+def test_subtracting_two_windows_never_gives_a_small_count(
+    db: Session, sample: CoverageCity
+) -> None:
+    """Days 1-30 minus days 2-30 was the leak: 3 searches on a Monday, 6 later that week and 6
+    the week after. Both windows grow to the same whole weeks, so they answer the same; the
+    week with 3 + 6 = 9 counts whole, and a lone small week never counts."""
+    monday = DAY - timedelta(days=DAY.weekday())
+    recorder = DemandRecorder()
+    ab = key(sample.city, A, B, "no_itinerary")
+    recorder.add(DemandKey(ab.city_id, monday, ab.origin_cell, ab.destination_cell, ab.reason), 3)
+    recorder.add(ab, 6)  # the Friday of that week
+    later = monday + timedelta(days=7)
+    recorder.add(DemandKey(ab.city_id, later, ab.origin_cell, ab.destination_cell, ab.reason), 6)
+    lone = monday + timedelta(days=14)  # a third week with 2 searches only
+    recorder.add(DemandKey(ab.city_id, lone, ab.origin_cell, ab.destination_cell, ab.reason), 2)
+    recorder.flush(db)
+    answers = [
+        desire_lines(db, sample.city, *check_window(monday + timedelta(days=skip), lone))
+        for skip in (0, 1)
+    ]
+    assert answers[0] == answers[1]
+    [line] = answers[0]["features"]
+    assert line["properties"] == {"searches": 15, "no_itinerary": 15, "long_walk": 0}
+    [alone] = desire_lines(db, sample.city, *check_window(later, later))["features"]
+    assert alone["properties"]["searches"] == 6
+    assert desire_lines(db, sample.city, *check_window(lone, lone))["features"] == []

@@ -70,7 +70,12 @@ export async function loadDemand() {
   const fc = result.value;
   parts.map.showDemand(fc, t);
   const searches = (fc?.features || []).reduce((s, f) => s + (Number(f.properties?.searches) || 0), 0);
-  $("demand-info").textContent = t.format("edDemandInfo", { lines: (fc?.features || []).length, searches });
+  $("demand-info").textContent = t.format("edDemandInfo", {
+    lines: (fc?.features || []).length,
+    searches,
+    from: fc?.from || from || "",
+    to: fc?.to || to || "",
+  });
 }
 
 export async function loadCoverage() {
