@@ -266,7 +266,8 @@ _KEPT_WEEKS = (
 )
 
 _PAIRS = text(
-    _KEPT_WEEKS + " SELECT o AS origin_cell, d AS destination_cell, sum(t) AS searches,"
+    _KEPT_WEEKS  # noqa: S608 - fixed fragments
+    + " SELECT o AS origin_cell, d AS destination_cell, sum(t) AS searches,"
     " sum(ni) AS no_itinerary, sum(lw) AS long_walk,"
     " bool_or((ni > 0 AND ni < :min) OR (lw > 0 AND lw < :min)) AS small"
     " FROM kept GROUP BY o, d ORDER BY searches DESC, o, d LIMIT :limit"
@@ -329,7 +330,8 @@ def desire_lines(session: Session, city: CityInfo, start: date, end: date) -> di
 # the pairs shown (their kept weeks, as desire_lines sums them) whose two cell centres lie
 # within SERVED_RADIUS_M of the line, measured in the city's UTM zone
 _SERVED = text(
-    _KEPT_WEEKS + ", line AS (SELECT ST_Transform(ST_GeomFromText(:wkt, 4326), :srid) AS g),"
+    _KEPT_WEEKS  # noqa: S608 - fixed fragments
+    + ", line AS (SELECT ST_Transform(ST_GeomFromText(:wkt, 4326), :srid) AS g),"
     " pairs AS (SELECT o, d, sum(t) AS s FROM kept GROUP BY o, d)"
     " SELECT coalesce(sum(p.s), 0) AS searches, count(*) AS pairs FROM pairs p, line"
     " WHERE ST_DWithin(line.g, ST_SetSRID(ST_MakePoint((p.o / :row + 0.5) * :cell,"

@@ -249,7 +249,8 @@ def test_windows_are_checked_and_grown_to_whole_weeks() -> None:
     )
     start, end = check_window(None, date(2026, 3, 29))  # a Sunday: the 30 days end there
     assert (start.weekday(), end.weekday()) == (0, 6)
-    assert end == date(2026, 3, 29) and start == date(2026, 2, 23)  # 28 Feb - 2 days -> Monday
+    assert end == date(2026, 3, 29)
+    assert start == date(2026, 2, 23)  # Saturday 28 February grows back to Monday 23
     with pytest.raises(InvalidInputError, match="after"):
         check_window(date(2026, 2, 1), date(2026, 1, 1))
     with pytest.raises(InvalidInputError, match="366 days"):
