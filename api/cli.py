@@ -80,6 +80,8 @@ def serve(
     """Serve the map and the API; bring the embedded database up when needed."""
     import uvicorn
 
+    from api.protocol import ProblemHttpToolsProtocol  # its unreadable-request 400: problem+json
+
     settings = load_settings()
     settings.validate_for_production()  # before the database is brought up; create_app checks too
     host = host or settings.host
@@ -105,13 +107,19 @@ def serve(
                 host=host,
                 port=port,
                 reload=True,
+                http=ProblemHttpToolsProtocol,
                 proxy_headers=False,  # X-Forwarded-For only from TPO_TRUSTED_PROXIES
             )
         else:
             from api.app import create_app
 
             uvicorn.run(
-                create_app(served), host=host, port=port, log_level="info", proxy_headers=False
+                create_app(served),
+                host=host,
+                port=port,
+                log_level="info",
+                http=ProblemHttpToolsProtocol,
+                proxy_headers=False,
             )
     finally:
         if prepared.started_cluster:

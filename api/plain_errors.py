@@ -2,7 +2,7 @@
 416) rewritten as problem+json, so every 4xx of the application has the one error shape.
 
 uvicorn's own protocol-level 400s (a request line over its limit, a bad Content-Length) are
-written by the server before any application code runs and stay text.
+written by the server before any application code runs: api/protocol.py answers those.
 """
 
 from __future__ import annotations

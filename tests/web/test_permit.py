@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from pyproj import Transformer
-from shapely.geometry import Polygon, box, mapping, shape
+from shapely.geometry import Point, Polygon, box, mapping, shape
 from shapely.ops import unary_union
 from sqlalchemy import text
 
@@ -477,5 +477,112 @@ def test_a_warga_sees_the_stored_check_under_my_requests(
     text_shown = page.locator(f"#my-requests [data-code='{code}'] .my-permit-check").inner_text()
     assert "Pemeriksaan ke-1" in text_shown
     assert "Indikatif" in text_shown
+    assert not page.errors, page.errors
+    page.context.close()
+
+
+SNAP_PX = 18  # web/js/izin/draw.js: Geoman's snapDistance
+NEAR_PX = 5.0  # how far from the parcel's corner the applicant clicks
+SIDE_PX = 45.0  # the drawn square's side, away from the parcel
+
+
+def _rotated(u: tuple[float, float], degrees: float) -> tuple[float, float]:
+    a = math.radians(degrees)
+    return (u[0] * math.cos(a) - u[1] * math.sin(a), u[0] * math.sin(a) + u[1] * math.cos(a))
+
+
+def find_free_corner(
+    server: LiveServer,
+) -> tuple[tuple[float, float], list[tuple[float, float]]]:
+    """A permitted parcel's corner (lon, lat) with room outside it: the corner and the four
+    clicks (map pixels at ZOOM, the first NEAR_PX from the corner) of a square drawn from it
+    away from the parcel, whose other three clicks are far beyond snapping of any parcel."""
+    parcels = [shape(f["geometry"]) for f in _items(server, "parcels")]
+    assert parcels, "the demo city has no permitted parcels"
+    pixel_edges = unary_union(
+        [
+            Polygon([_px(x, y, ZOOM) for x, y in part.exterior.coords]).boundary
+            for parcel in parcels
+            for part in getattr(parcel, "geoms", [parcel])
+        ]
+    )
+    for parcel in parcels:
+        for part in getattr(parcel, "geoms", [parcel]):
+            ring = Polygon([_px(x, y, ZOOM) for x, y in part.exterior.coords])
+            inside = ring.centroid
+            for lon, lat in list(part.exterior.coords)[:-1]:
+                cx, cy = _px(lon, lat, ZOOM)
+                dx, dy = cx - inside.x, cy - inside.y
+                norm = math.hypot(dx, dy)
+                u = (dx / norm, dy / norm)  # outward, along the corner's bisector for a box
+                left, right = _rotated(u, 45), _rotated(u, -45)
+                clicks = [
+                    (cx + NEAR_PX * u[0], cy + NEAR_PX * u[1]),
+                    (cx + SIDE_PX * left[0], cy + SIDE_PX * left[1]),
+                    (cx + SIDE_PX * math.sqrt(2) * u[0], cy + SIDE_PX * math.sqrt(2) * u[1]),
+                    (cx + SIDE_PX * right[0], cy + SIDE_PX * right[1]),
+                ]
+                near = Point(clicks[0])
+                # the first click's nearest parcel point is this corner, the others snap nowhere
+                if near.distance(pixel_edges) < NEAR_PX - 0.5 or ring.contains(near):
+                    continue
+                if all(Point(c).distance(pixel_edges) > 2 * SNAP_PX for c in clicks[1:]):
+                    return (lon, lat), clicks
+    raise AssertionError("no parcel corner has room for a square drawn beside it")
+
+
+def test_a_vertex_drawn_near_a_parcel_corner_snaps_onto_it(
+    browser: Any, demo_server: LiveServer
+) -> None:
+    """#15 §1: the permitted parcels near the view are Geoman snap targets; a vertex clicked a
+    few pixels from a parcel's corner is stored on the corner itself, the others where clicked."""
+    corner, clicks = find_free_corner(demo_server)
+    page = new_page(browser, DESKTOP)
+    open_map(page, demo_server)
+    page.click("#ajukan-open")
+    page.click(".service-card [data-service=izin]", timeout=10_000)
+    page.wait_for_selector("#izin-draw", timeout=10_000)
+    # the corner at a spot of the map's free strip left of the Ajukan panel
+    frame = page.locator("#map").bounding_box()
+    at = (DESKTOP["width"] / 2 - 210, DESKTOP["height"] / 2 - 40)
+    cx, cy = _px(*corner, ZOOM)
+    centre = _lonlat(cx - (at[0] - frame["width"] / 2), cy - (at[1] - frame["height"] / 2), ZOOM)
+    go_to(page, centre[0], centre[1], ZOOM)
+    mx, my = _px(round(centre[0], 6), round(centre[1], 6), ZOOM)
+
+    def click(x: float, y: float) -> tuple[float, float]:
+        """Click the map pixel nearest (x, y) (chromium clicks whole page pixels): where."""
+        left, top = frame["x"] + frame["width"] / 2 - mx, frame["y"] + frame["height"] / 2 - my
+        px, py = round(left + x), round(top + y)
+        page.mouse.click(px, py)
+        return px - left, py - top
+
+    # the parcels of the view are loaded as snap targets (all of them: fewer than the limit)
+    wait_until(page, "Number(document.body.dataset.izinSnap) > 0", timeout_s=15)
+    assert int(page.evaluate("document.body.dataset.izinSnap")) < 500
+    assert page.locator("path.izin-snap").count() > 0
+    page.click("#izin-draw")
+    wait_until(page, "document.body.dataset.izinMode === 'draw'")
+    clicked = []
+    for x, y in clicks:
+        clicked.append(click(x, y))
+        page.wait_for_timeout(150)
+    with page.expect_request(
+        lambda r: r.method == "POST" and r.url.endswith("/permits/parcel"), timeout=15_000
+    ) as sent:
+        click(cx, cy)  # the first vertex (on the corner) closes the ring
+    wait_until(page, "document.body.dataset.izinParcel === 'done'", timeout_s=15)
+    ring = json.loads(sent.value.post_data or "{}")["geometry"]["coordinates"][0][0]
+    assert len(ring) == 5, ring
+    assert ring[0] == ring[-1]
+    stored = [tuple(p) for p in ring[:-1]]
+    # the vertex clicked NEAR_PX from the corner is the corner (7 decimals: the client rounds)
+    first = min(stored, key=lambda p: math.dist(p, corner))
+    assert math.dist(first, corner) < 2e-7, (first, corner)
+    assert math.dist(_px(*first, ZOOM), clicked[0]) > NEAR_PX - 1  # it moved onto the corner
+    # the other three where they were clicked (within a pixel): nothing to snap to there
+    for x, y in clicked[1:]:
+        got = min(stored, key=lambda p: math.dist(_px(*p, ZOOM), (x, y)))
+        assert math.dist(_px(*got, ZOOM), (x, y)) < 1.0, (got, (x, y))
     assert not page.errors, page.errors
     page.context.close()
