@@ -17,9 +17,11 @@ from api.routers.transfers import planning_of
 from geo.errors import InvalidInputError
 from geo.requests.attachments import Upload, UploadStore
 from geo.requests.catalogue import services
+from geo.requests.hint import NearbyHint, nearby_hint
 from geo.requests.proposals import MAX_PAGE, OwnRequest, ProposalPage, list_proposals, own_requests
 from geo.requests.schemas import Receipt, RequestCreate, TrackPublic
-from geo.requests.service import NearbyHint, nearby_hint, submit, track, transition
+from geo.requests.service import submit, transition
+from geo.requests.tracking import track
 from geo.requests.windows import today_in_city
 
 router = APIRouter(tags=["requests"])

@@ -188,7 +188,7 @@ def _submit_floor(
     return out
 
 
-# the statement of geo.requests.service.track
+# the statement of geo.requests.tracking.track
 _FLOOR_TRACK = (
     "SELECT r.code, r.type, r.status, r.created_at, k.name, kc.name, e.ats, e.statuses, e.notes"
     " FROM service_request r"

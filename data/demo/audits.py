@@ -16,8 +16,8 @@ import shapely
 from shapely.geometry import Point, mapping
 
 from data.demo.common import rng_for
+from data.demo.draws import _point_in
 from data.demo.generate import DemoCity
-from data.demo.requests import _point_in
 from geo.accounts import Principal
 from geo.audits import (
     AUDIT_WORKFLOW,

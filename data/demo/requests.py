@@ -6,7 +6,8 @@ kelurahan to hold similar populations, so each gets a similar share (with seeded
 kecamatan with many small kelurahan — the dense ones — get more per km². Each proposal walks the
 aid workflow with plausible step durations (some stall past their deadline, some go back for
 repairs, some are refused), and stops where the end date finds it. People come from a fixed list
-of generated names; NIKs start with province 99, which names no region; phones are 000-numbers.
+of generated names; NIKs start with province 99, which names no region; phones are 000-numbers
+(data/demo/draws.py).
 """
 
 from __future__ import annotations
@@ -14,21 +15,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import numpy as np
-import shapely
-from shapely.geometry import MultiPolygon, Point
 from sqlalchemy.orm import Session
 
 from data.demo.common import rng_for
+from data.demo.draws import Rng, _person, _pick, _point_in, choose, note_fields, step_event
 from data.demo.generate import DemoCity
 from geo.accounts import Principal
 from geo.cities import CityInfo
 from geo.requests import AID_WORKFLOW
 from geo.requests.bulk import BulkEvent, BulkRequest, bulk_load
 from geo.requests.nik import DEMO_PROVINCE
-from geo.requests.workflow import Transition
 
 DEMO_REQUEST_COUNT = 3_000
 DAYS = 365
@@ -36,52 +34,7 @@ WINDOW_MONTHS = (1, 2, 3)  # the January-March submission window gets this much 
 WINDOW_WEIGHT = 3.0
 SPREAD = 0.35  # sigma of the per-kelurahan lognormal variation
 STALL_SHARE = 0.08  # steps that take 3-5 times as long (overdue in the workspace)
-Rng = np.random.Generator
 
-GIVEN = (
-    ("Ahmad", False),
-    ("Budi", False),
-    ("Agus", False),
-    ("Slamet", False),
-    ("Wahyu", False),
-    ("Yusuf", False),
-    ("Hendra", False),
-    ("Rahmat", False),
-    ("Dedi", False),
-    ("Eko", False),
-    ("Fajar", False),
-    ("Irfan", False),
-    ("Siti", True),
-    ("Dewi", True),
-    ("Rina", True),
-    ("Nur", True),
-    ("Sri", True),
-    ("Fitri", True),
-    ("Lestari", True),
-    ("Ayu", True),
-    ("Indah", True),
-    ("Maya", True),
-    ("Wulan", True),
-    ("Ratna", True),
-)
-FAMILY = (
-    "Santoso",
-    "Hidayat",
-    "Saputra",
-    "Wijaya",
-    "Kurniawan",
-    "Pratama",
-    "Rahayu",
-    "Setiawan",
-    "Nugroho",
-    "Permana",
-    "Halim",
-    "Gunawan",
-    "Susanti",
-    "Maulana",
-    "Hakim",
-    "Siregar",
-)
 ARABIC = (
     "Ikhlas",
     "Hidayah",
@@ -183,53 +136,6 @@ STEPS: dict[str, _Step] = {
 }
 
 
-def _pick(rng: Rng, items: tuple[Any, ...] | list[Any]) -> Any:
-    return items[int(rng.integers(len(items)))]
-
-
-def choose(rng: Rng, choices: tuple[tuple[str, float], ...]) -> str:
-    """One of ``choices`` ((name, probability)), drawn from ``rng``."""
-    weights = np.array([p for _, p in choices])
-    return choices[int(rng.choice(len(choices), p=weights / weights.sum()))][0]
-
-
-def note_fields(
-    rng: Rng, name: str, repairs: tuple[str, ...], refusals: tuple[str, ...]
-) -> dict[str, Any]:
-    """The public note a repair request (``minta_perbaikan``) or a refusal (``tolak``) needs."""
-    if name == "minta_perbaikan":
-        return {"public_note": _pick(rng, repairs)}
-    if name == "tolak":
-        return {"public_note": _pick(rng, refusals)}
-    return {}
-
-
-def step_event(
-    transition: Transition, status: str, at: datetime, actor: str, fields: dict[str, Any]
-) -> BulkEvent:
-    """The history event of taking ``transition`` from ``status``."""
-    return BulkEvent(
-        transition=transition.name,
-        from_status=status,
-        to_status=transition.target,
-        at=at,
-        actor=actor,
-        fields=fields,
-    )
-
-
-def _person(rng: Rng, region: str) -> dict[str, Any]:
-    given, female = _pick(rng, GIVEN)
-    born = datetime(1955, 1, 1) + timedelta(days=int(rng.integers(0, 49 * 365)))
-    day = born.day + (40 if female else 0)
-    serial = int(rng.integers(1, 10_000))
-    return {
-        "name": f"{given} {_pick(rng, FAMILY)}",
-        "nik": f"{region}{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}",
-        "phone": f"000-0000-{int(rng.integers(0, 10_000)):04d}",
-    }
-
-
 def _organisation(rng: Rng, kind: str, kelurahan: str) -> tuple[str, str | None]:
     rt, rw = int(rng.integers(1, 16)), int(rng.integers(1, 13))
     names: dict[str, Callable[[], tuple[str, str | None]]] = {
@@ -249,15 +155,6 @@ def _organisation(rng: Rng, kind: str, kelurahan: str) -> tuple[str, str | None]
         "kelompok_tani": lambda: (f"Kelompok Tani {_pick(rng, FARMERS)} {kelurahan}", None),
     }
     return names[kind]()
-
-
-def _point_in(cell: MultiPolygon, rng: Rng) -> Point:
-    minx, miny, maxx, maxy = cell.bounds
-    while True:
-        xy = rng.uniform((minx, miny), (maxx, maxy), (32, 2))
-        inside = shapely.contains_xy(cell, xy[:, 0], xy[:, 1])
-        if inside.any():
-            return Point(xy[int(np.argmax(inside))])
 
 
 def _history(

@@ -6,7 +6,7 @@ child from the first to the second, so each account finds work waiting; the rest
 between schools near their homes. Every transfer goes through the type's own computation (the
 figures, the target school as its place) by ``bulk_load``'s ``planning``, and walks the
 transfer workflow with plausible step durations until the end date. Children and parents come
-from the fixed name lists of data/demo/requests.py; NISNs start with 00, NIKs with province 99.
+from the fixed name lists of data/demo/draws.py; NISNs start with 00, NIKs with province 99.
 """
 
 from __future__ import annotations
@@ -19,17 +19,17 @@ from shapely.geometry import Point
 from sqlalchemy.orm import Session
 
 from data.demo.common import lonlat_to_utm, rng_for, utm_to_lonlat
-from data.demo.requests import (
+from data.demo.draws import (
     FAMILY,
     GIVEN,
     Rng,
     _person,
     _pick,
     choose,
-    demo_until,
     note_fields,
     step_event,
 )
+from data.demo.requests import demo_until
 from geo.accounts import Principal
 from geo.cities import CityInfo
 from geo.requests.bulk import BulkEvent, BulkRequest, bulk_load

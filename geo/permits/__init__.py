@@ -4,10 +4,6 @@ the izin workflow as data and its hooks into the request core."""
 from geo.permits.check import (
     CHECK_LAYERS,
     PENDING_STATES,
-    VERDICTS,
-    Building,
-    Check,
-    CheckResult,
     PermitCheckNotFoundError,
     geometry_from_geojson,
     run_check,
@@ -40,6 +36,7 @@ from geo.permits.intake import (
 )
 from geo.permits.schemas import PermitAttributes
 from geo.permits.setbacks import river_setback_m
+from geo.permits.verdicts import VERDICTS, Building, Check, CheckResult
 from geo.permits.workflow import (
     DPMPTSP,
     IZIN_DEADLINES_DAYS,

@@ -27,8 +27,9 @@ from sqlalchemy.orm import Session
 from geo.accounts import Principal
 from geo.cities import CityInfo
 from geo.errors import InvalidInputError
-from geo.permits.check import Building, run_check, store_check
+from geo.permits.check import run_check, store_check
 from geo.permits.intake import check_parcel, geojson_of, parcel_from_geojson
+from geo.permits.verdicts import Building
 
 DPMPTSP = "DPMPTSP"
 IZIN_INITIAL = "diajukan"

@@ -1,14 +1,24 @@
-"""Request documents: type sniffed from the bytes, size-limited, stored by SHA-256 on disk."""
+"""Request documents: type sniffed from the bytes, size-limited, stored by SHA-256 on disk; a
+submission's documents checked against its type's slots and recorded as its attachments."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from geo.accounts import Principal
 from geo.errors import FileTooLargeError, InvalidInputError, UnsupportedFileError
+
+if TYPE_CHECKING:
+    from geo.requests.types import RequestType
 
 # magic numbers: what the bytes say, never the file name
 _MAGIC = (
@@ -98,3 +108,62 @@ class UploadStore:
     def read(self, sha256: str) -> bytes:
         """The bytes of a stored document."""
         return self.path(sha256).read_bytes()
+
+
+def check_documents(
+    kind: RequestType, documents: Sequence[Upload], max_bytes: int
+) -> list[StoredFile]:
+    """Check a submission's documents against the type's slots (every required one, none
+    unknown or repeated), then each file's size and type (``check_upload``).
+
+    Raises:
+        InvalidInputError: Unknown or repeated slots, missing documents (named), a bad file.
+    """
+    slots = [d.slot for d in documents]
+    unknown = sorted(set(slots) - set(kind.documents) - set(kind.optional_documents))
+    if unknown or len(slots) != len(set(slots)):
+        raise InvalidInputError(
+            f"unknown or repeated document slots: {', '.join(unknown) or 'repeated'}",
+            [{"field": f"documents.{s}", "message": "unknown slot"} for s in unknown],
+        )
+    missing = [slot for slot in kind.documents if slot not in slots]
+    if missing:
+        names = ", ".join(kind.documents[s] for s in missing)
+        raise InvalidInputError(
+            f"dokumen belum lengkap: {names}",
+            [{"field": f"documents.{s}", "message": "required document"} for s in missing],
+        )
+    return [check_upload(d, max_bytes) for d in documents]
+
+
+def store_documents(
+    session: Session,
+    principal: Principal,
+    city_id: int,
+    request_id: int,
+    *,
+    files: list[StoredFile],
+    documents: Sequence[Upload],
+    store: UploadStore,
+) -> None:
+    """Write the checked ``files`` (their bytes from ``documents``) to ``store`` and record
+    each as a ``request_attachment`` of the request."""
+    for stored, upload in zip(files, documents, strict=True):
+        store.put(upload.content, stored.sha256)
+        session.execute(
+            text(
+                "INSERT INTO request_attachment (city_id, request_id, slot, filename,"
+                " media_type, size_bytes, sha256, uploaded_by)"
+                " VALUES (:c, :r, :slot, :name, :type, :size, :sha, :by)"
+            ),
+            {
+                "c": city_id,
+                "r": request_id,
+                "slot": stored.slot,
+                "name": stored.filename,
+                "type": stored.media_type,
+                "size": stored.size_bytes,
+                "sha": stored.sha256,
+                "by": principal.user_id,
+            },
+        )

@@ -1,4 +1,7 @@
-"""Submitting and tracking requests: the commands of the request core that citizens use."""
+"""Submitting a request (``submit``): the command of the request core that citizens use.
+
+Tracking by code is ``tracking.track``, the hint of similar requests nearby
+``hint.nearby_hint``, the documents' checks ``attachments.check_documents``."""
 
 from __future__ import annotations
 
@@ -19,24 +22,18 @@ from geo.errors import (
     InvalidInputError,
     SubmissionsThrottledError,
 )
-from geo.points import ensure_near_city
-from geo.requests.attachments import StoredFile, Upload, UploadStore, check_upload
-from geo.requests.catalogue import status_label
-from geo.requests.codes import new_code, normalise_code
-from geo.requests.nearby import DUPLICATE_DAYS, similar_nearby
+from geo.requests.attachments import Upload, UploadStore, check_documents, store_documents
+from geo.requests.codes import new_code
 from geo.requests.place import CITY_MARGIN_M, PLACE_SQL, parse_geometry
 from geo.requests.schemas import (
     Contact,
     Receipt,
     RequestCreate,
-    TrackEvent,
-    TrackPublic,
 )
 from geo.requests.steps import transition, write_event
 from geo.requests.types import TYPES, RequestNotFoundError, RequestType
 from geo.requests.windows import (
     NO_WINDOWS,
-    WIB,
     SubmissionWindows,
     check_window,
     today_in_city,
@@ -125,7 +122,7 @@ def submit(
         )
     private = _validated(kind.private, data.private, "private") if kind.private else None
     contact = _check_contact(kind, data)
-    files = _check_documents(kind, documents, max_file_bytes)
+    files = check_documents(kind, documents, max_file_bytes)
     geom = parse_geometry(data.geometry, kind.geometry_types)
     minx, miny, maxx, maxy = city.bbox
     row = session.execute(
@@ -208,7 +205,7 @@ def submit(
     if files:
         if store is None:
             raise ValueError("documents need an upload store")
-        _store_documents(
+        store_documents(
             session,
             principal,
             city.id,
@@ -289,234 +286,4 @@ def _check_rate(session: Session, ip: str, per_hour: int) -> None:
         )
 
 
-def _check_documents(
-    kind: RequestType, documents: Sequence[Upload], max_bytes: int
-) -> list[StoredFile]:
-    slots = [d.slot for d in documents]
-    unknown = sorted(set(slots) - set(kind.documents) - set(kind.optional_documents))
-    if unknown or len(slots) != len(set(slots)):
-        raise InvalidInputError(
-            f"unknown or repeated document slots: {', '.join(unknown) or 'repeated'}",
-            [{"field": f"documents.{s}", "message": "unknown slot"} for s in unknown],
-        )
-    missing = [slot for slot in kind.documents if slot not in slots]
-    if missing:
-        names = ", ".join(kind.documents[s] for s in missing)
-        raise InvalidInputError(
-            f"dokumen belum lengkap: {names}",
-            [{"field": f"documents.{s}", "message": "required document"} for s in missing],
-        )
-    return [check_upload(d, max_bytes) for d in documents]
-
-
-def _store_documents(
-    session: Session,
-    principal: Principal,
-    city_id: int,
-    request_id: int,
-    *,
-    files: list[StoredFile],
-    documents: Sequence[Upload],
-    store: UploadStore,
-) -> None:
-    for stored, upload in zip(files, documents, strict=True):
-        store.put(upload.content, stored.sha256)
-        session.execute(
-            text(
-                "INSERT INTO request_attachment (city_id, request_id, slot, filename,"
-                " media_type, size_bytes, sha256, uploaded_by)"
-                " VALUES (:c, :r, :slot, :name, :type, :size, :sha, :by)"
-            ),
-            {
-                "c": city_id,
-                "r": request_id,
-                "slot": stored.slot,
-                "name": stored.filename,
-                "type": stored.media_type,
-                "size": stored.size_bytes,
-                "sha": stored.sha256,
-                "by": principal.user_id,
-            },
-        )
-
-
-# the public place of types that show one attribute instead of the kelurahan (school transfers:
-# the target school's name); fixed fragments built from the type table, no input
-_TRACK_PLACE = (
-    "CASE r.type"
-    + "".join(
-        f" WHEN '{k.name}' THEN r.attrs->>'{k.track_place_field}'"
-        for k in TYPES.values()
-        if k.track_place_field
-    )
-    + " END"
-    if any(k.track_place_field for k in TYPES.values())
-    else "NULL"
-)
-
-
-def track(session: Session, code: str) -> TrackPublic:
-    """The public view of a request by its tracking code: type, place, status, public notes.
-
-    Raises:
-        RequestNotFoundError: A malformed code, a wrong check character, or no such request.
-    """
-    canonical = normalise_code(code)
-    if canonical is None:
-        raise RequestNotFoundError("no request with this code (check the code you typed)")
-    # one statement: the request, its place names and its timeline (three ordered arrays)
-    row = session.execute(
-        text(
-            "SELECT r.code, r.type, r.status, r.created_at,"  # noqa: S608 - fixed fragments; values bound
-            f" k.name AS kelurahan, kc.name AS kecamatan, {_TRACK_PLACE} AS place,"
-            " e.ats, e.statuses, e.notes"
-            " FROM service_request r"
-            " LEFT JOIN admin_area k ON k.city_id = r.city_id AND k.level = 'kelurahan'"
-            "  AND k.code = r.kelurahan_code"
-            " LEFT JOIN admin_area kc ON kc.city_id = r.city_id AND kc.level = 'kecamatan'"
-            "  AND kc.code = r.kecamatan_code"
-            " CROSS JOIN LATERAL (SELECT array_agg(ev.at ORDER BY ev.id) AS ats,"
-            "  array_agg(ev.to_status ORDER BY ev.id) AS statuses,"
-            "  array_agg(ev.public_note ORDER BY ev.id) AS notes"
-            "  FROM request_event ev WHERE ev.city_id = r.city_id AND ev.request_id = r.id) e"
-            # one index probe per city: the unique key leads with city_id (DESIGN §8)
-            " WHERE r.city_id = ANY(ARRAY(SELECT id FROM city)) AND r.code = :code"
-        ),
-        {"code": canonical},
-    ).first()
-    if row is None:
-        raise RequestNotFoundError("no request with this code (check the code you typed)")
-    events = zip(row.ats or [], row.statuses or [], row.notes or [], strict=True)
-    by_place = TYPES[row.type].track_place_field is not None if row.type in TYPES else False
-    return TrackPublic(
-        code=row.code,
-        type=row.type,
-        status=row.status,
-        kelurahan=None if by_place else row.kelurahan,
-        kecamatan=None if by_place else row.kecamatan,
-        school=row.place,
-        created_at=row.created_at,
-        timeline=[TrackEvent(at=at, status=status, note=note) for at, status, note in events],
-    )
-
-
-class NearbyItem(BaseModel):
-    """A similar request near a place, as the public hint shows it (no code, id or title)."""
-
-    status: str
-    status_label: str
-    kelurahan: str | None
-    created_on: date
-    distance_m: int
-
-
-class NearbyPlace(BaseModel):
-    """Where the point lies: inside the city (+ 500 m) or not, and its kelurahan."""
-
-    inside: bool
-    kelurahan: str | None
-    kecamatan: str | None
-
-
-class NearbyHint(BaseModel):
-    """How many requests of the same type lie near a point, recently."""
-
-    type: str
-    count: int
-    radius_m: float
-    days: int
-    message: str
-    items: list[NearbyItem]
-    place: NearbyPlace
-
-
-MAX_NEARBY_ITEMS = 20
-
-
-def _metres(value: float) -> str:
-    return f"{value:,.0f}".replace(",", ".")
-
-
-def nearby_hint(
-    session: Session,
-    principal: Principal,
-    city: CityInfo,
-    type_name: str,
-    *,
-    lon: float,
-    lat: float,
-) -> NearbyHint:
-    """Requests of the same type near ``lon, lat`` in the last 90 days: the citizen's hint.
-
-    Within the type's ``nearby_radius_m``; distances rounded to 10 m, dates to the day; the
-    message is one sentence in Bahasa Indonesia.
-
-    Raises:
-        InvalidInputError: An unknown type, bad coordinates, a point far (50 km) from the city.
-    """
-    authorize(principal, "requests.nearby", city_id=city.id)
-    kind = TYPES.get(type_name)
-    if kind is None:
-        raise InvalidInputError(
-            f"unknown request type {type_name[:32]!r}; known: {', '.join(sorted(TYPES))}",
-            [{"field": "type", "in": "query", "message": "unknown request type"}],
-        )
-    ensure_near_city(city, lon, lat)
-    minx, miny, maxx, maxy = city.bbox
-    wkt = f"POINT({lon!r} {lat!r})"
-    place = session.execute(
-        PLACE_SQL,
-        {"wkt": wkt, "c": city.id, "margin": CITY_MARGIN_M}
-        | {"minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy},
-    ).one()
-    found = similar_nearby(
-        session, city.id, kind.name, wkt, radius_m=kind.nearby_radius_m, limit=100
-    )
-    codes = sorted({f.kelurahan_code for f in found if f.kelurahan_code})
-    rows = session.execute(
-        text(
-            "SELECT code, name FROM admin_area WHERE city_id = :c AND level = 'kelurahan'"
-            " AND code = ANY(:codes)"
-        ),
-        {"c": city.id, "codes": codes},
-    ).all()
-    names = {r.code: r.name for r in rows}
-    radius = _metres(kind.nearby_radius_m)
-    if found:
-        message = (
-            f"Sudah ada {len(found)} pengajuan serupa dalam {radius} m"
-            f" dalam {DUPLICATE_DAYS} hari terakhir."
-        )
-    else:
-        message = "Belum ada pengajuan serupa di dekat sini."
-    return NearbyHint(
-        type=kind.name,
-        count=len(found),
-        radius_m=kind.nearby_radius_m,
-        days=DUPLICATE_DAYS,
-        message=message,
-        items=[
-            NearbyItem(
-                status=f.status,
-                status_label=status_label(kind.name, f.status),
-                kelurahan=names.get(f.kelurahan_code or ""),
-                created_on=f.created_at.astimezone(WIB).date(),
-                distance_m=int(round(f.distance_m / 10) * 10),
-            )
-            for f in found[:MAX_NEARBY_ITEMS]
-        ],
-        place=NearbyPlace(
-            inside=bool(place.inside), kelurahan=place.name, kecamatan=place.kecamatan_name
-        ),
-    )
-
-
-__all__ = [
-    "NearbyHint",
-    "RequestNotFoundError",
-    "nearby_hint",
-    "parse_geometry",
-    "submit",
-    "track",
-    "transition",
-]
+__all__ = ["RequestNotFoundError", "parse_geometry", "submit", "transition"]

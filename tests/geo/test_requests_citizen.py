@@ -22,9 +22,10 @@ from geo.errors import (
 from geo.requests.aid import AID_DOCUMENTS
 from geo.requests.attachments import Upload, UploadStore, check_upload, sniff
 from geo.requests.catalogue import ACCEPTED_MEDIA_TYPES, services, status_label
+from geo.requests.hint import nearby_hint
 from geo.requests.proposals import list_proposals, own_requests
 from geo.requests.schemas import AidAttributes
-from geo.requests.service import nearby_hint, submit
+from geo.requests.service import submit
 from geo.requests.windows import (
     Window,
     check_window,

@@ -24,7 +24,8 @@ from geo.requests import IllegalTransitionError, TransitionFieldsError, normalis
 from geo.requests.aid import AID_DOCUMENTS
 from geo.requests.attachments import FileTooLargeError, UnsupportedFileError, Upload, UploadStore
 from geo.requests.schemas import RequestCreate
-from geo.requests.service import RequestNotFoundError, submit, track, transition
+from geo.requests.service import RequestNotFoundError, submit, transition
+from geo.requests.tracking import track
 
 pytestmark = pytest.mark.postgis
 

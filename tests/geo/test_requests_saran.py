@@ -25,7 +25,8 @@ from geo.requests.catalogue import services
 from geo.requests.detail import request_detail
 from geo.requests.queries import RequestFilter, list_requests
 from geo.requests.schemas import RequestCreate
-from geo.requests.service import RequestNotFoundError, submit, track, transition
+from geo.requests.service import RequestNotFoundError, submit, transition
+from geo.requests.tracking import track
 from geo.requests.windows import NO_WINDOWS
 from tests.geo.request_city import city_with_proposals, staff
 

@@ -15,8 +15,9 @@ from geo.errors import InvalidGeometryError
 from geo.requests.attachments import Upload, UploadStore
 from geo.requests.queries import RequestFilter, list_requests
 from geo.requests.schemas import RequestCreate
-from geo.requests.service import submit, track
+from geo.requests.service import submit
 from geo.requests.steps import transition
+from geo.requests.tracking import track
 from geo.requests.transfer import (
     PROVINCE_OFFICE,
     LevelMismatchError,
