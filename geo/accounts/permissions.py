@@ -190,6 +190,8 @@ _MATRIX: dict[str, Rule] = {
     # inspectorate does; the office answers the notisi and enters its follow-up
     "audits.findings": Rule(_roles("opd_staff", "inspektur", "admin_kota", "admin"), "opd"),
     "audits.respond": Rule(_roles("opd_staff", "admin"), "opd"),
+    # the city's inspectors (names, ids) for the surat tugas: those who issue it
+    "audits.inspectors": Rule(_roles("inspektur", "admin"), "city"),
     # permits: anyone pre-checks a parcel (a draft, nothing written); the staff handling an
     # application (DPMPTSP, city admins: the request's visibility decides) re-run its check
     "permits.precheck": ANYONE,

@@ -1,48 +1,58 @@
 """The audits wing (e-audit): sites of OPD-funded activities, audits through their steps,
 visits, findings with the office's answers and a 60-day follow-up clock, photos."""
 
+from geo.audits.answers import assess, follow_up, respond
 from geo.audits.audits import (
     audit_detail,
     create_audit,
     insert_audit,
     list_audits,
     load_audit,
-    record_visit,
-    take_step,
     write_event,
 )
 from geo.audits.bulk import BulkAudit, BulkFinding, BulkSite, BulkVisit, bulk_load_audits
 from geo.audits.errors import AuditNotFoundError, AuditStepClosedError
 from geo.audits.findings import (
     add_finding,
-    assess,
     clock,
     finding_detail,
-    follow_up,
     insert_finding,
     list_findings,
-    opd_table,
-    respond,
     update_finding,
 )
-from geo.audits.photos import PHOTO_TYPES, add_photo, photo_of
+from geo.audits.photos import (
+    PHOTO_TYPES,
+    add_followup_photo,
+    add_photo,
+    finding_photo,
+    photo_of,
+)
 from geo.audits.schemas import (
     AssessmentCreate,
     AuditCreate,
     AuditPublic,
+    AuditSummary,
+    CreatedPublic,
     FindingCreate,
     FindingPublic,
     FindingUpdate,
     FollowupCreate,
+    InspectorPublic,
     OpdRow,
     PhotoPublic,
     ResponseCreate,
+    SiteCollection,
     SiteCreate,
+    SiteFeature,
     StepCreate,
+    StepPublic,
     VisitCreate,
     VisitPublic,
 )
 from geo.audits.sites import SiteFilter, create_site, insert_site, list_sites, site_feature
+from geo.audits.steps import list_inspectors, take_step
+from geo.audits.table import opd_table
+from geo.audits.visits import record_visit
 from geo.audits.workflow import AUDIT_WORKFLOW, CLOSED, FOLLOWUP_DAYS
 
 __all__ = [
@@ -55,23 +65,30 @@ __all__ = [
     "AuditNotFoundError",
     "AuditPublic",
     "AuditStepClosedError",
+    "AuditSummary",
     "BulkAudit",
     "BulkFinding",
     "BulkSite",
     "BulkVisit",
+    "CreatedPublic",
     "FindingCreate",
     "FindingPublic",
     "FindingUpdate",
     "FollowupCreate",
+    "InspectorPublic",
     "OpdRow",
     "PhotoPublic",
     "ResponseCreate",
+    "SiteCollection",
     "SiteCreate",
+    "SiteFeature",
     "SiteFilter",
     "StepCreate",
+    "StepPublic",
     "VisitCreate",
     "VisitPublic",
     "add_finding",
+    "add_followup_photo",
     "add_photo",
     "assess",
     "audit_detail",
@@ -80,12 +97,14 @@ __all__ = [
     "create_audit",
     "create_site",
     "finding_detail",
+    "finding_photo",
     "follow_up",
     "insert_audit",
     "insert_finding",
     "insert_site",
     "list_audits",
     "list_findings",
+    "list_inspectors",
     "list_sites",
     "load_audit",
     "opd_table",

@@ -1,5 +1,5 @@
-"""Findings of audits: written by inspectors, answered by the office in the notisi step,
-followed up within 60 days of the LHA, assessed by the inspectorate; the per-OPD table."""
+"""Findings of audits: written and changed by inspectors (until the LHA), read by the
+inspectorate and, from the notisi on, by the office that owns them, with their 60-day clock."""
 
 from __future__ import annotations
 
@@ -12,26 +12,17 @@ from sqlalchemy.orm import Session
 from geo.accounts import Principal, allowed, authorize, record
 from geo.audits.errors import AuditNotFoundError, AuditStepClosedError
 from geo.audits.schemas import (
-    AssessmentCreate,
     EntryPublic,
     FindingCreate,
     FindingPublic,
     FindingUpdate,
-    FollowupCreate,
-    OpdRow,
-    ResponseCreate,
+    PhotoPublic,
 )
-from geo.audits.workflow import (
-    CLOSED,
-    FINDINGS_OPEN,
-    FOLLOW_UP_STATES,
-    FOLLOWUP_DAYS,
-    SHOWN_TO_OFFICE,
-)
+from geo.audits.workflow import CLOSED, FINDINGS_OPEN, FOLLOWUP_DAYS, SHOWN_TO_OFFICE
 from geo.cities import CityInfo
 from geo.errors import InvalidInputError
 
-_CLOSED = sorted(CLOSED)
+CLOSED_LIST = sorted(CLOSED)
 _SHOWN = sorted(SHOWN_TO_OFFICE)
 _FINDING = """
 SELECT f.id, f.audit_id, a.site_id, s.activity, a.status AS audit_status, f.opd_code,
@@ -81,6 +72,17 @@ def _public(row: Any, today: date, entries: bool, session: Session, city_id: int
                 p,
             ).mappings()
         ]
+        out.photos = [
+            PhotoPublic(**r)
+            for r in session.execute(
+                text(
+                    "SELECT id, audit_id, visit_id, finding_id, followup_id, filename, media_type,"
+                    " size_bytes FROM audit_photo WHERE city_id = :c AND finding_id = :f"
+                    " ORDER BY id"
+                ),
+                p,
+            ).mappings()
+        ]
     return out
 
 
@@ -102,12 +104,12 @@ def open_findings_of(session: Session, city_id: int, audit_id: int) -> int:
             "SELECT count(*) FROM audit_finding WHERE city_id = :c AND audit_id = :a"
             " AND NOT followup_status = ANY(:closed)"
         ),
-        {"c": city_id, "a": audit_id, "closed": _CLOSED},
+        {"c": city_id, "a": audit_id, "closed": CLOSED_LIST},
     ).scalar_one()
     return n
 
 
-def _finding_row(session: Session, city_id: int, finding_id: int, *, lock: bool = False) -> Any:
+def finding_row(session: Session, city_id: int, finding_id: int, *, lock: bool = False) -> Any:
     row = (
         session.execute(
             text(
@@ -125,7 +127,7 @@ def _finding_row(session: Session, city_id: int, finding_id: int, *, lock: bool 
     return row
 
 
-def _office_may_read(principal: Principal, city: CityInfo, row: Any, action: str) -> None:
+def office_may_read(principal: Principal, city: CityInfo, row: Any, action: str) -> None:
     """The office's check: its own OPD (403 otherwise), and only from the notisi on."""
     authorize(principal, action, city_id=city.id, opd=row["opd_code"])
     if row["audit_status"] not in SHOWN_TO_OFFICE:
@@ -213,7 +215,7 @@ def update_finding(
         InvalidInputError: Nothing to change.
     """
     authorize(principal, "audits.edit", city_id=city.id)
-    row = _finding_row(session, city.id, finding_id, lock=True)
+    row = finding_row(session, city.id, finding_id, lock=True)
     if row["audit_status"] not in FINDINGS_OPEN:
         raise AuditStepClosedError(
             f"a finding is fixed once the LHA is out (audit at '{row['audit_status']}')",
@@ -254,9 +256,9 @@ def finding_detail(
         PermissionDeniedError: Staff of another OPD (403).
     """
     authorize(principal, "audits.findings", city_id=city.id)
-    row = _finding_row(session, city.id, finding_id)
+    row = finding_row(session, city.id, finding_id)
     if not allowed(principal, "audits.read", city_id=city.id):
-        _office_may_read(principal, city, row, "audits.findings")
+        office_may_read(principal, city, row, "audits.findings")
     return _public(row, today, True, session, city.id)
 
 
@@ -301,166 +303,7 @@ def list_findings(
             " ORDER BY a.lha_date NULLS LAST, f.id LIMIT :lim"
         ),
         {"c": city.id, "opd": opd, "office": office, "shown": shown, "open": open_only}
-        | {"closed": _CLOSED, "overdue": overdue, "days": FOLLOWUP_DAYS, "today": today}
+        | {"closed": CLOSED_LIST, "overdue": overdue, "days": FOLLOWUP_DAYS, "today": today}
         | {"lim": limit},
     ).mappings()
     return [_public(r, today, False, session, city.id) for r in rows]
-
-
-def respond(
-    session: Session, principal: Principal, city: CityInfo, finding_id: int, body: ResponseCreate
-) -> int:
-    """The office answers a finding in the notisi step (``audits.respond``, its own OPD); the
-    finding itself is never changed by this.
-
-    Raises:
-        AuditNotFoundError: No such finding (or not yet sent).
-        PermissionDeniedError: Staff of another OPD.
-        AuditStepClosedError: The audit is not at the notisi (409).
-    """
-    authorize(principal, "audits.respond", city_id=city.id)
-    row = _finding_row(session, city.id, finding_id)
-    _office_may_read(principal, city, row, "audits.respond")
-    if row["audit_status"] != "notisi":
-        raise AuditStepClosedError(
-            f"answers are given in the notisi step; the audit is at '{row['audit_status']}'",
-            [{"field": "audit", "message": "not at notisi"}],
-        )
-    response_id: int = session.execute(
-        text(
-            "INSERT INTO finding_response (city_id, finding_id, actor_id, actor, opd_code, body)"
-            " VALUES (:c, :f, :uid, :actor, :opd, :body) RETURNING id"
-        ),
-        {"c": city.id, "f": finding_id, "uid": principal.user_id, "actor": principal.username}
-        | {"opd": row["opd_code"], "body": body.text},
-    ).scalar_one()
-    record(
-        session,
-        principal,
-        "audits.respond",
-        city_id=city.id,
-        object_type="audit_finding",
-        object_id=finding_id,
-    )
-    return response_id
-
-
-def _followup(
-    session: Session,
-    principal: Principal,
-    city: CityInfo,
-    row: Any,
-    *,
-    side: str,
-    status: str | None,
-    note: str,
-) -> int:
-    if row["audit_status"] not in FOLLOW_UP_STATES:
-        raise AuditStepClosedError(
-            f"follow-ups come after the LHA; the audit is at '{row['audit_status']}'",
-            [{"field": "audit", "message": "not after the LHA"}],
-        )
-    entry_id: int = session.execute(
-        text(
-            "INSERT INTO finding_followup (city_id, finding_id, actor_id, actor, side, status,"
-            " note) VALUES (:c, :f, :uid, :actor, :side, :status, :note) RETURNING id"
-        ),
-        {"c": city.id, "f": row["id"], "uid": principal.user_id, "actor": principal.username}
-        | {"side": side, "status": status, "note": note},
-    ).scalar_one()
-    if status is not None:
-        session.execute(
-            text(
-                "UPDATE audit_finding SET followup_status = :s, updated_at = now(),"
-                " version = version + 1 WHERE city_id = :c AND id = :f"
-            ),
-            {"s": status, "c": city.id, "f": row["id"]},
-        )
-    record(
-        session,
-        principal,
-        f"audits.followup_{side}",
-        city_id=city.id,
-        object_type="audit_finding",
-        object_id=row["id"],
-        after={"status": status} if status else None,
-    )
-    return entry_id
-
-
-def follow_up(
-    session: Session, principal: Principal, city: CityInfo, finding_id: int, body: FollowupCreate
-) -> int:
-    """The office enters its follow-up of a finding after the LHA (``audits.respond``).
-
-    Raises:
-        AuditNotFoundError, PermissionDeniedError, AuditStepClosedError: As :func:`respond`.
-    """
-    authorize(principal, "audits.respond", city_id=city.id)
-    row = _finding_row(session, city.id, finding_id, lock=True)
-    _office_may_read(principal, city, row, "audits.respond")
-    return _followup(session, principal, city, row, side="opd", status=None, note=body.note)
-
-
-def assess(
-    session: Session, principal: Principal, city: CityInfo, finding_id: int, body: AssessmentCreate
-) -> int:
-    """The inspectorate assesses a finding's follow-up and sets its status (``audits.edit``).
-
-    Raises:
-        AuditNotFoundError: No such finding.
-        AuditStepClosedError: Not after the LHA (409).
-    """
-    authorize(principal, "audits.edit", city_id=city.id)
-    row = _finding_row(session, city.id, finding_id, lock=True)
-    return _followup(
-        session, principal, city, row, side="inspektorat", status=body.status, note=body.note
-    )
-
-
-def opd_table(
-    session: Session,
-    principal: Principal,
-    city: CityInfo,
-    *,
-    today: date,
-    fiscal_year: int | None = None,
-) -> list[OpdRow]:
-    """Per OPD: its sites and audits, the findings it owns (open ones), their total potential
-    loss and those past their 60 days (``audits.read``), by OPD code."""
-    authorize(principal, "audits.read", city_id=city.id)
-    rows = session.execute(
-        text(
-            """
-            WITH s AS (
-                SELECT s.opd_code, count(DISTINCT s.id) AS sites, count(a.id) AS audits
-                FROM audit_site s
-                LEFT JOIN audit a ON a.city_id = s.city_id AND a.site_id = s.id
-                WHERE s.city_id = :c AND (CAST(:fy AS integer) IS NULL OR s.fiscal_year = :fy)
-                GROUP BY s.opd_code),
-            f AS (
-                SELECT f.opd_code, count(*) AS findings,
-                       count(*) FILTER (WHERE NOT f.followup_status = ANY(:closed)) AS open,
-                       coalesce(sum(f.potential_loss_idr), 0) AS loss,
-                       count(*) FILTER (WHERE NOT f.followup_status = ANY(:closed)
-                           AND a.lha_date IS NOT NULL
-                           AND a.lha_date + :days < CAST(:today AS date)) AS overdue
-                FROM audit_finding f
-                JOIN audit a ON a.city_id = f.city_id AND a.id = f.audit_id
-                JOIN audit_site s ON s.city_id = a.city_id AND s.id = a.site_id
-                WHERE f.city_id = :c AND (CAST(:fy AS integer) IS NULL OR s.fiscal_year = :fy)
-                GROUP BY f.opd_code)
-            SELECT coalesce(s.opd_code, f.opd_code) AS opd_code, o.name AS opd_name,
-                   coalesce(s.sites, 0) AS sites, coalesce(s.audits, 0) AS audits,
-                   coalesce(f.findings, 0) AS findings, coalesce(f.open, 0) AS open_findings,
-                   coalesce(f.loss, 0) AS potential_loss_idr,
-                   coalesce(f.overdue, 0) AS overdue_findings
-            FROM s FULL JOIN f ON f.opd_code = s.opd_code
-            LEFT JOIN opd o ON o.city_id = :c AND o.code = coalesce(s.opd_code, f.opd_code)
-            ORDER BY 1
-            """
-        ),
-        {"c": city.id, "fy": fiscal_year, "closed": _CLOSED, "days": FOLLOWUP_DAYS}
-        | {"today": today},
-    ).mappings()
-    return [OpdRow(**r) for r in rows]

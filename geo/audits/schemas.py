@@ -114,6 +114,21 @@ class EntryPublic(BaseModel):
     text: str
 
 
+class PhotoPublic(BaseModel):
+    """A photo's metadata (the bytes at ``/audit-photos/{id}``, and for the office at
+    ``/audit-findings/{finding_id}/photos/{id}``); ``followup_id``: the office's follow-up
+    entry it documents."""
+
+    id: int
+    audit_id: int | None
+    visit_id: int | None
+    finding_id: int | None
+    followup_id: int | None = None
+    filename: str
+    media_type: str
+    size_bytes: int
+
+
 class FindingPublic(BaseModel):
     """A finding with its clock: due 60 days after the LHA date, overdue while still open."""
 
@@ -136,6 +151,7 @@ class FindingPublic(BaseModel):
     version: int
     responses: list[EntryPublic] = []
     followups: list[EntryPublic] = []
+    photos: list[PhotoPublic] = []
 
 
 class VisitPublic(BaseModel):
@@ -160,18 +176,6 @@ class EventPublic(BaseModel):
     from_status: str | None
     to_status: str
     note: str | None
-
-
-class PhotoPublic(BaseModel):
-    """A photo's metadata (the bytes at ``/audit-photos/{id}``)."""
-
-    id: int
-    audit_id: int | None
-    visit_id: int | None
-    finding_id: int | None
-    filename: str
-    media_type: str
-    size_bytes: int
 
 
 class AuditPublic(BaseModel):
@@ -209,3 +213,93 @@ class OpdRow(BaseModel):
     open_findings: int
     potential_loss_idr: int
     overdue_findings: int
+
+
+class CreatedPublic(BaseModel):
+    """The id of what was just written."""
+
+    id: int
+
+
+class StepPublic(BaseModel):
+    """An audit after a step: its status and new version (its ETag)."""
+
+    id: int
+    status: str
+    version: int
+
+
+class InspectorPublic(BaseModel):
+    """An active inspector of the city (role ``inspektur``), to name in a surat tugas."""
+
+    id: int
+    username: str
+    display_name: str
+
+
+class AuditSummary(BaseModel):
+    """One audit of the list, with its site and its number of findings."""
+
+    id: int
+    site_id: int
+    activity: str
+    opd_code: str
+    fiscal_year: int
+    basis: str
+    title: str
+    status: str
+    surat_tugas_no: str | None
+    lha_date: date | None
+    followup_due: date | None
+    version: int
+    findings: int
+
+
+class SiteAudit(BaseModel):
+    """One audit of a site, as the site's feature lists them."""
+
+    id: int
+    basis: str
+    title: str
+    status: str
+    lha_date: date | None
+
+
+class SiteProperties(BaseModel):
+    """An audit site's properties with its latest audit's state and its open findings."""
+
+    opd_code: str
+    activity: str
+    budget_idr: int
+    fiscal_year: int
+    contractor: str | None
+    contract_value_idr: int | None
+    progress_pct: float
+    kelurahan_code: str | None
+    kecamatan_code: str | None
+    kelurahan_name: str | None
+    kecamatan_name: str | None
+    audit_status: str
+    open_findings: int
+    worst_severity: str | None
+    potential_loss_idr: int
+    overdue_findings: int
+    colour: str
+    demo: bool
+    audits: list[SiteAudit] | None = None
+
+
+class SiteFeature(BaseModel):
+    """An audit site as a GeoJSON Feature (a Point, Polygon or MultiPolygon, lon/lat)."""
+
+    type: Literal["Feature"]
+    id: int
+    geometry: dict[str, Any]
+    properties: SiteProperties
+
+
+class SiteCollection(BaseModel):
+    """Audit sites as a GeoJSON FeatureCollection."""
+
+    type: Literal["FeatureCollection"]
+    features: list[SiteFeature]

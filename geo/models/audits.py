@@ -280,7 +280,8 @@ class FindingFollowup(Base):
 
 
 class AuditPhoto(Base):
-    """A photo of a site, a visit or a finding: metadata here, bytes in the upload store."""
+    """A photo of a site, a visit, a finding or the office's follow-up of one: metadata here,
+    bytes in the upload store."""
 
     __tablename__ = "audit_photo"
     __table_args__ = (
@@ -296,6 +297,8 @@ class AuditPhoto(Base):
     audit_id: Mapped[int | None] = mapped_column(BigInteger)
     visit_id: Mapped[int | None] = mapped_column(BigInteger)
     finding_id: Mapped[int | None] = mapped_column(BigInteger)
+    # the office's follow-up entry (finding_followup) the photo documents, if any
+    followup_id: Mapped[int | None] = mapped_column(BigInteger)
     filename: Mapped[str] = mapped_column(String(200))
     media_type: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(BigInteger)

@@ -162,6 +162,7 @@ def path_values(cities: Cities) -> dict[str, str]:
         "audit_id": "1",
         "finding_id": "1",
         "photo_id": "1",
+        "followup_id": "1",
         "level": "kecamatan",  # the map report of the sample city's west kecamatan
         "area_code": "36.71.01",
         "tms": "WebMercatorQuad",

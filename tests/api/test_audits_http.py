@@ -267,6 +267,7 @@ def test_every_audit_endpoint_refuses_anonymous_and_other_offices(
     seen = []
     for method, path in [*ops, *[(m, f"/cities/{{city}}{p}") for m, p in layer]]:
         url = path.replace("{city}", SLUG).replace("{photo_id}", str(photo_id))
+        url = url.replace("{followup_id}", "1")  # refused at the door: any entry id
         for name, value in ids.items():
             url = url.replace("{" + name + "}", str(value))
         if url.endswith("/audit-findings"):

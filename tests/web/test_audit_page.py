@@ -5,6 +5,8 @@ shows the totals; staff of another OPD see none of it."""
 
 from __future__ import annotations
 
+import struct
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,23 @@ pytestmark = [pytest.mark.browser, pytest.mark.postgis, pytest.mark.slow]
 PASSWORD = "kuda-lari-pagi-di-sawah-17"  # a test value only
 PHONE = {"width": 390, "height": 844}
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 300
+
+
+def _png(width: int = 4, height: int = 3) -> bytes:
+    """A real (decodable) grey PNG, so the browser can show it."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 @dataclass(frozen=True)
@@ -219,8 +238,16 @@ def test_an_inspector_and_the_office_on_a_phone(
     assert "tenggat 2026-10-31" in card.inner_text()
     assert card.locator("form[data-kind=follow]").count() == 1
     card.locator("textarea").fill("Kelebihan bayar disetor, bukti STS terlampir")
+    card.locator("input.office-photo").set_input_files(
+        files=[{"name": "sts.png", "mimeType": "image/png", "buffer": _png()}]
+    )
     card.locator("button[type=submit]").click()
     office.wait_for_selector("text=Kelebihan bayar disetor", timeout=15_000)
+    # the follow-up's photo is shown under it, its bytes read by the office itself
+    thumb = office.locator(f'.finding-card[data-finding="{finding["id"]}"] .followup img')
+    thumb.wait_for(timeout=15_000)
+    wait_until(office, "[...document.querySelectorAll('.followup img')].every((i) => i.complete)")
+    assert thumb.evaluate("(i) => i.naturalWidth") == 4
     office.screenshot(path=str(artifacts / "audit-phone-office.png"), full_page=False)
     assert office.errors == []
     assert csp_violations(office) == []

@@ -1,7 +1,8 @@
-// The inspectorate page's pure helpers: rupiah, the 60-day clock's words, the filter query.
+// The inspectorate page's pure helpers: rupiah, the 60-day clock's words, the filter query, the
+// new site's body from the entry form.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { choices, clockText, rupiah, siteQuery } from "../js/audit/format.js";
+import { choices, clockText, fieldErrors, parseAmount, parseDecimal, pointFromLatLng, rupiah, siteBody, siteQuery } from "../js/audit/format.js";
 import { translator } from "../js/i18n.js";
 
 const t = translator("id");
@@ -31,4 +32,30 @@ test("the site query carries only the filters set", () => {
 test("choices are distinct and sorted by label", () => {
   const fc = [{ properties: { k: "2", n: "B" } }, { properties: { k: "1", n: "A" } }, { properties: { k: "2", n: "B" } }, { properties: {} }];
   assert.deepEqual(choices(fc, "k", "n"), [["1", "A"], ["2", "B"]]);
+});
+
+test("amounts and decimals typed the Indonesian way are numbers; other text is left for the server", () => {
+  assert.equal(parseAmount("1.500.000"), 1500000);
+  assert.equal(parseAmount("Rp 2.000"), 2000);
+  assert.equal(parseAmount(" "), null);
+  assert.equal(parseAmount("dua juta"), "dua juta");
+  assert.equal(parseDecimal("65,5"), 65.5);
+  assert.equal(parseDecimal("2026"), 2026);
+  assert.equal(parseDecimal("-"), "-");
+});
+
+test("the new site's body carries the geometry and leaves empty optional fields out", () => {
+  const point = pointFromLatLng({ lat: -6.178123456789, lng: 106.63 });
+  assert.deepEqual(point, { type: "Point", coordinates: [106.63, -6.1781235] });
+  const values = { opd_code: " DPUPR ", activity: "Rehab SDN", budget_idr: "1.500.000", fiscal_year: "2026", contractor: "", contract_value_idr: "", progress_pct: "" };
+  assert.deepEqual(siteBody(values, point), { geometry: point, opd_code: "DPUPR", activity: "Rehab SDN", budget_idr: 1500000, fiscal_year: 2026 });
+  const full = siteBody({ ...values, contractor: "PT A", contract_value_idr: "1.400.000", progress_pct: "40,5" }, point);
+  assert.equal(full.contractor, "PT A");
+  assert.equal(full.contract_value_idr, 1400000);
+  assert.equal(full.progress_pct, 40.5);
+});
+
+test("field errors read as lines without the body prefix", () => {
+  assert.deepEqual(fieldErrors([{ field: "body.budget_idr", message: "too big" }, { field: "geometry", message: "outside the city" }]), ["budget_idr: too big", "geometry: outside the city"]);
+  assert.deepEqual(fieldErrors(undefined), []);
 });

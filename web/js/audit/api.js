@@ -1,5 +1,6 @@
 // The e-audit API as the page calls it: GeoJSON sites, one audit with its ETag, steps with
-// If-Match, visits, findings, photos (multipart), the office's answers; the session's CSRF token.
+// If-Match, visits, findings, photos (multipart), the office's answers and follow-ups (with a
+// photo), new sites, the city's inspectors; the session's CSRF token.
 import { ApiError, problemMessage } from "../api.js";
 import { siteQuery } from "./format.js";
 
@@ -35,6 +36,8 @@ export class AuditApi {
   async step(id, etag, body) { return (await this.call(`/audits/${id}/steps`, { method: "POST", body, headers: { "If-Match": etag } })).data; }
   async visit(id, body) { return (await this.call(`/audits/${id}/visits`, { method: "POST", body })).data; }
   async finding(id, body) { return (await this.call(`/audits/${id}/findings`, { method: "POST", body })).data; }
+  async createSite(body) { return (await this.call("/audit-sites", { method: "POST", body })).data; }
+  async inspectors() { return (await this.call("/audit-inspectors")).data; }
 
   async photo(auditId, file, { findingId, visitId } = {}) {
     const form = new FormData();
@@ -47,4 +50,13 @@ export class AuditApi {
   async findings(query = "") { return (await this.call(`/audit-findings${query}`)).data; }
   async respond(id, text) { return (await this.call(`/audit-findings/${id}/responses`, { method: "POST", body: { text } })).data; }
   async followUp(id, note) { return (await this.call(`/audit-findings/${id}/follow-ups`, { method: "POST", body: { note } })).data; }
+
+  async followUpPhoto(findingId, followupId, file) {
+    const form = new FormData();
+    form.append("photo", file, file.name || "foto.jpg");
+    return (await this.call(`/audit-findings/${findingId}/follow-ups/${followupId}/photos`, { method: "POST", form })).data;
+  }
+
+  /** Where a photo of a finding (or of its follow-up) is read, by the inspectorate and the office. */
+  photoUrl(findingId, photoId) { return `${this.base}/audit-findings/${findingId}/photos/${photoId}`; }
 }

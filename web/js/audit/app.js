@@ -1,15 +1,19 @@
 // Entry point of the inspectorate's page (/audit): the map of audit sites coloured by the worst
 // severity of their open findings, filters, the site list, the per-OPD table, one site's audit
-// with the phone-sized visit and finding forms (with a photo); office staff see their findings
-// and answer the notisi or enter their follow-up (they never edit a finding).
+// with the surat tugas, LHA and phone-sized visit and finding forms (with a photo), a new site
+// entered on the map (entry.js); office staff see their findings and answer the notisi or enter
+// their follow-up (office.js; they never edit a finding).
 import * as L from "leaflet";
 import { getJSON } from "../api.js";
 import { logout, roleKeys, staffSession } from "../auth.js";
 import { el, setChildren } from "../dom.js";
 import { applyTranslations, pickLang, translator } from "../i18n.js";
 import { AuditApi } from "./api.js";
-import { field as labelled, findingForm, lhaForm, visitForm } from "./forms.js";
-import { SEVERITIES, SEVERITY_COLOURS, choices, clockText, rupiah } from "./format.js";
+import { facts as factList, findingCard as card, sevBadge as badge } from "./cards.js";
+import { siteEntryForm } from "./entry.js";
+import { findingForm, lhaForm, suratTugasForm, visitForm } from "./forms.js";
+import { SEVERITIES, SEVERITY_COLOURS, choices, rupiah } from "./format.js";
+import { loadOffice } from "./office.js";
 
 const $ = (id) => document.getElementById(id);
 const INSPECTORATE = ["inspektur", "admin_kota", "admin"];
@@ -21,6 +25,8 @@ let t = translator(state.lang);
 let api = null;
 let map = null;
 let layer = null;
+let entry = null;
+let opdCodes = [];
 
 function message(text) {
   $("message").textContent = text || "";
@@ -68,10 +74,9 @@ function gate(kind) {
   document.body.dataset.ready = "true";
 }
 
-function sevBadge(severity) {
-  if (!severity) return el("span", { class: "hint" }, "—");
-  return el("span", { class: "sev", style: { background: SEVERITY_COLOURS[severity] || "#888" } }, t(`sev_${severity}`));
-}
+const sevBadge = (severity) => badge(severity, t);
+const facts = (pairs) => factList(pairs, t);
+const findingCard = (f, actions = []) => card(f, { t, api }, actions);
 
 // -- the inspectorate --------------------------------------------------------------------------
 function fillSelect(select, pairs, allKey) {
@@ -96,7 +101,7 @@ function drawSites(features) {
       pointToLayer: (_f, latlng) => L.circleMarker(latlng, { radius: 7, color: "#333", weight: 1, fillColor: colour, fillOpacity: 0.9 }),
       style: () => ({ color: colour, weight: 2, fillColor: colour, fillOpacity: 0.5 }),
     });
-    shape.on("click", () => openSite(f.id));
+    shape.on("click", () => { if (!map.pm?.globalDrawModeEnabled?.()) openSite(f.id); });
     shape.bindTooltip(() => el("span", null, f.properties.activity));
     layer.addLayer(shape);
   }
@@ -138,26 +143,12 @@ async function loadByOpd() {
   }
   const heads = ["fOpd", "auditSites", "auditAudits", "auditFindings", "auditOpen", "auditLoss", "auditPast60"];
   setChildren($("by-opd-head"), ...heads.map((k, i) => el("th", { class: i ? "num" : null }, t(k))));
+  opdCodes = rows.map((r) => r.opd_code);
   setChildren($("by-opd-body"), ...rows.map((r) => el("tr", { dataset: { opd: r.opd_code } },
     el("td", null, r.opd_name ? `${r.opd_name} (${r.opd_code})` : r.opd_code),
     el("td", { class: "num" }, r.sites), el("td", { class: "num" }, r.audits), el("td", { class: "num" }, r.findings),
     el("td", { class: "num" }, r.open_findings), el("td", { class: "num" }, rupiah(r.potential_loss_idr)),
     el("td", { class: `num${r.overdue_findings ? " overdue" : ""}` }, r.overdue_findings))));
-}
-
-function facts(pairs) {
-  return el("dl", { class: "facts" }, pairs.filter(([, v]) => v !== null && v !== undefined && v !== "").map(([k, v]) => [el("dt", null, t(k)), el("dd", null, String(v))]));
-}
-
-function findingCard(f, actions = []) {
-  return el("div", { class: "finding-card", dataset: { finding: String(f.id) } },
-    el("p", null, sevBadge(f.severity), " ", el("strong", null, t(`cat_${f.category}`)), f.potential_loss_idr ? ` · ${rupiah(f.potential_loss_idr)}` : ""),
-    el("p", null, f.description),
-    el("p", { class: "hint" }, `${t("auditRecommendation")}: ${f.recommendation}`),
-    el("p", { class: f.overdue ? "overdue" : "hint", dataset: { clock: "true" } }, `${t(`fu_${f.followup_status}`)} · ${clockText(f, t)}`),
-    (f.responses || []).map((r) => el("p", { class: "hint" }, `${t("auditResponse")} (${r.actor}): ${r.text}`)),
-    (f.followups || []).map((r) => el("p", { class: "hint" }, `${t("auditFollowup")} (${r.actor}): ${r.text}${r.status ? ` → ${t(`fu_${r.status}`)}` : ""}`)),
-    actions);
 }
 
 async function refreshAfterFinding(auditId, site) {
@@ -197,6 +188,11 @@ async function openAudit(auditId, site) {
     facts([["auditStatus", audit.status_label], ["auditBasis", t(`basis_${audit.basis}`)], ["auditSuratTugas", audit.surat_tugas_no],
       ["auditInspectors", audit.inspectors.join(", ")], ["auditLha", audit.lha_no && `${audit.lha_no} (${audit.lha_date})`]]),
     steps.length ? el("p", null, steps) : null,
+    editor && (audit.transitions || []).some((s) => s.name === "terbitkan_surat_tugas") ? suratTugasForm(await inspectorsOrNone(), { t, onSubmit: async (body) => {
+      await api.step(audit.id, answer.etag, body);
+      await openAudit(audit.id, site);
+      loadSites();
+    } }) : null,
     el("h3", null, t("auditFindings"), ` (${audit.findings.length})`),
     audit.findings.map((f) => findingCard(f)),
     el("h3", null, t("auditVisits"), ` (${audit.visits.length})`),
@@ -211,6 +207,34 @@ async function openAudit(auditId, site) {
   document.body.dataset.audit = String(audit.id);
 }
 
+async function inspectorsOrNone() {
+  try {
+    return await api.inspectors();
+  } catch (err) {
+    message(`${t("loadFailed")}: ${err.message}`);
+    return [];
+  }
+}
+
+function closeEntry() {
+  entry?.close();
+  entry = null;
+}
+
+function openEntry() {
+  closeEntry();
+  state.site = null;
+  $("panel").hidden = false;
+  $("panel-title").textContent = t("auditNewSite");
+  entry = siteEntryForm({ map, panel: $("panel"), t, api, opdCodes: [...new Set([...opdCodes, ...choices(state.features, "opd_code").map(([v]) => v)])].sort(), onSaved: async (id) => {
+    entry = null;
+    await loadSites();
+    loadByOpd();
+    await openSite(id);
+  } });
+  setChildren($("panel-body"), entry);
+}
+
 function siteFacts(site) {
   const p = site.properties;
   return facts([["fOpd", p.opd_code], ["auditYear", p.fiscal_year], ["auditBudget", rupiah(p.budget_idr)],
@@ -219,6 +243,7 @@ function siteFacts(site) {
 }
 
 async function openSite(id) {
+  closeEntry();
   state.site = id;
   let site;
   try {
@@ -267,53 +292,16 @@ async function startInspectorate(city, config) {
     state.filters = { opd: $("f-opd").value, fiscal_year: $("f-year").value, kecamatan: $("f-kec").value, severity: $("f-sev").value };
     loadSites();
   });
+  if (may(EDITORS)) {
+    $("site-add").hidden = false;
+    $("site-add").addEventListener("click", openEntry);
+  }
   $("panel-close").addEventListener("click", () => {
+    closeEntry();
     $("panel").hidden = true;
     state.site = null;
   });
   await loadByOpd();
-}
-
-// -- the audited office ------------------------------------------------------------------------
-async function loadOffice() {
-  let items = [];
-  try {
-    items = await api.findings();
-  } catch (err) {
-    message(`${t("loadFailed")}: ${err.message}`);
-    return;
-  }
-  $("office-count").textContent = t.format("auditFindingCount", { n: items.length });
-  const cards = await Promise.all(items.map(async (summary) => {
-    let f = summary;
-    try {
-      f = (await api.call(`/audit-findings/${summary.id}`)).data;
-    } catch {
-      // the summary is enough to show
-    }
-    const actions = [];
-    const kind = f.audit_status === "notisi" ? "respond" : ["lha", "pemantauan"].includes(f.audit_status) ? "follow" : null;
-    if (kind) {
-      const text = el("textarea", { class: "office-text", maxlength: "8000", "aria-label": t(kind === "respond" ? "auditResponse" : "auditFollowup") });
-      const send = el("button", { type: "submit", class: "primary" }, t(kind === "respond" ? "auditSendResponse" : "auditSendFollowup"));
-      const form = el("form", { class: "audit-form", dataset: { kind } }, labelled(t, kind === "respond" ? "auditResponse" : "auditFollowup", text), send);
-      form.addEventListener("submit", async (e) => {
-        e.preventDefault();
-        send.disabled = true;
-        try {
-          if (kind === "respond") await api.respond(f.id, text.value);
-          else await api.followUp(f.id, text.value);
-          await loadOffice();
-        } catch (err) {
-          message(err.message);
-          send.disabled = false;
-        }
-      });
-      actions.push(form);
-    }
-    return el("div", null, el("p", null, el("strong", null, f.activity)), findingCard(f, actions));
-  }));
-  setChildren($("office-list"), ...cards);
 }
 
 async function start() {
@@ -343,7 +331,7 @@ async function start() {
   if (inspectorate) await startInspectorate(city, config);
   else {
     $("office").hidden = false;
-    await loadOffice();
+    await loadOffice({ t, api, message });
   }
   document.body.dataset.ready = "true";
 }

@@ -42,3 +42,50 @@ export function choices(features, key, labelKey = key) {
   }
   return [...seen.entries()].sort((a, b) => String(a[1]).localeCompare(String(b[1])));
 }
+
+/** A rupiah amount typed in a form ("1.500.000", "Rp 2.000") as a number; "" as null; any
+ * other text unchanged, so the server names the field it refuses. */
+export function parseAmount(text) {
+  const raw = String(text ?? "").trim();
+  if (raw === "") return null;
+  const digits = raw.replace(/^Rp\s*/i, "").replace(/[.\s]/g, "");
+  return /^\d+$/.test(digits) ? Number(digits) : raw;
+}
+
+/** A number typed with a decimal comma or point ("65,5") as a number; "" as null; other text
+ * unchanged. */
+export function parseDecimal(text) {
+  const raw = String(text ?? "").trim();
+  if (raw === "") return null;
+  const value = raw.replace(",", ".");
+  return /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : raw;
+}
+
+/** The body of POST /audit-sites from the form's values and the drawn geometry; optional
+ * fields left empty are left out (the server's defaults apply). */
+export function siteBody(values, geometry) {
+  const body = {
+    geometry,
+    opd_code: String(values.opd_code ?? "").trim(),
+    activity: String(values.activity ?? "").trim(),
+    budget_idr: parseAmount(values.budget_idr),
+    fiscal_year: parseDecimal(values.fiscal_year),
+  };
+  const contractor = String(values.contractor ?? "").trim();
+  if (contractor) body.contractor = contractor;
+  const contract = parseAmount(values.contract_value_idr);
+  if (contract !== null) body.contract_value_idr = contract;
+  const progress = parseDecimal(values.progress_pct);
+  if (progress !== null) body.progress_pct = progress;
+  return body;
+}
+
+/** A GeoJSON Point [lon, lat] (7 decimals) from a Leaflet LatLng. */
+export function pointFromLatLng(latlng) {
+  return { type: "Point", coordinates: [Number(latlng.lng.toFixed(7)), Number(latlng.lat.toFixed(7))] };
+}
+
+/** Field errors of a problem+json answer as "field: message" lines (the body prefix dropped). */
+export function fieldErrors(errors) {
+  return (errors || []).map((e) => `${String(e.field ?? "").replace(/^body\./, "")}: ${e.message ?? ""}`);
+}

@@ -97,3 +97,33 @@ export function lhaForm({ t, onSubmit }) {
   });
   return form;
 }
+
+/** The surat tugas form: its number and date, and the inspectors it names (checkboxes of the
+ * city's active inspectors, from /audit-inspectors); moves the audit to ``surat_tugas``. */
+export function suratTugasForm(inspectors, { t, onSubmit }) {
+  const no = el("input", { id: "st-no", required: true, maxlength: "100", placeholder: "700/ST-1/2026" });
+  const date = el("input", { id: "st-date", type: "date", required: true });
+  const boxes = inspectors.map((p) => el("input", { type: "checkbox", name: "inspector", value: String(p.id), dataset: { username: p.username } }));
+  const picks = el("fieldset", { id: "st-inspectors", class: "audit-picks" }, el("legend", null, t("auditInspectors")),
+    inspectors.length ? inspectors.map((p, i) => el("label", { class: "check" }, boxes[i], p.display_name)) : el("p", { class: "hint" }, t("auditNoInspectors")));
+  const submit = el("button", { id: "st-submit", type: "submit", class: "primary" }, t("auditStIssue"));
+  const out = el("p", { id: "st-result", class: "hint", role: "status" });
+  const form = el("form", { class: "audit-form", id: "st-form" }, el("h3", null, t("auditStIssue")),
+    field(t, "auditStNo", no), field(t, "auditStDate", date), picks, submit, out);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const chosen = boxes.filter((b) => b.checked).map((b) => Number(b.value));
+    if (!chosen.length) {
+      out.textContent = t("auditStPickOne");
+      return;
+    }
+    submit.disabled = true;
+    try {
+      await onSubmit({ transition: "terbitkan_surat_tugas", surat_tugas_no: no.value.trim(), surat_tugas_date: date.value, inspectors: chosen });
+    } catch (err) {
+      out.textContent = err.message;
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
