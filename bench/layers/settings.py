@@ -77,7 +77,7 @@ def settings(
         " passes it once is not repeated)",
         f"ours: tiles of layer {REQUESTS_LAYER.id} aggregate below"
         f" z{REQUESTS_LAYER.aggregate_below_zoom} from its grid pyramid (counts per cell: no"
-        " peer does this, so no ours/tipg ratio is drawn there; built in"
+        " peer does this, so no ours/tipg or ours/pygeoapi ratio is drawn there; built in"
         f" {grid_s:.2f} s before the servers start, and timed after a write as its own case),"
         f" cap {REQUESTS_LAYER.tile_feature_cap:,} newest first; items response cache"
         " on (default 32 MB, keyed by layer revision: after the probe every timed"

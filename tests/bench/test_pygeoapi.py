@@ -164,3 +164,18 @@ def test_latency_rows_say_pygeoapi_tiles_are_uncapped():
     assert _row(rows, COUNTS, "pygeoapi").note.startswith("no feature cap")
     assert _row(rows, COUNTS, "pygeoapi").values["p50 ms"] == "85.0 (50.0–120)"
     assert _row(rows, ITEMS, "pygeoapi").note == ""
+
+
+def test_the_settings_line_names_pygeoapi_and_its_timeout():
+    from bench.layers.runner import QUICK
+    from bench.layers.settings import settings
+    from bench.layers.synthetic import BenchCity
+
+    city = BenchCity(
+        "benchcity", 1, BBOX, (106.64, -6.215), BBOX, 1289, QUICK.sizes, 12.0, reused=True
+    )
+    lines = settings(QUICK, city, "/usr/bin/wrk", 1.2, 2, pygeoapi="0.24.0 (Python 3.12.1)")
+    (line,) = [s for s in lines if s.startswith("pygeoapi:")]
+    assert line.startswith("pygeoapi: 0.24.0 (Python 3.12.1), over the same views")
+    assert f"statement_timeout={QUICK.peer_timeout_s:g} s" in line
+    assert any(s.startswith("servers (in this order") for s in lines)
