@@ -42,7 +42,10 @@ class Case:
         return self.tile is not None and tiles.is_aggregated(REQUESTS_LAYER, self.tile[0])
 
     def path(self, server: str, city: str) -> str:
-        """URL path (with query) of this case on ``server`` (``ours``, ``tipg`` or ``floor``)."""
+        """URL path (with query) of this case on ``server`` (``ours``, ``tipg``, ``pygeoapi``
+        or ``floor``)."""
+        if server == "pygeoapi":
+            return self._pygeoapi_path()
         if server == "tipg":
             prefix = f"/collections/{BENCH_SCHEMA}.{self.view}"
         else:
@@ -51,6 +54,18 @@ class Case:
             z, x, y = self.tile
             return f"{prefix}/tiles/WebMercatorQuad/{z}/{x}/{y}"
         query = "&".join(f"{k}={v}" for k, v in items_params(ITEMS_LIMIT, self.bbox))
+        return f"{prefix}/items?{query}"
+
+    def _pygeoapi_path(self) -> str:
+        """pygeoapi's collection is the view; its tile path is z/row/column (z/y/x), and it
+        picks JSON or MVT by ``f`` (its HTML is the default for a client without Accept)."""
+        prefix = f"/collections/{self.view}"
+        if self.tile is not None:
+            z, x, y = self.tile
+            return f"{prefix}/tiles/WebMercatorQuad/{z}/{y}/{x}?f=mvt"
+        query = "&".join(
+            f"{k}={v}" for k, v in [("f", "json"), *items_params(ITEMS_LIMIT, self.bbox)]
+        )
         return f"{prefix}/items?{query}"
 
     def sql(self, city_id: int) -> Query:

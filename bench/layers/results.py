@@ -14,7 +14,8 @@ from bench.stats import Load, Spread, ratio_spread, spread
 # ours: the default app (items response cache on); ours-nocache: the same app with
 # TPO_LAYER_CACHE_MB=0, measured on the items only (tiles are never cached)
 OURS = ("ours", "ours-nocache")
-SERVERS = (*OURS, "tipg", "floor")
+PEERS = ("tipg", "pygeoapi")  # servers of other projects, over the same views
+SERVERS = (*OURS, *PEERS, "floor")  # also the order within a repeat
 # targets of issue #4
 ITEMS_VS_TIPG = 8.0
 ITEMS_VS_FLOOR = 0.8
@@ -117,6 +118,14 @@ def _servers(runs: Runs, case: Case) -> list[str]:
     return names
 
 
+def _note(runs: Runs, case: Case, name: str) -> str:
+    """The repeats' notes, and what pygeoapi's tiles hold that the others' do not."""
+    note = runs.note(name, case)
+    if name == "pygeoapi" and case.kind == "tile":
+        note = "; ".join(filter(None, ["no feature cap: every point of the tile", note]))
+    return note
+
+
 def _missing(runs: Runs, case: Case, name: str, ms: list[Measure]) -> Row:
     note = runs.note(name, case) if ms else runs.runs[name].note if name in runs.runs else ""
     return Row(case.label, name, note=note or "not run", target="no" if name in OURS else "")
@@ -132,7 +141,7 @@ def throughput_rows(cases: list[Case], runs: Runs) -> list[Row]:
                 rows.append(_missing(runs, case, name, ms))
                 continue
             probe = next((m.probe for m in ms if m.probe), None)
-            row = Row(case.label, name, note=runs.note(name, case))
+            row = Row(case.label, name, note=_note(runs, case, name))
             row.values["req/s"] = _cell(spread(runs.values(name, case, _rps)))
             row.values["p50 ms"] = _cell(spread(runs.values(name, case, _wrk("p50_ms"))))
             row.values["p99 ms"] = _cell(spread(runs.values(name, case, _wrk("p99_ms"))))
@@ -142,9 +151,9 @@ def throughput_rows(cases: list[Case], runs: Runs) -> list[Row]:
                 row.values["features"] = f"{probe.features:,}"
             if name in OURS:
                 mine = runs.values(name, case, _rps)
-                for peer in ("tipg", "floor"):
-                    if peer == "tipg" and case.aggregated:
-                        row.values["ours/tipg"] = "n/a (counts)"
+                for peer in (*PEERS, "floor"):
+                    if peer in PEERS and case.aggregated:
+                        row.values[f"ours/{peer}"] = "n/a (counts)"
                         continue
                     r = ratio_spread(mine, runs.values(peer, case, _rps))
                     row.values[f"ours/{peer}"] = _cell(r, 2, "x")
@@ -173,7 +182,9 @@ def latency_rows(
             note = "1 request per repeat, the first after the write" if rebuild else ""
             if not rebuild and counts[0] < requests:
                 note = f"{'/'.join(map(str, counts))} requests per repeat (time budget)"
-            row = Row(case.label, name, note="; ".join(filter(None, [note, runs.note(name, case)])))
+            row = Row(
+                case.label, name, note="; ".join(filter(None, [note, _note(runs, case, name)]))
+            )
             cols = (("p50 ms", "p50_ms"),) if rebuild else PERCENTILES
             for col, attr in cols:
                 row.values[col] = _cell(spread(runs.values(name, case, _seq(attr))))
@@ -181,9 +192,9 @@ def latency_rows(
             row.values["bytes"] = f"{size:,}" if size is not None else "-"
             if name in OURS and not rebuild:
                 mine = runs.values(name, case, p50)
-                for peer in ("tipg", "floor"):
-                    if peer == "tipg" and case.aggregated:
-                        row.values["ours/tipg"] = "n/a (counts)"
+                for peer in (*PEERS, "floor"):
+                    if peer in PEERS and case.aggregated:
+                        row.values[f"ours/{peer}"] = "n/a (counts)"
                         continue
                     r = ratio_spread(runs.values(peer, case, p50), mine)  # peer ms / ours ms
                     row.values[f"ours/{peer}"] = _cell(r, 2, "x")

@@ -1,4 +1,5 @@
-"""Start and stop the servers under test (ours, tipg, the floor) and install what they need."""
+"""Start and stop the servers under test (ours, tipg, the floor) and install what they need
+(pygeoapi, the second peer, is set up in bench/layers/pygeoapi_peer.py)."""
 
 from __future__ import annotations
 
@@ -61,21 +62,24 @@ def ensure_wrk(log: Log) -> str | None:
     return shutil.which("wrk")
 
 
-def ensure_tipg(log: Log) -> Path | None:
-    """Python of tipg's own virtualenv (``var/bench/tipg-venv``), created when missing.
+def ensure_venv(
+    name: str, venv: Path, requirements: Path, log: Log, *, base_python: Path | None = None
+) -> Path | None:
+    """Python of a peer's own virtualenv ``venv``, created from the pinned ``requirements``
+    with ``base_python`` (default: ours) when missing; None when it cannot be installed.
 
-    tipg and its dependencies never touch our ``.venv``; the venv is rebuilt when
-    ``bench/requirements-tipg.txt`` changes.
+    The peer and its dependencies never touch our ``.venv``; the venv is rebuilt when the
+    requirements file changes.
     """
-    python = TIPG_VENV / "bin" / "python"
-    stamp = TIPG_VENV / ".requirements.sha256"
-    digest = hashlib.sha256(TIPG_REQUIREMENTS.read_bytes()).hexdigest()
+    python = venv / "bin" / "python"
+    stamp = venv / ".requirements.sha256"
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
     if python.exists() and stamp.exists() and stamp.read_text().strip() == digest:
         return python
-    log(f"Installing tipg into {TIPG_VENV.relative_to(PROJECT_ROOT)} (its own virtualenv) ...")
+    log(f"Installing {name} into {venv.relative_to(PROJECT_ROOT)} (its own virtualenv) ...")
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     steps = [
-        [sys.executable, "-m", "venv", "--clear", str(TIPG_VENV)],
+        [str(base_python or sys.executable), "-m", "venv", "--clear", str(venv)],
         [
             str(python),
             "-m",
@@ -84,16 +88,21 @@ def ensure_tipg(log: Log) -> Path | None:
             "--quiet",
             "--disable-pip-version-check",
             "-r",
-            str(TIPG_REQUIREMENTS),
+            str(requirements),
         ],
     ]
     for cmd in steps:
         result = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=900)
         if result.returncode != 0:
-            log("tipg could not be installed: " + (result.stderr or result.stdout)[-600:])
+            log(f"{name} could not be installed: " + (result.stderr or result.stdout)[-600:])
             return None
     stamp.write_text(digest + "\n")
     return python
+
+
+def ensure_tipg(log: Log) -> Path | None:
+    """Python of tipg's own virtualenv (``var/bench/tipg-venv``), created when missing."""
+    return ensure_venv("tipg", TIPG_VENV, TIPG_REQUIREMENTS, log)
 
 
 def tipg_version(python: Path) -> str:
@@ -116,6 +125,12 @@ class Server:
     proc: subprocess.Popen[bytes]
     log_path: Path
     notes: list[str] = field(default_factory=list)
+    timeout_s: float | None = None  # its statement_timeout, when it has one
+
+    def timed_out(self, status: int, elapsed_ms: float) -> bool:
+        """Whether an answer was the server's statement_timeout (a 5xx at about that time)."""
+        limit = self.timeout_s
+        return limit is not None and status >= 500 and elapsed_ms >= 900 * limit
 
     def peak_rss_mb(self) -> float | None:
         """Peak resident memory of the server process so far (VmHWM), in MB."""
@@ -192,14 +207,14 @@ def start(
     )
 
 
-def _uvicorn(python: str, app: str, port: int, *, factory: bool = False) -> list[str]:
+def uvicorn_argv(python: str, app: str, port: int, *, factory: bool = False) -> list[str]:
     argv = [python, "-m", "uvicorn", app, "--host", HOST, "--port", str(port)]
     argv += ["--no-access-log", "--log-level", "warning"]  # one process: one worker
     return [*argv, "--factory"] if factory else argv
 
 
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TPO_", "TIPG_"))}
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TPO_", "TIPG_", "PYGEOAPI_"))}
     env.pop("DATABASE_URL", None)
     return {**env, **extra}
 
@@ -210,8 +225,8 @@ def start_ours(db_url: str, cache_mb: int | None = None) -> Server:
     ``cache_mb`` sets ``TPO_LAYER_CACHE_MB`` (None: the default); 0 starts ``ours-nocache``.
     """
     port = free_port(HOST)
-    argv = _uvicorn(sys.executable, "bench.layers.ours_app:create_app", port, factory=True)
-    env = _env(TPO_DATABASE_URL=db_url)
+    argv = uvicorn_argv(sys.executable, "bench.layers.ours_app:create_app", port, factory=True)
+    env = clean_env(TPO_DATABASE_URL=db_url)
     name = "ours"
     if cache_mb is not None:
         env["TPO_LAYER_CACHE_MB"] = str(cache_mb)
@@ -225,8 +240,8 @@ def start_tipg(python: Path, db_url: str, schema: str, **settings: str) -> Serve
     ``settings`` are more of tipg's environment settings (``TIPG_MAX_FEATURES_PER_TILE=...``).
     """
     port = free_port(HOST)
-    argv = _uvicorn(str(python), "tipg.main:app", port)
-    env = _env(
+    argv = uvicorn_argv(str(python), "tipg.main:app", port)
+    env = clean_env(
         DATABASE_URL=db_url,
         TIPG_DB_SCHEMAS=f'["{schema}"]',
         TIPG_DB_SPATIAL_EXTENT="false",  # startup speed only; requests are unaffected
@@ -240,6 +255,6 @@ def start_tipg(python: Path, db_url: str, schema: str, **settings: str) -> Serve
 def start_floor(db_url: str) -> Server:
     """The strict floor app (bench/floor_app.py), one uvicorn worker."""
     port = free_port(HOST)
-    argv = _uvicorn(sys.executable, "bench.floor_app:app", port)
-    env = _env(BENCH_DATABASE_URL=db_url)
+    argv = uvicorn_argv(sys.executable, "bench.floor_app:app", port)
+    env = clean_env(BENCH_DATABASE_URL=db_url)
     return start("floor", argv, env=env, cwd=PROJECT_ROOT, port=port, ready_path="/")
