@@ -47,7 +47,7 @@ def city_create(
             create_city(session, slug, name, _parse_bbox(bbox or ""), zoom=zoom)
             return []
         probe = importers().ImportReport(kind="probe")
-        minx, miny, maxx, maxy = importers().common.read_vector(boundary, probe).total_bounds
+        minx, miny, maxx, maxy = importers().vector.read_vector(boundary, probe).total_bounds
         create_city(session, slug, name, (minx, miny, maxx, maxy), zoom=zoom)
         return [
             importers().import_boundaries(
