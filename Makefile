@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run    - install what is missing, start PostGIS under var/, serve http://$(HOST):$(PORT)"
 	@echo "make test   - the same bootstrap, then the whole test suite on a throwaway cluster"
-	@echo "make lint   - ruff, ruff format --check, mypy, import-linter"
+	@echo "make lint   - ruff, ruff format --check, mypy, import-linter, module sizes (<= 400 lines)"
 	@echo "make bench  - benchmarks (prints tables)"
 	@echo "make bench-quick - the benchmarks on small data (harness check: 2 repeats, 1 s per URL)"
 	@echo "make bench-citizens - only the citizens benchmark (trips, schools, search; issue #5)"
@@ -30,6 +30,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/check-module-size
 
 fmt: venv
 	$(BIN)/ruff format .

@@ -14,9 +14,10 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import make_url
 
+from api.cli_city import city_create, city_delete
 from api.cli_errors import ErrorPathGroup, load_settings
 from api.cli_export import export_app
-from api.cli_import import city_create, city_delete, import_app
+from api.cli_import import import_app
 from api.cli_report import report_app
 from api.cli_users import audit_cmd, token_app, user_app
 from api.settings import Settings

@@ -31,7 +31,7 @@ REL_QUERYABLES = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 # Extent from the data only below this many rows in the table (pg_class.reltuples);
 # bigger layers report the city bbox, so /collections never scans a big table.
 EXACT_EXTENT_MAX_ROWS = 200_000
-_JSON_SCHEMA_TYPES = {
+JSON_SCHEMA_TYPES = {
     "string": {"type": "string"},
     "integer": {"type": "integer"},
     "number": {"type": "number"},
@@ -214,7 +214,7 @@ def queryables(layer: LayerDef, city_url: str) -> dict[str, Any]:
     for prop in layer.properties:
         if prop.filterable:
             schema: dict[str, Any] = {"title": prop.title or prop.name}
-            schema.update(_JSON_SCHEMA_TYPES[prop.type])
+            schema.update(JSON_SCHEMA_TYPES[prop.type])
             if prop.enum:
                 schema["enum"] = list(prop.enum)
             props[prop.name] = schema

@@ -13,38 +13,23 @@ from __future__ import annotations
 from typing import Any
 
 from geo.cities import CityInfo
-from layers.ogc import _JSON_SCHEMA_TYPES
+from layers.ogc import JSON_SCHEMA_TYPES
 from layers.registry import LayerDef, Prop
+from layers.service_components import GEOJSON, JSON, MVT, REF, SCHEMA_JSON, components
 
 OPENAPI_VERSION = "3.0.3"
-JSON = "application/json"
-GEOJSON = "application/geo+json"
-SCHEMA_JSON = "application/schema+json"
-PROBLEM = "application/problem+json"
-MVT = "application/vnd.mapbox-vector-tile"
-_REF = "#/components"
 # the JSON Schema of each property type, as the queryables document says it
-_PROP_SCHEMAS = _JSON_SCHEMA_TYPES
-# what each status means, the same words for every operation
-_STATUS_TEXT = {
-    "304": "Not modified since the ETag sent in If-None-Match",
-    "400": "A query parameter is unknown or its value is invalid",
-    "401": "The layer is restricted: log in first",
-    "403": "The caller's roles or city do not allow this layer",
-    "404": "No such city, collection or feature",
-    "406": "The representation asked for (f or Accept) is not served",
-    "503": "The database is unreachable or busy; retry after the Retry-After seconds",
-}
+_PROP_SCHEMAS = JSON_SCHEMA_TYPES
 
 
 def _problem(status: str) -> dict[str, Any]:
-    return {"$ref": f"{_REF}/responses/{status}"}
+    return {"$ref": f"{REF}/responses/{status}"}
 
 
 def _ok(media: dict[str, dict[str, Any]], description: str) -> dict[str, Any]:
     return {
         "description": description,
-        "headers": {"ETag": {"$ref": f"{_REF}/headers/ETag"}},
+        "headers": {"ETag": {"$ref": f"{REF}/headers/ETag"}},
         "content": {m: {"schema": s} for m, s in media.items()},
     }
 
@@ -119,21 +104,21 @@ def _layer_paths(layer: LayerDef) -> dict[str, Any]:
     restricted = not layer.public
     filters = [_filter_parameter(p) for p in layer.properties if p.filterable]
     items_params = [
-        {"$ref": f"{_REF}/parameters/bbox"},
+        {"$ref": f"{REF}/parameters/bbox"},
         _limit_parameter(layer),
-        {"$ref": f"{_REF}/parameters/offset"},
-        {"$ref": f"{_REF}/parameters/datetime"},
-        {"$ref": f"{_REF}/parameters/properties"},
-        {"$ref": f"{_REF}/parameters/f-json"},
+        {"$ref": f"{REF}/parameters/offset"},
+        {"$ref": f"{REF}/parameters/datetime"},
+        {"$ref": f"{REF}/parameters/properties"},
+        {"$ref": f"{REF}/parameters/f-json"},
         *filters,
     ]
-    collection = _ok({JSON: {"$ref": f"{_REF}/schemas/collection"}}, layer.title_en)
+    collection = _ok({JSON: {"$ref": f"{REF}/schemas/collection"}}, layer.title_en)
     queryables = _ok({SCHEMA_JSON: {"type": "object"}}, "JSON Schema of the filterable properties")
     items = _ok(
-        {GEOJSON: {"$ref": f"{_REF}/schemas/featureCollection"}},
+        {GEOJSON: {"$ref": f"{REF}/schemas/featureCollection"}},
         f"A page of {layer.title_en} (GeoJSON, lon/lat CRS84)",
     )
-    feature = _ok({GEOJSON: {"$ref": f"{_REF}/schemas/feature"}}, "One feature (GeoJSON)")
+    feature = _ok({GEOJSON: {"$ref": f"{REF}/schemas/feature"}}, "One feature (GeoJSON)")
     tile = {
         "description": "A Mapbox vector tile (an empty tile is 204)",
         "content": {MVT: {"schema": {"type": "string", "format": "binary"}}},
@@ -145,7 +130,7 @@ def _layer_paths(layer: LayerDef) -> dict[str, Any]:
         tags=tag,
         restricted=restricted,
         parameters=[
-            {"$ref": f"{_REF}/parameters/{n}"} for n in ("tileMatrix", "tileRow", "tileCol")
+            {"$ref": f"{REF}/parameters/{n}"} for n in ("tileMatrix", "tileRow", "tileCol")
         ],
     )
     tile_get["get"]["responses"]["204"] = {"description": "No feature in this tile"}
@@ -175,183 +160,9 @@ def _layer_paths(layer: LayerDef) -> dict[str, Any]:
             feature,
             tags=tag,
             restricted=restricted,
-            parameters=[{"$ref": f"{_REF}/parameters/featureId"}],
+            parameters=[{"$ref": f"{REF}/parameters/featureId"}],
         ),
         f"{base}/tiles/WebMercatorQuad/{{tileMatrix}}/{{tileRow}}/{{tileCol}}": tile_get,
-    }
-
-
-def _components() -> dict[str, Any]:
-    problem_schema = {
-        "type": "object",
-        "description": "RFC 9457 problem details; `code` is the stable error code",
-        "required": ["type", "title", "status"],
-        "properties": {
-            "type": {"type": "string"},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "detail": {"type": "string"},
-            "instance": {"type": "string"},
-            "code": {"type": "string"},
-        },
-    }
-    link = {
-        "type": "object",
-        "required": ["href", "rel"],
-        "properties": {
-            "href": {"type": "string"},
-            "rel": {"type": "string"},
-            "type": {"type": "string"},
-            "title": {"type": "string"},
-        },
-    }
-    links = {"type": "array", "items": {"$ref": f"{_REF}/schemas/link"}}
-    geometry = {"type": "object", "nullable": True, "required": ["type"]}
-    responses: dict[str, Any] = {
-        status: {
-            "description": text,
-            "content": {PROBLEM: {"schema": {"$ref": f"{_REF}/schemas/problem"}}},
-        }
-        for status, text in _STATUS_TEXT.items()
-        if status != "304"
-    }
-    responses["304"] = {"description": _STATUS_TEXT["304"]}
-    responses["503"]["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
-    int_path = {"type": "integer", "minimum": 0}
-    return {
-        "schemas": {
-            "problem": problem_schema,
-            "link": link,
-            "landingPage": {
-                "type": "object",
-                "required": ["links"],
-                "properties": {"title": {"type": "string"}, "links": links},
-            },
-            "conformance": {
-                "type": "object",
-                "required": ["conformsTo"],
-                "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}},
-            },
-            "collection": {
-                "type": "object",
-                "required": ["id", "links"],
-                "properties": {
-                    "id": {"type": "string"},
-                    "title": {"type": "string"},
-                    "description": {"type": "string"},
-                    "links": links,
-                    "extent": {"type": "object"},
-                    "crs": {"type": "array", "items": {"type": "string"}},
-                },
-            },
-            "collections": {
-                "type": "object",
-                "required": ["links", "collections"],
-                "properties": {
-                    "links": links,
-                    "collections": {
-                        "type": "array",
-                        "items": {"$ref": f"{_REF}/schemas/collection"},
-                    },
-                },
-            },
-            "feature": {
-                "type": "object",
-                "required": ["type", "geometry", "properties"],
-                "properties": {
-                    "type": {"type": "string", "enum": ["Feature"]},
-                    "id": {"type": "integer"},
-                    "geometry": geometry,
-                    "properties": {"type": "object", "nullable": True},
-                    "links": links,
-                },
-            },
-            "featureCollection": {
-                "type": "object",
-                "required": ["type", "features"],
-                "properties": {
-                    "type": {"type": "string", "enum": ["FeatureCollection"]},
-                    "features": {"type": "array", "items": {"$ref": f"{_REF}/schemas/feature"}},
-                    "links": links,
-                    "numberMatched": {"type": "integer", "minimum": 0},
-                    "numberReturned": {"type": "integer", "minimum": 0},
-                    "timeStamp": {"type": "string", "format": "date-time"},
-                },
-            },
-        },
-        "parameters": {
-            "bbox": {
-                "name": "bbox",
-                "in": "query",
-                "required": False,
-                "description": (
-                    "minLon,minLat,maxLon,maxLat (or the 6-number form with heights), CRS84"
-                ),
-                "schema": {
-                    "type": "array",
-                    "items": {"type": "number"},
-                    "minItems": 4,
-                    "maxItems": 6,
-                },
-                "style": "form",
-                "explode": False,
-            },
-            "datetime": {
-                "name": "datetime",
-                "in": "query",
-                "required": False,
-                "description": (
-                    "An instant, a date (the whole UTC day) or an interval start/end with"
-                    " '..' for an open end (RFC 3339), e.g. 2024-01-01/2024-06-30; filters the"
-                    " layer's temporal property, and keeps every feature of a layer without one"
-                ),
-                "schema": {"type": "string"},
-                "style": "form",
-                "explode": False,
-            },
-            "offset": {
-                "name": "offset",
-                "in": "query",
-                "required": False,
-                "description": "Features to skip (the next link carries it)",
-                "schema": {"type": "integer", "minimum": 0, "default": 0},
-            },
-            "properties": {
-                "name": "properties",
-                "in": "query",
-                "required": False,
-                "description": "Comma-separated names of the properties to return",
-                "schema": {"type": "array", "items": {"type": "string"}},
-                "style": "form",
-                "explode": False,
-            },
-            "f-json": {
-                "name": "f",
-                "in": "query",
-                "required": False,
-                "description": "Representation: only `json` (GeoJSON) is served",
-                "schema": {"type": "string", "enum": ["json"]},
-            },
-            "featureId": {
-                "name": "featureId",
-                "in": "path",
-                "required": True,
-                "description": "Feature id (integer)",
-                "schema": {"type": "integer"},
-            },
-            "tileMatrix": {
-                "name": "tileMatrix",
-                "in": "path",
-                "required": True,
-                "schema": int_path,
-            },
-            "tileRow": {"name": "tileRow", "in": "path", "required": True, "schema": int_path},
-            "tileCol": {"name": "tileCol", "in": "path", "required": True, "schema": int_path},
-        },
-        "headers": {
-            "ETag": {"description": "Revision of the answer", "schema": {"type": "string"}}
-        },
-        "responses": responses,
     }
 
 
@@ -372,21 +183,21 @@ def service_description(
         "/": _get(
             "landingPage",
             f"Landing page of {city.name}",
-            _ok({JSON: {"$ref": f"{_REF}/schemas/landingPage"}}, "Links to the API"),
+            _ok({JSON: {"$ref": f"{REF}/schemas/landingPage"}}, "Links to the API"),
             tags=common,
             cached=False,
         ),
         "/conformance": _get(
             "conformance",
             "Conformance classes",
-            _ok({JSON: {"$ref": f"{_REF}/schemas/conformance"}}, "Conformance classes"),
+            _ok({JSON: {"$ref": f"{REF}/schemas/conformance"}}, "Conformance classes"),
             tags=common,
             cached=False,
         ),
         "/collections": _get(
             "collections",
             f"Layers of {city.name}",
-            _ok({JSON: {"$ref": f"{_REF}/schemas/collections"}}, "The collections"),
+            _ok({JSON: {"$ref": f"{REF}/schemas/collections"}}, "The collections"),
             tags=common,
         ),
     }
@@ -407,5 +218,5 @@ def service_description(
         "servers": [{"url": city_url, "description": city.name}],
         "tags": [{"name": t} for t in [*common, *(layer.id for layer in layers)]],
         "paths": paths,
-        "components": _components(),
+        "components": components(),
     }

@@ -6,18 +6,16 @@ stops at the termini and about every 500 m (named after the street they are on, 
 (board and alight anywhere along the line), frequencies from ``headway_s`` (05:00-21:00, not
 exact times), a daily calendar for a year from today and the fare in IDR. Only active routes
 are exported: an inactive route (``active = false``) is not served, so it is left out.
-The tables are written row by row into the zip: nothing but the route lines is held at once.
+The tables are written row by row into the zip: nothing but the route lines is held at once
+(their columns and records: ``data.exporters.gtfs_tables``).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import os
-import re
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -30,23 +28,40 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from data.exporters.stops import Line, StopPoints, measured_line, place_stops, street_names
+from data.exporters.gtfs_tables import (
+    AGENCY_ID,
+    CALENDAR_COLUMNS,
+    FEED_INFO_COLUMNS,
+    ROUTE_COLUMNS,
+    SERVICE_END_S,
+    SERVICE_ID,
+    SERVICE_START_S,
+    SHAPE_COLUMNS,
+    STOP_COLUMNS,
+    STOP_TIME_COLUMNS,
+    TRIP_COLUMNS,
+    Trip,
+    clean,
+    fare_id,
+    hms,
+    route_record,
+    shape_records,
+    stop_records,
+    stop_time_records,
+    trip_record,
+    write_table,
+    ymd,
+)
+from data.exporters.stops import measured_line, place_stops, street_names
 from data.importers.common import Progress, tick
 from geo.cities import CityInfo, get_city
 from geo.errors import InvalidFileError, InvalidInputError
 
 TIMEZONE = "Asia/Jakarta"
 LANG = "id"
-AGENCY_ID = "dishub"
-SERVICE_ID = "setiap-hari"
-SERVICE_START_S = 5 * 3600
-SERVICE_END_S = 21 * 3600
 CALENDAR_DAYS = 365
 COMPRESS_LEVEL = 1  # zlib's fastest: 300 routes in 1.3 MB (level 6: 1.0 MB, 4 x the time)
-ROUTE_TYPE_BUS = 3
 DEFAULT_SPEED_KMH = 15.0  # for a route whose speed is not > 0
-CONTINUOUS_ANYWHERE = 0  # GTFS: continuous stopping pickup / drop off along the whole line
-_HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
 
 _SELECT_ROUTES = text(
     "SELECT id, code, name, direction, origin, destination, colour, fare_idr, headway_s,"
@@ -81,22 +96,6 @@ class GtfsReport:
     shape_points: int = 0
     inactive: int = 0
     notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Trip:
-    row: dict[str, Any]
-    line: Line
-    stops: StopPoints
-    names: list[str] = field(default_factory=list)
-
-    @property
-    def code(self) -> str:
-        return str(self.row["code"])
-
-    @property
-    def trip_id(self) -> str:
-        return f"{self.code}:{self.row['direction']}"
 
 
 def jakarta_today() -> date:
@@ -142,6 +141,8 @@ def export_gtfs(
     _name_stops(session, city, trips, progress)
     routes = _group_by_code(trips, report)
     report.routes, report.trips = len(routes), len(trips)
+    report.shape_points = sum(len(t.line) for t in trips)
+    report.stops = sum(len(t.names) for t in trips)
     agency = f"Dinas Perhubungan {city.name}"
     tables: list[tuple[str, Sequence[str], Iterable[Sequence[Any]]]] = [
         (
@@ -149,34 +150,34 @@ def export_gtfs(
             ("agency_id", "agency_name", "agency_url", "agency_timezone", "agency_lang"),
             [(AGENCY_ID, agency, url, TIMEZONE, LANG)],
         ),
-        ("routes.txt", ROUTE_COLUMNS, (_route_record(g) for g in routes)),
-        ("trips.txt", TRIP_COLUMNS, (_trip_record(t) for t in trips)),
-        ("shapes.txt", SHAPE_COLUMNS, _shape_records(trips, report)),
-        ("stops.txt", STOP_COLUMNS, _stop_records(trips, report)),
-        ("stop_times.txt", STOP_TIME_COLUMNS, _stop_time_records(trips)),
+        ("routes.txt", ROUTE_COLUMNS, (route_record(g) for g in routes)),
+        ("trips.txt", TRIP_COLUMNS, (trip_record(t) for t in trips)),
+        ("shapes.txt", SHAPE_COLUMNS, shape_records(trips)),
+        ("stops.txt", STOP_COLUMNS, stop_records(trips)),
+        ("stop_times.txt", STOP_TIME_COLUMNS, stop_time_records(trips)),
         (
             "frequencies.txt",
             ("trip_id", "start_time", "end_time", "headway_secs", "exact_times"),
             (
-                (t.trip_id, _hms(SERVICE_START_S), _hms(SERVICE_END_S), t.row["headway_s"], 0)
+                (t.trip_id, hms(SERVICE_START_S), hms(SERVICE_END_S), t.row["headway_s"], 0)
                 for t in trips
             ),
         ),
         (
             "calendar.txt",
             CALENDAR_COLUMNS,
-            [(SERVICE_ID, *[1] * 7, _ymd(start), _ymd(report.end_date))],
+            [(SERVICE_ID, *[1] * 7, ymd(start), ymd(report.end_date))],
         ),
         (
             "fare_attributes.txt",
             # paid on board, no transfers (agency_id: optional with one agency)
             ("fare_id", "price", "currency_type", "payment_method", "transfers"),
-            ((_fare_id(f), f, "IDR", 0, 0) for f in sorted({g[0].row["fare_idr"] for g in routes})),
+            ((fare_id(f), f, "IDR", 0, 0) for f in sorted({g[0].row["fare_idr"] for g in routes})),
         ),
         (
             "fare_rules.txt",
             ("fare_id", "route_id"),
-            ((_fare_id(g[0].row["fare_idr"]), g[0].code) for g in routes),
+            ((fare_id(g[0].row["fare_idr"]), g[0].code) for g in routes),
         ),
         (
             "feed_info.txt",
@@ -186,9 +187,9 @@ def export_gtfs(
                     agency,
                     url,
                     LANG,
-                    _ymd(start),
-                    _ymd(report.end_date),
-                    feed_version or _ymd(start),
+                    ymd(start),
+                    ymd(report.end_date),
+                    feed_version or ymd(start),
                 )
             ],
         ),
@@ -198,7 +199,7 @@ def export_gtfs(
     ) as zf:
         for n, (name, columns, records) in enumerate(tables):
             tick(progress, "writing feed", n, len(tables))
-            _write_table(zf, name, columns, records)
+            write_table(zf, name, columns, records)
         tick(progress, "writing feed", len(tables), len(tables))
     return report
 
@@ -258,7 +259,7 @@ def check_url(url: str) -> str:
 
 
 # -- reading ---------------------------------------------------------------------------------
-def _read_trips(session: Session, city: CityInfo, report: GtfsReport) -> list[_Trip]:
+def _read_trips(session: Session, city: CityInfo, report: GtfsReport) -> list[Trip]:
     trips = []
     for row in session.execute(_SELECT_ROUTES, {"city_id": city.id}).mappings():
         ref = f"{row['code']}/{row['direction']}"
@@ -274,12 +275,12 @@ def _read_trips(session: Session, city: CityInfo, report: GtfsReport) -> list[_T
         if not (values["speed_kmh"] or 0) > 0:
             report.notes.append(f"{ref}: speed {values['speed_kmh']} km/h; timed at 15 km/h")
             values["speed_kmh"] = DEFAULT_SPEED_KMH
-        trips.append(_Trip(values, line, place_stops(line)))
+        trips.append(Trip(values, line, place_stops(line)))
     return trips
 
 
 def _name_stops(
-    session: Session, city: CityInfo, trips: list[_Trip], progress: Progress | None
+    session: Session, city: CityInfo, trips: list[Trip], progress: Progress | None
 ) -> None:
     tick(progress, "naming stops", 0, 1)
     if trips:
@@ -294,14 +295,14 @@ def _name_stops(
                 names.get(first + i) or f"{trip.code} km {offset / 1000:.1f}"
                 for i, offset in enumerate(trip.stops.offsets_m)
             ]
-            trip.names[0] = _clean(row["origin"]) or trip.names[0]
-            trip.names[-1] = _clean(row["destination"]) or trip.names[-1]
+            trip.names[0] = clean(row["origin"]) or trip.names[0]
+            trip.names[-1] = clean(row["destination"]) or trip.names[-1]
             first += count
     tick(progress, "naming stops", 1, 1)
 
 
-def _group_by_code(trips: list[_Trip], report: GtfsReport) -> list[list[_Trip]]:
-    groups: dict[str, list[_Trip]] = {}
+def _group_by_code(trips: list[Trip], report: GtfsReport) -> list[list[Trip]]:
+    groups: dict[str, list[Trip]] = {}
     for trip in trips:
         groups.setdefault(trip.code, []).append(trip)
     for code, group in groups.items():
@@ -315,160 +316,3 @@ def _group_by_code(trips: list[_Trip], report: GtfsReport) -> list[list[_Trip]]:
                         f" ({head.row[key]}); GTFS keeps one per route: {head.row[key]}"
                     )
     return list(groups.values())
-
-
-# -- records -----------------------------------------------------------------------------------
-ROUTE_COLUMNS = (
-    "route_id",
-    "agency_id",
-    "route_short_name",
-    "route_long_name",
-    "route_type",
-    "route_color",
-    "route_text_color",
-    "continuous_pickup",
-    "continuous_drop_off",
-)
-TRIP_COLUMNS = ("route_id", "service_id", "trip_id", "trip_headsign", "direction_id", "shape_id")
-SHAPE_COLUMNS = (
-    "shape_id",
-    "shape_pt_lat",
-    "shape_pt_lon",
-    "shape_pt_sequence",
-    "shape_dist_traveled",
-)
-STOP_COLUMNS = ("stop_id", "stop_name", "stop_lat", "stop_lon")
-STOP_TIME_COLUMNS = (
-    "trip_id",
-    "arrival_time",
-    "departure_time",
-    "stop_id",
-    "stop_sequence",
-    "shape_dist_traveled",
-    "timepoint",
-    "continuous_pickup",
-    "continuous_drop_off",
-)
-CALENDAR_COLUMNS = (
-    "service_id",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "start_date",
-    "end_date",
-)
-FEED_INFO_COLUMNS = (
-    "feed_publisher_name",
-    "feed_publisher_url",
-    "feed_lang",
-    "feed_start_date",
-    "feed_end_date",
-    "feed_version",
-)
-
-
-def _route_record(group: list[_Trip]) -> tuple[Any, ...]:
-    row = group[0].row
-    colour = _hex(row["colour"])
-    return (
-        group[0].code,
-        AGENCY_ID,
-        group[0].code,
-        row["name"],
-        ROUTE_TYPE_BUS,
-        colour,
-        text_colour(colour) if colour else "",
-        CONTINUOUS_ANYWHERE,
-        CONTINUOUS_ANYWHERE,
-    )
-
-
-def _trip_record(trip: _Trip) -> tuple[Any, ...]:
-    headsign = _clean(trip.row["destination"]) or trip.names[-1]
-    direction = trip.row["direction"]
-    return (trip.code, SERVICE_ID, trip.trip_id, headsign, direction, trip.trip_id)
-
-
-def _shape_records(trips: list[_Trip], report: GtfsReport) -> Iterator[tuple[Any, ...]]:
-    for trip in trips:
-        report.shape_points += len(trip.line)
-        shape_id = trip.trip_id
-        lons, lats = trip.line.coords[:, 0].tolist(), trip.line.coords[:, 1].tolist()
-        for seq, (lon, lat, dist) in enumerate(
-            zip(lons, lats, trip.line.dist_m.tolist(), strict=True), start=1
-        ):
-            yield (shape_id, f"{lat:.7f}", f"{lon:.7f}", seq, f"{dist:.3f}")
-
-
-def _stop_records(trips: list[_Trip], report: GtfsReport) -> Iterator[tuple[Any, ...]]:
-    for trip in trips:
-        report.stops += len(trip.names)
-        for seq, ((lon, lat), name) in enumerate(
-            zip(trip.stops.points.tolist(), trip.names, strict=True), start=1
-        ):
-            yield (f"{trip.trip_id}:{seq}", name, f"{lat:.7f}", f"{lon:.7f}")
-
-
-def _stop_time_records(trips: list[_Trip]) -> Iterator[tuple[Any, ...]]:
-    for trip in trips:
-        speed_ms = float(trip.row["speed_kmh"]) / 3.6
-        for seq, offset in enumerate(trip.stops.offsets_m.tolist(), start=1):
-            at = _hms(SERVICE_START_S + round(offset / speed_ms))
-            yield (
-                trip.trip_id,
-                at,
-                at,
-                f"{trip.trip_id}:{seq}",
-                seq,
-                f"{offset:.3f}",
-                0,  # times are approximate: hail-and-ride
-                CONTINUOUS_ANYWHERE,
-                CONTINUOUS_ANYWHERE,
-            )
-
-
-def _write_table(
-    archive: zipfile.ZipFile, name: str, columns: Sequence[str], records: Iterable[Sequence[Any]]
-) -> None:
-    with (
-        archive.open(name, "w", force_zip64=True) as raw,
-        io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle,
-    ):
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(records)
-
-
-# -- values ------------------------------------------------------------------------------------
-def text_colour(colour: str) -> str:
-    """``000000`` or ``FFFFFF``, whichever reads better on ``colour`` (``RRGGBB``)."""
-    channels = [int(colour[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-    return "000000" if luminance > 0.179 else "FFFFFF"
-
-
-def _hex(colour: Any) -> str:
-    match = _HEX.match(str(colour or "").strip())
-    return match.group(1).upper() if match else ""
-
-
-def _fare_id(fare_idr: Any) -> str:
-    return f"idr-{int(fare_idr)}"
-
-
-def _hms(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-
-
-def _ymd(day: date) -> str:
-    return day.strftime("%Y%m%d")
-
-
-def _clean(value: Any) -> str | None:
-    out = " ".join(str(value).split()) if value is not None else ""
-    return out or None

@@ -25,15 +25,14 @@ from sqlalchemy.orm import Session
 from data.importers.common import (
     ImportReport,
     Progress,
-    check_file,
     clean_text,
     column_values,
     pick_field,
-    read_vector,
     text_problem,
     tick,
 )
 from data.importers.schools import CSV_SUFFIXES, LAT_FIELDS, LON_FIELDS, _read_csv, lonlat_point
+from data.importers.vector import check_file, read_vector
 from geo.audits import SiteCreate, insert_site
 from geo.cities import get_city
 from geo.errors import GeoError, InvalidFileError

@@ -14,14 +14,12 @@ from data.importers.common import (
     clean_text,
     column_values,
     pick_field,
-    read_vector,
     text_problem,
     tick,
     unique_rows,
-    usable_geometry,
-    wkb_hex,
     write_rows,
 )
+from data.importers.vector import read_vector, usable_geometry, wkb_hex
 from geo.cities import get_city, set_city_extent
 from geo.errors import InvalidFileError, InvalidInputError
 from geo.models import ADMIN_LEVELS

@@ -33,10 +33,9 @@ from data.importers.common import (
     clean_text,
     column_values,
     pick_field,
-    read_vector,
     tick,
-    wkb_hex,
 )
+from data.importers.vector import read_vector, wkb_hex
 from data.importers.zoning import flag_outside, number, rowcount
 from geo.cities import get_city
 from geo.errors import InvalidFileError, InvalidInputError

@@ -26,17 +26,15 @@ from sqlalchemy.orm import Session
 from data.importers.common import (
     ImportReport,
     Progress,
-    check_file,
     clean_text,
     column_values,
     pick_field,
-    read_vector,
     text_problem,
     tick,
     unique_rows,
-    wkb_hex,
     write_rows,
 )
+from data.importers.vector import check_file, read_vector, wkb_hex
 from geo.cities import get_city
 from geo.errors import InvalidFileError
 from geo.models import SCHOOL_LEVELS

@@ -24,19 +24,16 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from data.importers.common import (
-    _OUTSIDE,
+    OUTSIDE_CITY,
     ImportReport,
     Progress,
-    check_file,
     clean_text,
     column_values,
     pick_field,
-    read_vector,
     tick,
-    usable_geometry,
-    wkb_hex,
 )
 from data.importers.schools import _read_csv
+from data.importers.vector import check_file, read_vector, usable_geometry, wkb_hex
 from geo.cities import get_city
 from geo.errors import InvalidFileError
 
@@ -278,7 +275,7 @@ def flag_outside(
 ) -> None:
     """Count the rows (``ref``, ``wkb``) that lie wholly outside the city."""
     outside = session.execute(
-        _OUTSIDE, {"rows": orjson.dumps(rows).decode(), "city_id": city_id}
+        OUTSIDE_CITY, {"rows": orjson.dumps(rows).decode(), "city_id": city_id}
     ).scalars()
     refs = [str(ref) for ref in outside]
     report.outside_city += len(refs)

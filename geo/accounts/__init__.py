@@ -1,6 +1,8 @@
 """The accounts wing: users and roles, the permission matrix, the Principal, the audit log."""
 
+from geo.accounts.access import RowScope, allowed, authorize, row_scope
 from geo.accounts.audit import AuditEntry, AuditPage, list_audit, record
+from geo.accounts.identity import ANONYMOUS, Grant, Principal, cli_principal
 from geo.accounts.login import authenticate
 from geo.accounts.passwords import (
     check_policy,
@@ -9,22 +11,9 @@ from geo.accounts.passwords import (
     needs_rehash,
     verify_password,
 )
-from geo.accounts.permissions import (
-    ANONYMOUS,
-    PERMISSIONS,
-    SCOPES,
-    Grant,
-    Principal,
-    RowScope,
-    Rule,
-    UnknownActionError,
-    allowed,
-    authorize,
-    cli_principal,
-    matrix_problems,
-    row_scope,
-)
+from geo.accounts.permissions import PERMISSIONS, UnknownActionError
 from geo.accounts.principals import principal_for_user
+from geo.accounts.rules import SCOPES, Rule, matrix_problems
 from geo.accounts.sessions import end_session, end_user_sessions, resolve_session, start_session
 from geo.accounts.tokens import TokenInfo, create_token, list_tokens, resolve_token, revoke_token
 from geo.accounts.users import (

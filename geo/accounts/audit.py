@@ -14,7 +14,8 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime, Integer, String
 
-from geo.accounts.permissions import Principal, authorize
+from geo.accounts.access import authorize
+from geo.accounts.identity import Principal
 from geo.accounts.throttle import clean_ip
 from geo.errors import InvalidInputError
 

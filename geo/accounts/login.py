@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from geo.accounts import passwords, throttle
 from geo.accounts.audit import record
-from geo.accounts.permissions import ANONYMOUS, Principal
+from geo.accounts.identity import ANONYMOUS, Principal
 from geo.accounts.principals import build_principal
 from geo.errors import InvalidCredentialsError, LoginThrottledError
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.accounts.permissions import VIAS, Grant, Principal
+from geo.accounts.identity import VIAS, Grant, Principal
 from geo.errors import InvalidCredentialsError, NotFoundError
 
 _GRANTS = text(

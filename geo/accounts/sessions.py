@@ -8,7 +8,7 @@ import secrets
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.accounts.permissions import Principal
+from geo.accounts.identity import Principal
 from geo.accounts.principals import build_principal
 from geo.accounts.throttle import clean_ip
 from geo.errors import AuthenticationRequiredError, InvalidInputError

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.accounts.permissions import PERMISSIONS, Principal
+from geo.accounts.identity import Principal
+from geo.accounts.permissions import PERMISSIONS
 from geo.accounts.principals import build_principal
 from geo.accounts.sessions import SEEN_EVERY_S, credential_hash
 from geo.errors import InvalidInputError, NotFoundError

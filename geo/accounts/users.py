@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.accounts import passwords
-from geo.accounts.permissions import Grant
+from geo.accounts.identity import Grant
 from geo.accounts.principals import grants_of
 from geo.accounts.sessions import end_user_sessions
 from geo.errors import (

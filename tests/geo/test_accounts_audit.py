@@ -20,7 +20,7 @@ from geo.accounts import (
     principal_for_user,
     record,
 )
-from geo.accounts.permissions import cli_principal
+from geo.accounts.identity import cli_principal
 from geo.cities import CityInfo, create_city
 from geo.errors import AuthenticationRequiredError, InvalidInputError, PermissionDeniedError
 from geo.store import migrate

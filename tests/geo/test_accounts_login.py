@@ -11,8 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.accounts import Grant, authenticate, create_user, get_user, list_audit, set_active
+from geo.accounts.identity import cli_principal
 from geo.accounts.passwords import DUMMY_HASH
-from geo.accounts.permissions import cli_principal
 from geo.accounts.throttle import MAX_FAILURES_PER_ACCOUNT, WINDOW_S
 from geo.cities import CityInfo, create_city
 from geo.errors import (

@@ -21,7 +21,8 @@ from geo.accounts import (
     set_active,
     start_session,
 )
-from geo.accounts.permissions import ANONYMOUS, authorize
+from geo.accounts.access import authorize
+from geo.accounts.identity import ANONYMOUS
 from geo.accounts.sessions import credential_hash
 from geo.accounts.tokens import TOKEN_PREFIX
 from geo.cities import CityInfo, create_city
