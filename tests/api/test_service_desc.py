@@ -74,6 +74,21 @@ def test_one_concrete_path_per_public_collection(described: dict[str, Any]) -> N
         assert "application/problem+json" in problem
 
 
+def test_a_shared_limit_every_collection_accepts(client: Any, described: dict[str, Any]) -> None:
+    """QGIS's OAPIF provider reads only ``components.parameters.limit`` (its maximum and
+    default) to size its pages; without it QGIS pages by 100. The shared one must be a size
+    that every collection accepts, and QGIS's page (the default raised to 1,000, clamped to the
+    maximum) must be answered whole."""
+    shared = described["components"]["parameters"]["limit"]["schema"]
+    layers = public_layers()
+    assert shared["maximum"] == min(layer.max_limit for layer in layers)
+    assert shared["default"] <= shared["maximum"]
+    qgis_page = min(max(1000, shared["default"]), shared["maximum"])
+    for layer in layers:
+        response = client.get(f"/cities/{CITY}/collections/{layer.id}/items?limit={qgis_page}")
+        assert response.status_code == 200, (layer.id, response.text)
+
+
 def test_every_declared_filter_is_accepted_by_the_server(
     client: Any, described: dict[str, Any]
 ) -> None:
