@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -106,10 +107,13 @@ def items_requests(wire: Wire, layer: str) -> list[dict[str, list[str]]]:
 
 
 @pytest.mark.parametrize("kind", ["desktop", "phone"])
-def test_first_load_fits_the_budget(browser: Any, demo_server: LiveServer, kind: str) -> None:
+def test_first_load_fits_the_budget(
+    browser: Any, demo_server: LiveServer, artifacts: Path, kind: str
+) -> None:
     context, page, wire = fresh_page(browser, kind)
     open_map(page, demo_server)
     settle(page, wire)
+    page.screenshot(path=str(artifacts / f"map-start-{kind}.png"))
     responses = wire.responses()
     total = wire.total
     print(f"\nfirst load ({kind}): {total / 1024:.1f} KB in {len(responses)} responses")
@@ -192,6 +196,13 @@ def test_roads_and_schools_at_street_zoom(browser: Any, demo_server: LiveServer)
     wait_until(page, "document.querySelectorAll('path.schools-marker').length > 0")
     school_tiles = [u for u in wire.urls.values() if "/collections/schools/tiles/" in u]
     assert any("/WebMercatorQuad/15/" in u for u in school_tiles)
+    # a school from a tile opens its popup: its own fields, none of the clustering's
+    page.locator("path.schools-marker").first.dispatch_event("click")
+    popup = page.locator(".leaflet-popup-content", has_text="NPSN")
+    popup.wait_for(timeout=5_000)
+    fields = popup.locator("th").all_inner_texts()
+    assert "Jenjang" in fields
+    assert not {"n", "count", "cell", "cluster"} & {f.strip().lower() for f in fields}
     assert page.errors == []
     assert page.console_errors == []
     context.close()

@@ -37,10 +37,9 @@ export function lonLatAt(px, py, extent, { z, x, y }) {
 }
 
 /**
- * The points of a decoded tile layer as GeoJSON features whose property `n` is how many points
- * each stands for: a grid cell of an aggregated tile (no id, a `count`) gives `cell: true` and
- * n = count; a point gives its own properties and n = 1. Points in the tile's buffer belong to the
- * neighbour tile and are left out (each point is drawn once).
+ * The points of a decoded tile layer as GeoJSON features: a grid cell of an aggregated tile (no
+ * id, a `count`) as {count, cell: true}; a point with its id and its own properties. Points in the
+ * tile's buffer belong to the neighbour tile and are left out (each point is drawn once).
  */
 export function tilePoints(layer, tile) {
   const out = [];
@@ -56,7 +55,7 @@ export function tilePoints(layer, tile) {
       type: "Feature",
       id: feature.id,
       geometry: { type: "Point", coordinates: lonLatAt(p.x, p.y, layer.extent, tile) },
-      properties: cell ? { n: props.count, cell: true } : { ...props, id: feature.id, n: 1 },
+      properties: cell ? { count: props.count, cell: true } : { ...props },
     });
   }
   return out;

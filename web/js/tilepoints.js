@@ -28,9 +28,10 @@ export const TiledPoints = L.LayerGroup.extend({
     this._settled = Promise.resolve();
   },
 
-  /** Resolves when the tiles of the current view have arrived and are drawn. */
+  /** Resolves when the tiles of the latest view have arrived and are drawn. */
   settled() {
-    return this._settled;
+    const current = this._settled;
+    return current.then(() => (current === this._settled ? undefined : this.settled()));
   },
 
   onAdd(map) {
@@ -93,7 +94,8 @@ export const TiledPoints = L.LayerGroup.extend({
       return Array.isArray(got) ? got : [];
     });
     const index = new Supercluster({
-      radius: 55, maxZoom: 16, map: (p) => ({ n: p.n }), reduce: (acc, p) => { acc.n += p.n; },
+      // how many schools a cluster stands for: its cells' counts and its points
+      radius: 55, maxZoom: 16, map: (p) => ({ n: p.cell ? p.count : 1 }), reduce: (acc, p) => { acc.n += p.n; },
     }).load(points);
     const b = this._map.getBounds().pad(0.2);
     const zoom = Math.round(this._map.getZoom());
@@ -106,7 +108,8 @@ export const TiledPoints = L.LayerGroup.extend({
         this.addLayer(this.options.pointToLayer(item, latlng));
         continue;
       }
-      const marker = L.marker(latlng, { pane: this.options.pane || "markerPane", icon: bubble(p.n), title: String(p.n) });
+      const n = p.cluster ? p.n : p.count;
+      const marker = L.marker(latlng, { pane: this.options.pane || "markerPane", icon: bubble(n), title: String(n) });
       marker.on("click", () => {
         const z = p.cluster ? index.getClusterExpansionZoom(p.cluster_id) : this._map.getZoom() + 2;
         this._map.setView(latlng, Math.min(z, 18));
