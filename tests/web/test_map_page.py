@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import LiveServer
-from tests.web.conftest import api, csp_violations, open_map, wait_until
+from tests.web.conftest import api, csp_violations, go_to, open_map, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgis, pytest.mark.slow]
 
@@ -28,8 +28,9 @@ def test_map_lists_and_switches_layers(page: Any, demo_server: LiveServer, artif
     assert page.locator(".cluster").count() == 0
     page.check("#layer-schools")
     assert page.locator(".cluster").count() > 0
-    # roads come as vector tiles onto canvases
-    assert page.locator(".leaflet-roads-pane canvas.leaflet-tile").count() > 0
+    # roads come as vector tiles onto canvases, from street zoom on
+    go_to(page, 106.6300, -6.1780, zoom=15)
+    wait_until(page, "document.querySelectorAll('.leaflet-roads-pane canvas').length > 0")
     page.uncheck("#layer-roads")
     assert page.locator(".leaflet-roads-pane canvas.leaflet-tile").count() == 0
     page.check("#layer-roads")
@@ -51,8 +52,7 @@ def test_kelurahan_search_and_school_popup(
 ) -> None:
     open_map(page, demo_server)
     page.fill("#place-search", "cibodas baru")
-    page.dispatch_event("#place-search", "change")
-    wait_until(page, "document.getElementById('search-result').textContent.length > 0")
+    page.locator("#place-search-suggest li", has_text="Cibodas Baru").first.click()
     assert "Cibodas Baru" in page.locator("#search-result").inner_text()
     page.keyboard.press("Escape")  # close the kelurahan popup the search opened
     # zoom into clusters until single schools show, then open one
@@ -73,9 +73,10 @@ def test_kelurahan_search_and_school_popup(
     assert "Jenjang" in text
     assert "Sekolah" in text
     page.screenshot(path=str(artifacts / "map-school-popup.png"))
-    page.fill("#place-search", "tidak ada nama ini")
-    page.dispatch_event("#place-search", "change")
-    assert page.locator("#search-result").inner_text() == "Kelurahan tidak ditemukan"
+    page.fill("#place-search", "qqqzzzx")
+    page.press("#place-search", "Enter")
+    wait_until(page, "document.getElementById('search-result').textContent.length > 0")
+    assert page.locator("#search-result").inner_text() == "Tempat tidak ditemukan"
 
 
 def visible(page: Any, selector: str) -> Any:

@@ -23,7 +23,7 @@ from geo.errors import NotFoundError
 from geo.store.db import make_engine, session_scope
 from tests.conftest import LiveServer
 from tests.web import hostile as h
-from tests.web.conftest import api, csp_violations, go_to, open_map, tap_centre
+from tests.web.conftest import api, csp_violations, go_to, open_map, tap_centre, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgis, pytest.mark.slow]
 TITLE = "Tree Point O — Peta Layanan Kota"
@@ -113,11 +113,14 @@ def test_map_chrome_and_layer_popups(page: Any, xss_server: LiveServer, artifact
     options = page.eval_on_selector_all("#city-select option", "os => os.map(o => o.textContent)")
     assert h.CITY_NAME in options
     shows(page, "#route-legend", h.ROUTE_CODE, h.ROUTE_CODE_2)
-    # kelurahan search: the datalist, the answer and the popup it opens
-    names = page.eval_on_selector_all("#place-options option", "os => os.map(o => o.value)")
-    assert {h.KELURAHAN_WEST, h.KELURAHAN_EAST} <= set(names)
+    # place search: the suggestions, the answer and the popup it opens
+    page.fill("#place-search", "Barat")
+    west = page.locator("#place-search-suggest li", has_text=h.KELURAHAN_WEST)
+    west.first.wait_for(timeout=10_000)
+    shows(page, "#place-search-suggest", h.KELURAHAN_WEST)
     page.fill("#place-search", h.KELURAHAN_EAST)
-    page.dispatch_event("#place-search", "change")
+    page.press("#place-search", "Enter")
+    wait_until(page, "document.getElementById('search-result').textContent.length > 0")
     shows(page, "#search-result", h.KELURAHAN_EAST)
     assert popup_title(page, "Timur") == h.KELURAHAN_EAST
     assert_clean(page, "kelurahan search")

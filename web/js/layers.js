@@ -1,8 +1,10 @@
 // The city's layers on the map: loading (GeoJSON pages, vector tiles, clusters), switching, popups.
+// Only the layers switched on are loaded; point layers (which can hold 200,000 features) come as
+// vector tiles, counted per grid cell at low zooms, never as whole-layer downloads.
 import * as L from "leaflet";
-import { getAllFeatures } from "./api.js";
-import { ClusterLayer } from "./cluster.js";
+import { getAllFeatures, getJSON } from "./api.js";
 import { MvtLayer } from "./mvt.js";
+import { TiledPoints } from "./tilepoints.js";
 import { featureStyle, layerColour, popupContent, schoolColour } from "./styles.js";
 
 export const LAYER_ORDER = ["kota", "kecamatan", "kelurahan", "roads", "parcels", "angkot_routes", "schools"];
@@ -11,6 +13,10 @@ const POINT_LAYERS = new Set(["schools"]);
 const TILE_LAYERS = new Set(["roads"]);
 const TAPPABLE = new Set(["parcels"]);
 const PANES = { areas: 410, roads: 420, routes: 440, points: 620 };
+// Roads from street level: at the whole-city view the road tiles would be most of the first load
+// (some 300 KB compressed) for a grey mesh; the angkot routes and the areas show the city there.
+export const ROADS_FROM_ZOOM = 14;
+const POINT_TILE_MAX_ZOOM = 16; // tiles of point layers are fetched up to this zoom (then reused)
 
 export function paneOf(id) {
   if (TILE_LAYERS.has(id)) return "roads";
@@ -42,6 +48,7 @@ export class LayerManager {
     this.onLayerLoaded = onLayerLoaded;
     this.entries = new Map();
     this.generation = 0;
+    this.base = "";
     for (const [name, z] of Object.entries(PANES)) {
       if (!map.getPane(name)) map.createPane(name).style.zIndex = String(z);
     }
@@ -64,13 +71,15 @@ export class LayerManager {
     this.clear();
     const generation = this.generation;
     const base = `/cities/${encodeURIComponent(city.slug)}/collections`;
+    this.base = base;
     const ordered = orderCollections(collections);
     for (const c of ordered) {
       const entry = { id: c.id, collection: c, layer: this._makeLayer(c, base), count: null, on: DEFAULT_ON.has(c.id) };
       this.entries.set(c.id, entry);
       if (entry.on) entry.layer.addTo(this.map);
     }
-    const jobs = ordered.filter((c) => !TILE_LAYERS.has(c.id)).map((c) => this._fill(c, base, generation));
+    // a layer switched off is loaded when it is first switched on
+    const jobs = ordered.filter((c) => this.entries.get(c.id).on).map((c) => this._fill(c, base, generation));
     this.onBusy(true);
     try {
       await Promise.all(jobs);
@@ -86,6 +95,11 @@ export class LayerManager {
     entry.on = on;
     if (on) entry.layer.addTo(this.map);
     else entry.layer.remove();
+    if (on && !entry.filling) {
+      const generation = this.generation;
+      this.onBusy(true);
+      this._fill(entry.collection, this.base, generation).finally(() => generation === this.generation && this.onBusy(false));
+    }
   }
 
   /** "Kec. Cibodas" / "Kel. Cibodas Baru" for an area code of the loaded boundary layers, or null. */
@@ -119,14 +133,16 @@ export class LayerManager {
       // the layer's zoom range from /collections; the map's own minZoom is fixed in main.js so a
       // layer's minimum never caps how far the map zooms out
       return new MvtLayer(`${base}/${c.id}/tiles/WebMercatorQuad/{z}/{x}/{y}`, {
-        layerName: c.id, pane, minZoom: Number.isFinite(c.minzoom) ? Math.max(c.minzoom, 12) : 12, maxNativeZoom: 18,
+        layerName: c.id, pane, minZoom: Math.max(Number.isFinite(c.minzoom) ? c.minzoom : 0, ROADS_FROM_ZOOM), maxNativeZoom: 18,
         style: (p) => featureStyle(c.id, p, c.style),
       });
     }
     if (POINT_LAYERS.has(c.id)) {
       const onEach = this._popup(c);
-      return new ClusterLayer({
-        pane,
+      const minZoom = Number.isFinite(c.minzoom) ? c.minzoom : 0;
+      return new TiledPoints(`${base}/${c.id}/tiles/WebMercatorQuad/{z}/{x}/{y}`, {
+        layerName: c.id, pane, minZoom, maxZoom: Math.max(minZoom, Math.min(c.maxzoom ?? POINT_TILE_MAX_ZOOM, POINT_TILE_MAX_ZOOM)),
+        onError: (msg) => this.onError(`${collectionTitle(c, this.t.lang)}: ${msg}`),
         pointToLayer: (feature, latlng) => {
           const marker = L.circleMarker(latlng, {
             pane, renderer: this.pointRenderer, className: `point-marker ${c.id}-marker`,
@@ -145,18 +161,29 @@ export class LayerManager {
     });
   }
 
-  async _fill(c, base, generation) {
+  /** Load a layer once: the features of a GeoJSON layer; a point layer's count and first tiles. */
+  _fill(c, base, generation) {
     const entry = this.entries.get(c.id);
-    try {
-      const fc = await getAllFeatures(`${base}/${c.id}/items?limit=1000`, { maxFeatures: 200000 });
+    if (TILE_LAYERS.has(c.id)) return Promise.resolve();
+    entry.filling ??= (POINT_LAYERS.has(c.id) ? this._count(entry, base) : this._features(entry, base)).catch((err) => {
       if (generation !== this.generation) return;
-      entry.features = fc.features;
-      entry.count = fc.features.length;
-      if (POINT_LAYERS.has(c.id)) entry.layer.setData(fc.features);
-      else entry.layer.addData(fc);
-      this.onLayerLoaded(entry);
-    } catch (err) {
-      if (generation === this.generation) this.onError(`${collectionTitle(c, this.t.lang)}: ${err.message}`);
-    }
+      entry.filling = null; // tried again when switched on again
+      this.onError(`${collectionTitle(c, this.t.lang)}: ${err.message}`);
+    });
+    const done = entry.filling.then(() => generation === this.generation && this.onLayerLoaded(entry));
+    return POINT_LAYERS.has(c.id) ? Promise.all([done, entry.layer.settled()]) : done;
+  }
+
+  async _features(entry, base) {
+    const fc = await getAllFeatures(`${base}/${entry.id}/items?limit=1000`, { maxFeatures: 200000 });
+    entry.features = fc.features;
+    entry.count = fc.features.length;
+    entry.layer.addData(fc);
+  }
+
+  async _count(entry, base) {
+    // one feature asked for: the answer's numberMatched is the layer's size
+    const page = await getJSON(`${base}/${entry.id}/items?limit=1`);
+    entry.count = Number.isFinite(page.numberMatched) ? page.numberMatched : null;
   }
 }

@@ -1,6 +1,6 @@
-// Entry point of the web map: city choice, layers and legend, kelurahan search, language switch.
+// Entry point of the web map: city choice, layers and legend, place search, language switch.
+// The "Ajukan" flow (forms, drawing, QR codes) is loaded when it is first opened, not at start.
 import * as L from "leaflet";
-import { AjukanFlow } from "./ajukan/flow.js";
 import { getJSON } from "./api.js";
 import { el } from "./dom.js";
 import { applyTranslations, pickLang, translator } from "./i18n.js";
@@ -8,8 +8,8 @@ import { LayerManager, collectionTitle } from "./layers.js";
 import { routeLegend } from "./citizen.js";
 import { NearbyRoutes } from "./nearby.js";
 import { formatHash, parseHash } from "./permalink.js";
+import { PlaceFinder } from "./placefind.js";
 import { SchoolsPanel } from "./schools.js";
-import { findPlaces } from "./search.js";
 import { Sequencer } from "./sequence.js";
 import { BottomSheet, setPointMode } from "./sheet.js";
 import { TripPanel } from "./trips.js";
@@ -73,27 +73,52 @@ function renderLegend(manager) {
   $("legend").replaceChildren(...parts);
 }
 
-function wireSearch(map, manager) {
-  const input = $("place-search");
-  const options = $("place-options");
-  const result = $("search-result");
-  const names = [...new Set(manager.features("kelurahan").map((f) => f.properties?.name).filter(Boolean))].sort();
-  options.replaceChildren(...names.map((n) => new Option(n)));
-  input.onchange = () => {
-    const [hit] = findPlaces(manager.features("kelurahan"), input.value, 1);
-    if (!hit) {
-      result.textContent = input.value ? t("searchNone") : "";
-      return;
-    }
-    const shape = L.geoJSON(hit);
-    map.fitBounds(shape.getBounds(), { maxZoom: 16 });
-    const entry = manager.entries.get("kelurahan");
-    entry?.layer.eachLayer((layer) => {
-      if (layer.feature === hit) layer.openPopup(shape.getBounds().getCenter());
-    });
-    result.textContent = `${t("searchFound")}: ${hit.properties.name}`;
-    sheet?.collapse();
-  };
+/** Open the popup of the kelurahan or kecamatan a search hit names (its layer loaded and on). */
+function openArea(manager, hit, at) {
+  if (!["kelurahan", "kecamatan"].includes(hit.kind)) return;
+  const entry = manager.entries.get(hit.kind);
+  if (!entry?.on) return;
+  entry.layer.eachLayer((layer) => {
+    if (String(layer.feature?.id) === String(hit.id)) layer.openPopup(at);
+  });
+}
+
+/** The "Ajukan" flow, imported on its first opening (with the drawing tools' stylesheet). */
+class LazyAjukan {
+  constructor(map, ctx) {
+    this.flow = null;
+    $("ajukan-open").addEventListener("click", () => this.load().then((flow) => flow.open()), { once: true });
+    this.load = () => {
+      this.loading ??= (async () => {
+        const css = el("link", { rel: "stylesheet", href: "/vendor/geoman/leaflet-geoman.css" });
+        document.head.append(css);
+        const { AjukanFlow } = await import("./ajukan/flow.js");
+        this.flow = new AjukanFlow(map, ctx); // it answers the next clicks on "Ajukan" itself
+        return this.flow;
+      })();
+      return this.loading;
+    };
+  }
+
+  get active() {
+    return Boolean(this.flow?.active);
+  }
+
+  tap(latlng) {
+    this.flow?.tap(latlng);
+  }
+
+  refresh() {
+    this.flow?.refresh();
+  }
+
+  close() {
+    this.flow?.close();
+  }
+
+  reset() {
+    this.flow?.reset();
+  }
 }
 
 async function showCity(map, manager, city) {
@@ -118,7 +143,6 @@ async function showCity(map, manager, city) {
   state.entries = await manager.load(city, collections);
   renderLayerList(manager);
   renderLegend(manager);
-  wireSearch(map, manager);
   document.body.dataset.ready = "true";
 }
 
@@ -136,7 +160,7 @@ function setLang(lang, manager) {
     renderLegend(manager);
   }
   // results already on screen are drawn again in the new language
-  for (const panel of [panels?.trip, panels?.schools, panels?.nearby]) panel?.refresh();
+  for (const panel of [panels?.trip, panels?.schools, panels?.nearby, panels?.place]) panel?.refresh();
   sheet?.translate(t);
   if (panels) setPointMode(document.body.dataset.setpoint === "true", t);
 }
@@ -185,7 +209,11 @@ async function start() {
     shown: () => sheet.shown(), // a result is on screen: the sheet leaves the map visible
   };
   panels = { trip: new TripPanel(map, ctx), schools: new SchoolsPanel(map, ctx), nearby: new NearbyRoutes(map, ctx) };
-  panels.ajukan = new AjukanFlow(map, ctx);
+  panels.ajukan = new LazyAjukan(map, ctx);
+  panels.place = new PlaceFinder(map, ctx, {
+    input: $("place-search"), list: $("place-search-suggest"), result: $("search-result"),
+    openArea: (hit, at) => openArea(manager, hit, at), onShown: () => sheet.collapse(),
+  });
   $("lang-toggle").addEventListener("click", () => panels.ajukan.refresh());
   for (const b of document.querySelectorAll(".tabs [role=tab]")) b.addEventListener("click", () => selectTab(b.dataset.tab));
   $("set-point").addEventListener("click", () => setPointMode(document.body.dataset.setpoint !== "true", t));
@@ -223,6 +251,7 @@ async function start() {
     panels.nearby.clear();
     panels.ajukan.close();
     panels.ajukan.reset();
+    panels.place.clear();
     showCity(map, manager, cities.find((c) => c.slug === select.value));
   });
   await showCity(map, manager, initial);

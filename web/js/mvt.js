@@ -20,12 +20,11 @@ export const MvtLayer = L.GridLayer.extend({
     const url = this._url.replace("{z}", coords.z).replace("{x}", coords.x).replace("{y}", coords.y);
     fetch(url)
       .then((r) => {
-        if (r.status === 204) return null;
         if (!r.ok) throw new Error(`HTTP ${r.status}`);
-        return r.arrayBuffer();
+        return r.arrayBuffer(); // empty for 204 (nothing in this tile); read, so the request ends
       })
       .then((buf) => {
-        if (buf) this._draw(canvas, new VectorTile(new PbfReader(buf)), ratio);
+        if (buf.byteLength) this._draw(canvas, new VectorTile(new PbfReader(buf)), ratio);
         done(null, canvas);
       })
       .catch((err) => done(err, canvas));

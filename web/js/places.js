@@ -5,14 +5,16 @@ import { el } from "./dom.js";
 import { translator } from "./i18n.js";
 import { Sequencer } from "./sequence.js";
 
-/** Normalise a /search answer to [{name, kind, lon, lat, bbox}] (results list or FeatureCollection). */
+/** Normalise a /search answer to [{name, kind, id, lon, lat, bbox}] (results list or FeatureCollection). */
 export function searchHits(body) {
   const items = Array.isArray(body?.results) ? body.results : Array.isArray(body?.features) ? body.features : [];
   return items
     .map((item) => {
       const p = item.properties || item;
       const coords = item.geometry?.coordinates || p.point || p.center || [p.lon, p.lat];
-      return { name: p.name, kind: p.kind, lon: Number(coords[0]), lat: Number(coords[1]), bbox: p.bbox || null };
+      return {
+        name: p.name, kind: p.kind, id: p.id ?? item.id ?? null, lon: Number(coords[0]), lat: Number(coords[1]), bbox: p.bbox || null,
+      };
     })
     .filter((h) => h.name && Number.isFinite(h.lon) && Number.isFinite(h.lat));
 }

@@ -1,31 +1,5 @@
-// Kelurahan search by name: forgiving matching over the loaded kelurahan features.
-
-export function normalise(text) {
-  return String(text || "")
-    .toLowerCase()
-    .normalize("NFD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .replace(/[^a-z0-9]+/g, " ")
-    .trim();
-}
-
-/** Best matches for `query` among features with a `name`: exact, then prefix, then substring. */
-export function findPlaces(features, query, limit = 8) {
-  const q = normalise(query);
-  if (!q) return [];
-  const scored = [];
-  for (const f of features) {
-    const name = normalise(f.properties?.name);
-    if (!name) continue;
-    let score = -1;
-    if (name === q) score = 3;
-    else if (name.startsWith(q)) score = 2;
-    else if (name.includes(q)) score = 1;
-    if (score >= 0) scored.push({ score, feature: f });
-  }
-  scored.sort((a, b) => b.score - a.score || a.feature.properties.name.localeCompare(b.feature.properties.name));
-  return scored.slice(0, limit).map((s) => s.feature);
-}
+// Which loaded area (kelurahan) holds a point: point-in-polygon over GeoJSON features.
+// (Place names are searched on the server, /search, by every box: js/places.js.)
 
 function inRing(ring, x, y) {
   let inside = false;

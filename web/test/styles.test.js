@@ -2,7 +2,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { featureStyle, formatMetres, formatRupiah, formatValue, popupContent, schoolColour } from "../js/styles.js";
 import { translator } from "../js/i18n.js";
-import { findPlaces, normalise } from "../js/search.js";
 import { installFakeDocument } from "./fakedom.js";
 
 installFakeDocument();
@@ -61,15 +60,6 @@ test("popup colours get a swatch coloured through element.style", () => {
   assert.equal(mark.style.background, "#ff0000");
   assert.equal(mark.getAttribute("style"), null);
   assert.equal(popup.findAll("td")[1].textContent, " #ff0000");
-});
-
-test("place search ranks exact, then prefix, then substring, ignoring case and accents", () => {
-  const f = (name) => ({ properties: { name } });
-  const features = [f("Cibodas Baru"), f("Cibodas"), f("Panunggangan"), f("Uwung Jaya"), f("Cibodasari")];
-  assert.deepEqual(findPlaces(features, "cibodas").map((x) => x.properties.name), ["Cibodas", "Cibodas Baru", "Cibodasari"]);
-  assert.deepEqual(findPlaces(features, "JAYA").map((x) => x.properties.name), ["Uwung Jaya"]);
-  assert.deepEqual(findPlaces(features, "  "), []);
-  assert.equal(normalise("Kéb. Jeruk"), "keb jeruk");
 });
 
 test("featureAt finds the polygon under a point, respecting holes", async () => {
