@@ -189,8 +189,20 @@ def components() -> dict[str, Any]:
                 "required": True,
                 "schema": int_path,
             },
-            "tileRow": {"name": "tileRow", "in": "path", "required": True, "schema": int_path},
-            "tileCol": {"name": "tileCol", "in": "path", "required": True, "schema": int_path},
+            "tileRow": {
+                "name": "tileRow",
+                "in": "path",
+                "required": True,
+                "description": "The tile's row (y, from the top), last in the path",
+                "schema": int_path,
+            },
+            "tileCol": {
+                "name": "tileCol",
+                "in": "path",
+                "required": True,
+                "description": "The tile's column (x, from the left), before the row",
+                "schema": int_path,
+            },
         },
         "headers": {
             "ETag": {"description": "Revision of the answer", "schema": {"type": "string"}}

@@ -130,7 +130,7 @@ def _layer_paths(layer: LayerDef) -> dict[str, Any]:
         tags=tag,
         restricted=restricted,
         parameters=[
-            {"$ref": f"{REF}/parameters/{n}"} for n in ("tileMatrix", "tileRow", "tileCol")
+            {"$ref": f"{REF}/parameters/{n}"} for n in ("tileMatrix", "tileCol", "tileRow")
         ],
     )
     tile_get["get"]["responses"]["204"] = {"description": "No feature in this tile"}
@@ -162,7 +162,8 @@ def _layer_paths(layer: LayerDef) -> dict[str, Any]:
             restricted=restricted,
             parameters=[{"$ref": f"{REF}/parameters/featureId"}],
         ),
-        f"{base}/tiles/WebMercatorQuad/{{tileMatrix}}/{{tileRow}}/{{tileCol}}": tile_get,
+        # the server's order is z/x/y (column before row), as the tileset's link template says
+        f"{base}/tiles/WebMercatorQuad/{{tileMatrix}}/{{tileCol}}/{{tileRow}}": tile_get,
     }
 
 

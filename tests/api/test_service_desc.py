@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.validators import OpenAPIV30SpecValidator
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from layers.registry import LAYERS, public_layers
@@ -87,6 +89,32 @@ def test_a_shared_limit_every_collection_accepts(client: Any, described: dict[st
     for layer in layers:
         response = client.get(f"/cities/{CITY}/collections/{layer.id}/items?limit={qgis_page}")
         assert response.status_code == 200, (layer.id, response.text)
+
+
+def test_the_tile_path_puts_column_and_row_where_the_server_reads_them(
+    client: Any, db: Session, described: dict[str, Any]
+) -> None:
+    """A client filling the described tile path (QGIS, GDAL) must get the tile it asks for:
+    the tile holding a school, not its mirror across the diagonal."""
+    lon, lat = db.execute(
+        text(
+            "SELECT ST_X(geom), ST_Y(geom) FROM school s JOIN city c ON c.id = s.city_id"
+            " WHERE c.slug = :s ORDER BY s.id LIMIT 1"
+        ),
+        {"s": CITY},
+    ).one()
+    z = 15
+    col = int((lon + 180) / 360 * 2**z)
+    row = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**z)
+    [path] = [p for p in described["paths"] if p.startswith("/collections/schools/tiles/")]
+    url = path.format(tileMatrix=z, tileRow=row, tileCol=col)
+    response = client.get(f"/cities/{CITY}{url}")
+    assert response.status_code == 200, (url, response.status_code)
+    assert response.content
+    tileset = client.get(f"/cities/{CITY}/collections/schools/tiles/WebMercatorQuad").json()
+    [template] = [lk["href"] for lk in tileset["links"] if lk.get("templated")]
+    same = client.get(template.format(tileMatrix=z, tileRow=row, tileCol=col))
+    assert same.content == response.content
 
 
 def test_every_declared_filter_is_accepted_by_the_server(
