@@ -39,12 +39,6 @@ class OpenAPIResponse(JSONResponse):
     media_type = "application/vnd.oai.openapi+json;version=3.0"
 
 
-class TileJSONResponse(JSONResponse):
-    """Documents a TileJSON document."""
-
-    media_type = "application/vnd.mapbox.tile+json"
-
-
 def documented(model: Any, status: int = 200) -> dict[str, Any]:
     """Route keyword arguments documenting ``model`` as the JSON body of ``status`` while the
     route's own ``dict`` is sent as FastAPI encodes it (no second validation)."""
