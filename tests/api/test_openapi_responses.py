@@ -15,7 +15,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from sqlalchemy.orm import Session
 
-from geo.accounts import PERMISSIONS
+from geo.accounts import PERMISSIONS, Grant
 from tests.api.accounts import (
     ANON,
     Cities,
@@ -27,6 +27,8 @@ from tests.api.accounts import (
     users_per_role,
 )
 from tests.api.test_citizens import EAST, NORTH, SCHOOLS
+from tests.api.test_permits_http import _draft, _staff, _submit
+from tests.geo.permit_city import CROSSING, insert_permit_city
 from tests.geo.synthetic import build_grid_city
 
 pytestmark = pytest.mark.postgis
@@ -180,3 +182,28 @@ def test_answers_with_content_conform_too(client: Any, db: Session) -> None:
         schema = spec["paths"][path]["get"]["responses"]["200"]["content"]
         media = response.headers["content-type"]
         assert _errors(spec, schema[media]["schema"], body) == [], path
+
+
+def test_a_stored_permit_check_conforms(client: Any, db: Session) -> None:
+    """The stored check of a permit application (its versions too) and the draft check of a
+    parcel crossing a permitted one: bodies the minimal calls above cannot reach."""
+    pc = insert_permit_city(db)
+    spec = client.get("/openapi.json").json()
+    staff = _staff(db, pc, "staf_dpmptsp", Grant("opd_staff", opd="DPMPTSP"))
+    rid = _submit(client, CROSSING)["id"]
+    base = f"/cities/{pc.city.slug}/permits"
+    client.cookies.clear()
+    rerun = client.post(f"{base}/{rid}/check", headers=staff.headers(unsafe=True))
+    client.cookies.clear()
+    stored = client.get(f"{base}/{rid}/check", headers=staff.headers())
+    client.cookies.clear()
+    draft = client.post(f"{base}/check", json=_draft())
+    answers = [("post", "/check", rerun, 201), ("get", "/check", stored, 200)]
+    answers.append(("post", "", draft, 200))
+    for method, tail, response, status in answers:
+        assert response.status_code == status, response.text
+        body = response.json()
+        assert body["checks"], body  # each check with figures and its GeoJSON
+        path = "/cities/{city}/permits" + ("/{request_id}" if tail else "") + "/check"
+        content = spec["paths"][path][method]["responses"][str(status)]["content"]
+        assert _errors(spec, content["application/json"]["schema"], body) == [], path
