@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from api.auth import requires
 from api.deps import CityDep, SessionDep
+from api.response_models import GeoJSONResponse, Outline
 from api.schemas import CityList, CityPublic
 from geo.cities import city_outline_geojson, list_cities
 
@@ -34,8 +35,8 @@ def get_one_city(city: CityDep, request: Request) -> CityPublic:
     "/{city}/outline",
     **requires("cities.read"),
     summary="City outline as GeoJSON",
-    response_class=Response,
-    responses={200: {"content": {GEOJSON: {}}}},
+    response_class=GeoJSONResponse,
+    response_model=Outline,
 )
 def get_outline(city: CityDep, session: SessionDep) -> Response:
     """The kota boundary (or the bbox while no boundary is loaded) as a FeatureCollection."""

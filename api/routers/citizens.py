@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from api.auth import requires
 from api.deps import CityDep, SessionDep, SettingsDep
+from api.response_models import GeoJSONResponse
+from api.response_models_city import NearSchools, PlaceAt, RouteDetail, RoutesNear, SearchAnswer
 from geo.places import MAX_NEAREST, MAX_RADIUS_M, place_at, schools_nearest
 from geo.places import schools_within as find_schools_within
 from geo.places.search import MAX_QUERY, MAX_RESULTS, MIN_QUERY, search_places
@@ -41,8 +43,8 @@ PlannerDep = Annotated[PlannerCache, Depends(get_planner)]
     "/routes/near",
     **requires("routes.read"),
     summary="Angkot routes near a point",
-    response_class=Response,
-    responses={200: {"content": {GEOJSON: {}}}},
+    response_class=GeoJSONResponse,
+    response_model=RoutesNear,
 )
 def get_routes_near(
     *,
@@ -64,8 +66,8 @@ def get_routes_near(
     "/routes/{route_id}",
     **requires("routes.read"),
     summary="One angkot route with kelurahan and schools along it",
-    response_class=Response,
-    responses={200: {"content": {GEOJSON: {}}}},
+    response_class=GeoJSONResponse,
+    response_model=RouteDetail,
 )
 def get_route(
     city: CityDep, session: SessionDep, route_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -78,8 +80,8 @@ def get_route(
     "/schools/nearest",
     **requires("schools.read"),
     summary="Schools nearest to a point",
-    response_class=Response,
-    responses={200: {"content": {GEOJSON: {}}}},
+    response_class=GeoJSONResponse,
+    response_model=NearSchools,
 )
 def get_schools_nearest(
     *,
@@ -116,8 +118,8 @@ def get_schools_nearest(
     "/schools/within",
     **requires("schools.read"),
     summary="Schools within a radius (zoning) of a point",
-    response_class=Response,
-    responses={200: {"content": {GEOJSON: {}}}},
+    response_class=GeoJSONResponse,
+    response_model=NearSchools,
 )
 def get_schools_within(
     *,
@@ -153,8 +155,7 @@ def get_schools_within(
     "/search",
     **requires("places.search"),
     summary="Search places by name (typo-tolerant)",
-    response_class=Response,
-    responses={200: {"content": {JSON: {}}}},
+    response_model=SearchAnswer,
 )
 def get_search(
     *,
@@ -171,8 +172,7 @@ def get_search(
     "/places/at",
     **requires("places.search"),
     summary="Name a point: nearest street, kelurahan and kecamatan",
-    response_class=Response,
-    responses={200: {"content": {JSON: {}}}},
+    response_model=PlaceAt,
 )
 def get_place_at(*, city: CityDep, session: SessionDep, lon: Lon, lat: Lat) -> Response:
     """What a tapped point is called: `street` (the nearest named road within 500 m, with

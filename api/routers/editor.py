@@ -30,6 +30,8 @@ from api.editor_schemas import (
     VersionList,
     parse_if_match,
 )
+from api.response_models import GeoJSONResponse
+from api.response_models_staff import EditorRouteFeature
 from geo.accounts import Principal
 from geo.cities import CityInfo
 from geo.editing import (
@@ -133,8 +135,9 @@ def post_route(body: RouteDraftIn, *, ed: EditorDep, response: Response) -> Any:
 @router.get(
     "/routes/{route_id}",
     summary="The route's published version (else its newest) as a GeoJSON Feature",
-    response_class=Response,
-    responses={200: {"content": {GEOJSON: {}}, "description": "Feature, header ETag"}},
+    response_class=GeoJSONResponse,
+    response_model=EditorRouteFeature,
+    responses={200: {"description": "Feature, header ETag"}},
     **requires("routes.edit"),
 )
 def get_route(route_id: RouteId, *, ed: EditorDep) -> Response:
@@ -160,8 +163,9 @@ def get_versions(route_id: RouteId, *, ed: EditorDep, response: Response) -> dic
 @router.get(
     "/routes/{route_id}/versions/{version}",
     summary="One version as a GeoJSON Feature",
-    response_class=Response,
-    responses={200: {"content": {GEOJSON: {}}, "description": "Feature, header ETag"}},
+    response_class=GeoJSONResponse,
+    response_model=EditorRouteFeature,
+    responses={200: {"description": "Feature, header ETag"}},
     **requires("routes.edit"),
 )
 def get_route_version(route_id: RouteId, version: Version, *, ed: EditorDep) -> Response:

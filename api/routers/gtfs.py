@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request, Response
 
 from api.auth import requires
 from api.deps import CityDep, SessionDep
-from api.routers.ogc import cache_headers, city_facts
+from api.layer_http import cache_headers, city_facts
+from api.response_models import binary
 from data.exporters import export_gtfs, jakarta_today
 from layers.revision import document_etag, etag_matches, layer_revisions
 
@@ -26,7 +27,7 @@ FEED_FORMAT = 1
     summary="GTFS feed of the city's angkot routes (zip)",
     response_class=Response,
     responses={
-        200: {"content": {ZIP: {}}, "description": "The feed"},
+        200: binary(ZIP, description="The feed"),
         304: {"description": "The copy named by If-None-Match is current"},
     },
 )

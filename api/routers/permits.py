@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from api.auth import PrincipalDep, requires
 from api.deps import CityDep, SessionDep
+from api.response_models import documented
+from api.response_models_staff import CheckResult, StoredCheck, UsesAndZones
 from geo.accounts import Principal, authorize
 from geo.cities import CityInfo
 from geo.permits import (
@@ -50,11 +52,13 @@ RequestId = Annotated[int, Path(ge=1, le=2**62, description="The application's i
 @router.post(
     "/cities/{city}/permits/check",
     summary="Pre-check a parcel for an intended use (a draft: writes nothing)",
+    response_model=None,
     responses={
+        200: {"model": CheckResult},
         422: {
             "description": "bad geometry (parcel-*), a parcel outside the city or the limits,"
             " an unknown use (permit-use-unknown)"
-        }
+        },
     },
     **requires("permits.precheck"),
 )
@@ -81,6 +85,7 @@ def post_draft_check(body: DraftCheckIn, city: CityDep, session: SessionDep) -> 
 @router.get(
     "/cities/{city}/permits/uses",
     summary="The intended uses (the city's ITBX activities) and zones the form offers",
+    **documented(UsesAndZones),
     **requires("permits.precheck"),
 )
 def get_uses(city: CityDep, session: SessionDep) -> dict[str, list[dict[str, str]]]:
@@ -118,7 +123,11 @@ def _permit_of(session: Session, principal: Principal, city: CityInfo, request_i
 @router.get(
     "/cities/{city}/permits/{request_id}/check",
     summary="The latest stored pre-check of an application, and its versions",
-    responses={404: {"description": "no such application (or not yours to see), or no check"}},
+    response_model=None,
+    responses={
+        200: {"model": StoredCheck},
+        404: {"description": "no such application (or not yours to see), or no check"},
+    },
     **requires("requests.read"),
 )
 def get_check(
@@ -133,7 +142,11 @@ def get_check(
 @router.get(
     "/me/requests/{code}/permit-check",
     summary="The stored pre-check of a permit application, for the citizen who submitted it",
-    responses={404: {"description": "no application of yours with this code, or no check"}},
+    response_model=None,
+    responses={
+        200: {"model": StoredCheck},
+        404: {"description": "no application of yours with this code, or no check"},
+    },
     **requires("requests.own"),
 )
 def get_own_check(
@@ -155,7 +168,11 @@ def get_own_check(
     "/cities/{city}/permits/{request_id}/check",
     status_code=201,
     summary="Re-run an application's pre-check on today's layers and keep it (next version)",
-    responses={404: {"description": "no such application (or not one you handle)"}},
+    response_model=None,
+    responses={
+        201: {"model": StoredCheck},
+        404: {"description": "no such application (or not one you handle)"},
+    },
     **requires("permits.check"),
 )
 def post_check(

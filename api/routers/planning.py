@@ -11,7 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import requires
 from api.deps import CityDep, SessionDep
-from api.routers.ogc import layer_cache
+from api.layer_http import layer_cache
+from api.response_models import GeoJSONResponse
+from api.response_models_staff import Coverage, CoveragePreview, DemandServed, DesireLines
 from geo.analysis import (
     COVERAGE_RADIUS_M,
     CityCoverage,
@@ -71,8 +73,7 @@ def _area(code: str, name: str) -> dict[str, str]:
     "/coverage",
     **requires("routes.edit"),
     summary="Route coverage per kelurahan (share within 400 m of a published route)",
-    response_class=Response,
-    responses={200: {"content": {JSON: {}}}},
+    response_model=Coverage,
 )
 def get_coverage(*, request: Request, city: CityDep, session: SessionDep) -> Response:
     """The city's and each kelurahan's area, covered area and share, and the routes serving
@@ -124,8 +125,7 @@ def _coverage_body(cov: CityCoverage) -> dict[str, Any]:
     "/coverage/preview",
     **requires("routes.edit"),
     summary="The coverage change a draft route would make",
-    response_class=Response,
-    responses={200: {"content": {JSON: {}}}},
+    response_model=CoveragePreview,
 )
 def post_coverage_preview(
     *, city: CityDep, session: SessionDep, body: CoveragePreviewBody
@@ -148,8 +148,8 @@ def post_coverage_preview(
     "/demand",
     **requires("routes.edit"),
     summary="Unmet trip demand as desire lines between 500 m cells (pairs under 5 left out)",
-    response_class=Response,
-    responses={200: {"content": {GEOJSON: {}}}},
+    response_class=GeoJSONResponse,
+    response_model=DesireLines,
 )
 def get_demand(
     *, city: CityDep, session: SessionDep, date_from: DateFrom = None, date_to: DateTo = None
@@ -164,8 +164,7 @@ def get_demand(
     "/demand/served",
     **requires("routes.edit"),
     summary="How many counted searches a candidate line would serve",
-    response_class=Response,
-    responses={200: {"content": {JSON: {}}}},
+    response_model=DemandServed,
 )
 def post_demand_served(*, city: CityDep, session: SessionDep, body: DemandServedBody) -> Response:
     """The searches of the pairs shown whose two cell centres lie within 400 m of the line."""

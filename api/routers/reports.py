@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Response
 
 from api.auth import PrincipalDep, requires
 from api.deps import CityDep, SessionDep
+from api.response_models import html
 from geo.analysis import area_report
 from layers.reports import MEDIA_TYPE, content_security_policy, render_report, report_filename
 
@@ -23,7 +24,7 @@ PRIVATE_CACHE = "private, no-store"
     summary="Printable map report of a kelurahan or kecamatan (one HTML file, works offline)",
     response_class=Response,
     responses={
-        200: {"content": {"text/html": {}}},
+        200: html("The report page"),
         404: {"description": "no kelurahan or kecamatan with this code in the city"},
         422: {"description": "the level is neither kelurahan nor kecamatan"},
     },

@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.auth import PrincipalDep, client_ip, requires
 from api.deps import CityDep, SessionDep, SettingsDep
+from api.response_models import documented
+from api.response_models_city import Service
 from api.routers.citizens import PlannerDep
 from api.routers.transfers import planning_of
 from geo.errors import InvalidInputError
@@ -235,6 +237,7 @@ def post_transition(
 @router.get(
     "/cities/{city}/services",
     summary="The services a citizen may ask for: kinds, windows, documents, field limits",
+    **documented(list[Service]),
     **requires("requests.services"),
 )
 def get_services(city: CityDep, settings: SettingsDep) -> list[dict[str, Any]]:

@@ -13,6 +13,8 @@ from fastapi.responses import FileResponse
 
 from api.auth import PrincipalDep, client_ip, requires
 from api.deps import CityDep, SessionDep, SettingsDep
+from api.response_models import GeoJSONResponse, binary
+from api.response_models_staff import RequestsByKelurahan
 from api.routers.requests import version_etag
 from geo.requests.aggregates import by_kelurahan
 from geo.requests.attachments import UploadStore
@@ -98,9 +100,9 @@ def get_facets(
 @router.get(
     "/cities/{city}/requests/by-kelurahan",
     summary="Requests counted per kelurahan (GeoJSON of every kelurahan, with classes)",
-    response_class=Response,
+    response_class=GeoJSONResponse,
+    response_model=RequestsByKelurahan,
     responses={
-        200: {"content": {"application/geo+json": {}}},
         422: {"description": "a bad filter, measure or k (field errors)"},
     },
     **requires("requests.read"),
@@ -188,7 +190,7 @@ def get_request_private(
     response_class=FileResponse,
     summary="A document of a request (as an attachment; audit-logged)",
     responses={
-        200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}},
+        200: binary("application/pdf", "image/jpeg", "image/png", description="The document"),
         404: {"description": "no such request or document, or not one this account handles"},
     },
     **requires("requests.read"),

@@ -7,8 +7,10 @@ from fastapi import APIRouter, Request, Response
 
 from api.auth import principal_of, requires
 from api.deps import CityDep, SessionDep
+from api.layer_http import VARY, city_url
+from api.response_models import OpenAPIResponse
+from api.response_models_ogc import ServiceDescription
 from api.routers.health import VERSION
-from api.routers.ogc import VARY, city_url
 from layers.access import readable_layers
 from layers.ogc import OPENAPI
 from layers.service_desc import service_description
@@ -20,8 +22,8 @@ router = APIRouter(prefix="/cities/{city}", tags=["layers (OGC API Features)"])
     "/api",
     **requires("layers.read"),
     summary="The city's API definition (OpenAPI 3.0, OGC API - Features service-desc)",
-    response_class=Response,
-    responses={200: {"content": {OPENAPI: {"schema": {"type": "object"}}}}},
+    response_class=OpenAPIResponse,
+    response_model=ServiceDescription,
 )
 def get_service_description(city: CityDep, session: SessionDep, request: Request) -> Response:
     """One concrete path per collection the caller may read, with its filterable properties

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.auth import requires
 from api.deps import CityDep, DriveGraphsDep, SessionDep
 from api.problems import PROBLEM_JSON, problem_body
+from api.response_models_staff import SnappedRoute
 from geo.editing import snap_route
 from geo.errors import SnapUnreachableError
 
@@ -40,9 +41,8 @@ class SnapIn(BaseModel):
     "/routes/snap",
     **requires("routes.edit"),
     summary="Snap route waypoints to the drive network (one-way streets respected)",
-    response_class=Response,
+    response_model=SnappedRoute,
     responses={
-        200: {"content": {JSON: {}}},
         422: {"description": "bad waypoints, or `snap-unreachable` naming the waypoints"},
     },
 )

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Query, Response
 
 from api.auth import PrincipalDep, requires
 from api.deps import CityDep, SessionDep
+from api.response_models import GeoJSONResponse
+from api.response_models_staff import Suggestions
 from geo.requests.suggestions import MAX_SUGGESTIONS, SuggestionFilter, list_suggestions
 
 router = APIRouter(tags=["route editor"])
@@ -22,9 +24,9 @@ def _codes(value: str | None) -> tuple[str, ...]:
 @router.get(
     "/cities/{city}/editor/suggestions",
     summary="Citizens' transport suggestions (saran_transport) as GeoJSON, no personal data",
-    response_class=Response,
+    response_class=GeoJSONResponse,
+    response_model=Suggestions,
     responses={
-        200: {"content": {"application/geo+json": {}}},
         422: {"description": "an unknown status or kind, or 'from' after 'to' (field errors)"},
     },
     **requires("routes.edit"),

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 
 from api.auth import requires
 from api.deps import CityDep, SessionDep
-from api.routers.ogc import (
+from api.layer_http import (
     JSON,
     CitySlug,
     LayerId,
@@ -21,6 +21,8 @@ from api.routers.ogc import (
     find_layer,
     json_bytes,
 )
+from api.response_models import binary
+from api.response_models_ogc import TileJSON, TileMatrixSet, TileMatrixSets, Tileset, Tilesets
 from geo.cities import CityInfo
 from geo.errors import TileOutOfRangeError
 from layers import ogc, ogc_tiles
@@ -38,7 +40,9 @@ router = APIRouter(prefix="/cities/{city}", tags=["layers (tiles)"])
 TILES = "/collections/{layer}/tiles"
 TileIndex = Annotated[int, Path(description="Tile index (WebMercatorQuad)")]
 TmsId = Annotated[str, Path(description="Tile matrix set id (`WebMercatorQuad`)", max_length=64)]
-JSON_200: dict[int | str, dict[str, Any]] = {200: {"content": {JSON: {}}}}
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "The copy named by If-None-Match is current"}
+}
 STATIC_DOC = {"Cache-Control": "public, max-age=86400"}  # the same for every city, always
 Build = Callable[[LayerDef, CityInfo, str], dict[str, Any]]
 
@@ -69,8 +73,8 @@ def _check_tms(tms: TmsId) -> None:
     TILES,
     **requires("layers.read"),
     summary="Tilesets of a layer (OGC API - Tiles)",
-    response_class=Response,
-    responses=JSON_200,
+    response_model=Tilesets,
+    responses=NOT_MODIFIED,
 )
 def get_tilesets(city: CityDep, layer: LayerId, session: SessionDep, request: Request) -> Response:
     """The layer's vector tilesets: one, in WebMercatorQuad."""
@@ -88,8 +92,8 @@ def get_tilesets(city: CityDep, layer: LayerId, session: SessionDep, request: Re
     TILES + "/{tms}",
     **requires("layers.read", dependencies=[Depends(_check_tms)]),
     summary="Tileset metadata",
-    response_class=Response,
-    responses=JSON_200,
+    response_model=Tileset,
+    responses=NOT_MODIFIED,
 )
 def get_tileset(city: CityDep, layer: LayerId, session: SessionDep, request: Request) -> Response:
     """OGC API - Tiles tileset metadata: tile matrix limits, layers, the tile URL template."""
@@ -100,8 +104,8 @@ def get_tileset(city: CityDep, layer: LayerId, session: SessionDep, request: Req
     TILES + "/{tms}/tilejson",
     **requires("layers.read", dependencies=[Depends(_check_tms)]),
     summary="TileJSON of a layer's vector tiles",
-    response_class=Response,
-    responses={200: {"content": {ogc_tiles.TILEJSON: {}, JSON: {}}}},
+    response_model=TileJSON,
+    responses=NOT_MODIFIED,
 )
 def get_tilejson(city: CityDep, layer: LayerId, session: SessionDep, request: Request) -> Response:
     """TileJSON 3.0 (tile URL template, zoom range, bounds, centre, fields) for web maps."""
@@ -113,8 +117,7 @@ def get_tilejson(city: CityDep, layer: LayerId, session: SessionDep, request: Re
     "/tileMatrixSets",
     **requires("layers.read"),
     summary="Tile matrix sets",
-    response_class=Response,
-    responses=JSON_200,
+    response_model=TileMatrixSets,
 )
 def get_tile_matrix_sets(city: CityDep, request: Request) -> Response:
     """The tile matrix sets of the tiles (WebMercatorQuad)."""
@@ -126,8 +129,7 @@ def get_tile_matrix_sets(city: CityDep, request: Request) -> Response:
     "/tileMatrixSets/{tms}",
     **requires("layers.read"),
     summary="A tile matrix set",
-    response_class=Response,
-    responses=JSON_200,
+    response_model=TileMatrixSet,
 )
 def get_tile_matrix_set(city: CityDep, tms: TmsId, request: Request) -> Response:
     """The definition of WebMercatorQuad (OGC 2D Tile Matrix Set 2.0)."""
@@ -142,8 +144,9 @@ def get_tile_matrix_set(city: CityDep, tms: TmsId, request: Request) -> Response
     summary="One vector tile (MVT)",
     response_class=Response,
     responses={
-        200: {"content": {MVT: {}}, "description": "The tile"},
+        200: binary(MVT, description="The tile"),
         204: {"description": "Nothing in this tile"},
+        **NOT_MODIFIED,
     },
 )
 def get_tile(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import requires
 from api.deps import CityDep, SessionDep, SettingsDep
+from api.response_models_city import TransferAlternatives
 from api.routers.citizens import Lat, Lon, PlannerDep
 from api.settings import Settings
 from geo.cities import CityInfo
@@ -45,7 +46,11 @@ def planning_of(
     "/transfers/alternatives",
     **requires("transfers.preview"),
     summary="School transfer: the target's figures and the 5 nearest schools of the level",
-    responses={422: {"description": "bad point or level; SMA/SMK/SLB: the province handles it"}},
+    response_model=None,
+    responses={
+        200: {"model": TransferAlternatives},
+        422: {"description": "bad point or level; SMA/SMK/SLB: the province handles it"},
+    },
 )
 def get_alternatives(
     *,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import requires
 from api.deps import CityDep, SessionDep, SettingsDep
+from api.response_models_city import TripAnswer
 from api.routers.citizens import PlannerDep
 from api.routers.planning import DemandRecorderDep
 from api.settings import Settings
@@ -79,8 +80,7 @@ def _area_hint(result: dict[str, Any], ends: dict[str, dict[str, Any]]) -> None:
     "/trips",
     **requires("trips.plan"),
     summary="Plan an angkot trip (hail-and-ride)",
-    response_class=Response,
-    responses={200: {"content": {JSON: {}}}},
+    response_model=TripAnswer,
 )
 def get_trips(
     *,
