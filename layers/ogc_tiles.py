@@ -16,7 +16,7 @@ from layers.registry import LayerDef
 
 JSON = "application/json"
 MVT = "application/vnd.mapbox-vector-tile"
-TILEJSON = "application/vnd.mapbox.tile+json"
+TILEJSON = JSON  # TileJSON has no media type of its own; the route sends application/json
 TMS_ID = "WebMercatorQuad"
 TMS_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
 EPSG_3857 = "http://www.opengis.net/def/crs/EPSG/0/3857"

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Header, Query, Response
 
 from api.auth import PrincipalDep, requires
 from api.deps import CityDep, SessionDep
+from api.response_models import GeoJSONResponse
 from api.routers import audits_findings, audits_photos
 from api.routers.audits_common import (
     NO_STORE,
@@ -59,8 +60,7 @@ router = APIRouter(tags=["audits (inspectorate)"])
     "/cities/{city}/audit-sites",
     response_model=SiteCollection,
     summary="Audit sites as GeoJSON, with their audit status and open findings (filters)",
-    response_class=Response,
-    responses={200: {"content": {"application/geo+json": {}}}},
+    response_class=GeoJSONResponse,
     **requires("audits.read"),
 )
 def get_sites(
@@ -112,8 +112,8 @@ def post_site(
     "/cities/{city}/audit-sites/{site_id}",
     response_model=SiteFeature,
     summary="One audit site as a GeoJSON Feature, with its audits",
-    response_class=Response,
-    responses={200: {"content": {"application/geo+json": {}}}, **NOT_FOUND},
+    response_class=GeoJSONResponse,
+    responses=NOT_FOUND,
     **requires("audits.read"),
 )
 def get_site(

@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse
 
 from api.auth import PrincipalDep, requires
 from api.deps import CityDep, SessionDep, SettingsDep
+from api.response_models import binary
 from api.routers.audits_common import NO_STORE, NOT_FOUND, OTHER_OPD, STEP_CLOSED, Id
 from geo.audits import (
     AuditNotFoundError,
@@ -125,7 +126,7 @@ def photo_file(settings: SettingsDep, meta: PhotoPublic, sha: str) -> FileRespon
     response_class=FileResponse,
     response_model=None,
     summary="A photo's bytes",
-    responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}, **NOT_FOUND},
+    responses={200: binary("image/jpeg", "image/png", description="The photo"), **NOT_FOUND},
     **requires("audits.read"),
 )
 def get_photo(
@@ -179,7 +180,11 @@ async def post_followup_photo(
     response_class=FileResponse,
     response_model=None,
     summary="A photo of a finding or of its follow-up (the office: its own OPD's findings)",
-    responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}, **NOT_FOUND, **OTHER_OPD},
+    responses={
+        200: binary("image/jpeg", "image/png", description="The photo"),
+        **NOT_FOUND,
+        **OTHER_OPD,
+    },
     **requires("audits.findings"),
 )
 def get_finding_photo(
