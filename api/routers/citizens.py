@@ -8,14 +8,15 @@ import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from api.auth import requires
-from api.deps import CityDep, SessionDep, SettingsDep
+from api.deps import CityDep, SessionDep, SettingsDep, open_layer_read
 from api.response_models import GeoJSONResponse
 from api.response_models_city import NearSchools, PlaceAt, RouteDetail, RoutesNear, SearchAnswer
+from geo.cities import get_city
 from geo.places import MAX_NEAREST, MAX_RADIUS_M, place_at, schools_nearest
 from geo.places import schools_within as find_schools_within
 from geo.places.search import MAX_QUERY, MAX_RESULTS, MIN_QUERY, search_places
 from geo.transit import route_detail, routes_near
-from geo.transit.cache import PlannerCache
+from geo.transit.cache import ROUTES_LAYER, PlannerCache
 
 router = APIRouter(prefix="/cities/{city}", tags=["citizens"])
 GEOJSON = "application/geo+json"
@@ -46,11 +47,10 @@ PlannerDep = Annotated[PlannerCache, Depends(get_planner)]
     response_class=GeoJSONResponse,
     response_model=RoutesNear,
 )
-def get_routes_near(
+async def get_routes_near(
     *,
-    city: CityDep,
-    session: SessionDep,
-    planner: PlannerDep,
+    request: Request,
+    city: Annotated[str, Path(description="City slug, e.g. `tangerang`", max_length=64)],
     lon: Lon,
     lat: Lat,
     radius_m: Annotated[float, Query(ge=1, le=5000)] = 400,
@@ -58,8 +58,21 @@ def get_routes_near(
     """Routes within `radius_m`, nearest first, each with `distance_m` and `nearest_point`.
 
     A point more than 50 km outside the city gives 422."""
-    index = planner.route_index(session, city)
-    return Response(routes_near(index, city, lon, lat, radius_m), media_type=GEOJSON)
+    # the lean path (as the items): the city and the routes revision in one autocommit
+    # statement, the answer from the route index in memory; a worker thread and an ORM
+    # session only to build the index (first request, or after a route edit)
+    planner: PlannerCache = request.app.state.planner
+    read = open_layer_read(request)
+    try:
+        city_id, revision = await read.begin(city, ROUTES_LAYER)
+        index = planner.cached_route_index(city_id, revision)
+        if index is None:
+            index = await read.with_session(
+                lambda session: planner.route_index(session, get_city(session, city))
+            )
+    finally:
+        await read.close()
+    return Response(routes_near(index, index.city, lon, lat, radius_m), media_type=GEOJSON)
 
 
 @router.get(

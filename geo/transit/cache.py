@@ -82,6 +82,12 @@ class PlannerCache:
         with self._lock(city.id):
             return self._graph(session, city, roads_rev)
 
+    def cached_route_index(self, city_id: int, routes_revision: int) -> RouteIndex | None:
+        """The city's route index if it was built at ``routes_revision`` (no database work:
+        the lean ``routes/near`` door reads the revision itself); None otherwise."""
+        cached = self._route_index.get(city_id)
+        return cached[1] if cached and cached[0] == routes_revision else None
+
     def route_index(self, session: Session, city: CityInfo) -> RouteIndex:
         """The city's active routes in memory at the routes revision visible to ``session``."""
         routes_rev = read_revisions(session, city.id)[0]

@@ -22,10 +22,17 @@ ROUTE_SCHOOL_RADIUS_M = 300.0
 class RouteIndex:
     """A city's active route directions in memory (UTM lines in an STRtree), per revision."""
 
+    city: CityInfo  # as read when the index was built (its bbox bounds the accepted points)
     routes: list[Route]
     tree: shapely.STRtree
     to_utm: Transformer
     to_lonlat: Transformer
+    # per route, what no request changes: the Feature up to its properties, and the
+    # properties' JSON object without its closing brace (so a request only adds its distances)
+    heads: list[bytes]
+    props: list[bytes]
+    # per route, its (distance, code, direction) sort key without the distance
+    keys: list[tuple[str, int]]
 
 
 def build_route_index(session: Session, city: CityInfo) -> RouteIndex:
@@ -39,12 +46,39 @@ def build_route_index(session: Session, city: CityInfo) -> RouteIndex:
         The index (empty when the city has no active route).
     """
     routes = load_routes(session, city.id, city.utm_srid)
+    directions: dict[str, int] = {}
+    for route in routes:
+        directions[route.code] = directions.get(route.code, 0) + 1
     return RouteIndex(
+        city,
         routes,
         shapely.STRtree([r.line_utm for r in routes]),
         Transformer.from_crs(4326, city.utm_srid, always_xy=True),
         Transformer.from_crs(city.utm_srid, 4326, always_xy=True),
+        heads=[
+            b'{"type":"Feature","id":%d,"geometry":%s,"properties":' % (r.id, r.geojson.encode())
+            for r in routes
+        ],
+        props=[orjson.dumps(_static_props(r, directions[r.code]))[:-1] for r in routes],
+        keys=[(r.code, r.direction) for r in routes],
     )
+
+
+def _static_props(r: Route, directions: int) -> dict[str, object]:
+    """The properties of a route's feature that are the same for every request."""
+    return {
+        "id": r.id,
+        "code": r.code,
+        "name": r.name,
+        "direction": r.direction,
+        "origin": r.origin,
+        "destination": r.destination,
+        "colour": r.colour,
+        "fare_idr": r.fare_idr,
+        "headway_s": r.headway_s,
+        "mode": r.mode,
+        "directions": directions,
+    }
 
 
 def routes_near(
@@ -67,48 +101,29 @@ def routes_near(
     hits = index.tree.query(point, predicate="dwithin", distance=radius_m)
     if hits.size == 0:
         return b'{"type":"FeatureCollection","features":[]}'
-    lines = [index.routes[i].line_utm for i in hits.tolist()]
+    lines = index.tree.geometries.take(hits)
     distance = shapely.distance(lines, point)
     nearest = shapely.get_coordinates(
         shapely.line_interpolate_point(lines, shapely.line_locate_point(lines, point))
     )
     n_lon, n_lat = index.to_lonlat.transform(nearest[:, 0], nearest[:, 1])
-    order = sorted(
-        range(len(lines)),
-        key=lambda k: (
-            float(distance[k]),
-            index.routes[hits[k]].code,
-            index.routes[hits[k]].direction,
-        ),
-    )
-    directions: dict[str, int] = {}
-    for route in index.routes:
-        directions[route.code] = directions.get(route.code, 0) + 1
+    rows = hits.tolist()
+    dist = distance.tolist()
+    order = sorted(range(len(rows)), key=lambda k: (dist[k], *index.keys[rows[k]]))
     parts = []
     for k in order:
-        r = index.routes[int(hits[k])]
-        props = {
-            "id": r.id,
-            "code": r.code,
-            "name": r.name,
-            "direction": r.direction,
-            "origin": r.origin,
-            "destination": r.destination,
-            "colour": r.colour,
-            "fare_idr": r.fare_idr,
-            "headway_s": r.headway_s,
-            "mode": r.mode,
-            "directions": directions[r.code],
-            "distance_m": round(float(distance[k]), 1),
-            "nearest_point": {
-                "type": "Point",
-                "coordinates": [round(float(n_lon[k]), 6), round(float(n_lat[k]), 6)],
-            },
-        }
-        parts.append(
-            b'{"type":"Feature","id":%d,"geometry":%s,"properties":%s}'
-            % (r.id, r.geojson.encode(), orjson.dumps(props))
+        i = rows[k]
+        # the properties as one dict gave: the static ones, then these two, in this order
+        tail = orjson.dumps(
+            {
+                "distance_m": round(dist[k], 1),
+                "nearest_point": {
+                    "type": "Point",
+                    "coordinates": [round(float(n_lon[k]), 6), round(float(n_lat[k]), 6)],
+                },
+            }
         )
+        parts.append(index.heads[i] + index.props[i] + b"," + tail[1:] + b"}")
     return b'{"type":"FeatureCollection","features":[' + b",".join(parts) + b"]}"
 
 

@@ -78,6 +78,19 @@ def test_routes_near_bad_input(client: Any, grid: GridCity, query: str) -> None:
     assert_problem(client.get(f"/cities/ujicoba/routes/near?{query}"), 422)
 
 
+def test_routes_near_follows_a_route_edit(client: Any, grid: GridCity, db: Session) -> None:
+    # the route index is kept per routes revision: an edit is answered by the next request
+    url = f"/cities/ujicoba/routes/near?{_q(grid, 5, 16.2)}&radius_m=200"
+    assert client.get(url).json()["features"] == []
+    set_route_path(db, grid, grid.route_ids[("E1", 0)], [(c, 16) for c in range(21)])
+    features = client.get(url).json()["features"]
+    assert [f["properties"]["code"] for f in features] == ["E1"]
+    assert features[0]["geometry"]["coordinates"][0] == pytest.approx(
+        list(grid.lonlat(0, 16)), abs=1e-6
+    )
+    assert client.get(url).json()["features"] == features  # the rebuilt index, reused
+
+
 def test_route_detail(client: Any, grid: GridCity) -> None:
     route_id = grid.route_ids[("E1", 0)]
     r = client.get(f"/cities/ujicoba/routes/{route_id}")
