@@ -3,6 +3,8 @@
 // vector tiles, counted per grid cell at low zooms, never as whole-layer downloads.
 import * as L from "leaflet";
 import { getAllFeatures, getJSON } from "./api.js";
+import { LABEL_ZOOMS, LabelLayer } from "./labellayer.js";
+import { roadCandidates } from "./labels.js";
 import { MvtLayer } from "./mvt.js";
 import { TiledPoints } from "./tilepoints.js";
 import { featureStyle, layerColour, popupContent, schoolColour } from "./styles.js";
@@ -12,6 +14,7 @@ const DEFAULT_ON = new Set(["kota", "kecamatan", "kelurahan", "roads", "angkot_r
 const POINT_LAYERS = new Set(["schools"]);
 const TILE_LAYERS = new Set(["roads"]);
 const TAPPABLE = new Set(["parcels"]);
+const LABELLED_AREAS = new Set(["kecamatan", "kelurahan"]); // names at their areas, see labellayer.js
 const PANES = { areas: 410, roads: 420, routes: 440, points: 620 };
 // Roads from street level: at the whole-city view the road tiles would be most of the first load
 // (some 300 KB compressed) for a grey mesh; the angkot routes and the areas show the city there.
@@ -54,6 +57,7 @@ export class LayerManager {
     }
     // points are few on screen (clustered): SVG keeps each one a clickable, testable element
     this.pointRenderer = L.svg({ pane: "points" });
+    this.labels = new LabelLayer().addTo(map);
   }
 
   setTranslator(t) {
@@ -64,6 +68,7 @@ export class LayerManager {
     this.generation += 1;
     for (const entry of this.entries.values()) entry.layer.remove();
     this.entries.clear();
+    this.labels.clear();
   }
 
   /** Build every layer of `collections` for the city; returns the entries in switcher order. */
@@ -77,6 +82,7 @@ export class LayerManager {
       const entry = { id: c.id, collection: c, layer: this._makeLayer(c, base), count: null, on: DEFAULT_ON.has(c.id) };
       this.entries.set(c.id, entry);
       if (entry.on) entry.layer.addTo(this.map);
+      this.labels.show(c.id, entry.on);
     }
     // a layer switched off is loaded when it is first switched on
     const jobs = ordered.filter((c) => this.entries.get(c.id).on).map((c) => this._fill(c, base, generation));
@@ -93,6 +99,7 @@ export class LayerManager {
     const entry = this.entries.get(id);
     if (!entry) return;
     entry.on = on;
+    this.labels.show(id, on);
     if (on) entry.layer.addTo(this.map);
     else entry.layer.remove();
     if (on && !entry.filling) {
@@ -135,6 +142,9 @@ export class LayerManager {
       return new MvtLayer(`${base}/${c.id}/tiles/WebMercatorQuad/{z}/{x}/{y}`, {
         layerName: c.id, pane, minZoom: Math.max(Number.isFinite(c.minzoom) ? c.minzoom : 0, ROADS_FROM_ZOOM), maxNativeZoom: 18,
         style: (p) => featureStyle(c.id, p, c.style),
+        // street names from the tiles drawn at label zooms (the same bytes, no second request)
+        onTileData: (key, layer, coords) =>
+          this.labels.setTile(key, layer && coords.z >= LABEL_ZOOMS.roads[0] - 0.5 ? roadCandidates(layer, coords) : null),
       });
     }
     if (POINT_LAYERS.has(c.id)) {
@@ -179,6 +189,7 @@ export class LayerManager {
     entry.features = fc.features;
     entry.count = fc.features.length;
     entry.layer.addData(fc);
+    if (LABELLED_AREAS.has(entry.id)) this.labels.setAreas(entry.id, fc.features, entry.collection.minzoom);
   }
 
   async _count(entry, base) {

@@ -4,11 +4,13 @@ import { VectorTile } from "@mapbox/vector-tile";
 import { PbfReader } from "pbf";
 
 export const MvtLayer = L.GridLayer.extend({
-  options: { layerName: null, style: () => ({ color: "#888", weight: 1 }), tileSize: 256 },
+  // onTileData(key, layer, coords): each drawn tile's decoded layer (labels); (key, null) when it goes
+  options: { layerName: null, style: () => ({ color: "#888", weight: 1 }), tileSize: 256, onTileData: null },
 
   initialize(urlTemplate, options) {
     this._url = urlTemplate;
     L.setOptions(this, options);
+    if (this.options.onTileData) this.on("tileunload", (e) => this.options.onTileData(this._tileCoordsToKey(e.coords), null, e.coords));
   },
 
   createTile(coords, done) {
@@ -24,7 +26,12 @@ export const MvtLayer = L.GridLayer.extend({
         return r.arrayBuffer(); // empty for 204 (nothing in this tile); read, so the request ends
       })
       .then((buf) => {
-        if (buf.byteLength) this._draw(canvas, new VectorTile(new PbfReader(buf)), ratio);
+        if (buf.byteLength) {
+          const tile = new VectorTile(new PbfReader(buf));
+          this._draw(canvas, tile, ratio);
+          const key = this._tileCoordsToKey(coords);
+          if (this.options.onTileData && this._tiles?.[key]) this.options.onTileData(key, tile.layers[this.options.layerName], coords);
+        }
         done(null, canvas);
       })
       .catch((err) => done(err, canvas));
