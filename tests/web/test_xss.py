@@ -243,3 +243,26 @@ def test_suggestions_and_trip(page: Any, xss_server: LiveServer, artifacts: Path
     shows(page, "#trip-steps", h.ROUTE_CODE, h.ROUTE_NAME, h.DESTINATION, h.ROW_STREETS[1])
     page.screenshot(path=str(artifacts / "xss-trip.png"))
     assert_clean(page, "trip cards and steps")
+
+
+def test_map_labels_show_names_as_text(page: Any, xss_server: LiveServer, artifacts: Path) -> None:
+    """Kecamatan, kelurahan and street names drawn on the map are text, literally."""
+    open_hostile_map(page, xss_server)
+    labels = "(cls) => [...document.querySelectorAll(`.map-label-${cls}`)].map((n) => n.innerText)"
+    centre = h.HostileCity.at(6, 1)
+    go_to(page, *centre, zoom=13)
+    wait_until(page, "document.querySelectorAll('.map-label-kecamatan').length > 0")
+    assert page.evaluate(labels, "kecamatan") == [h.KECAMATAN]
+    assert_clean(page, "kecamatan label")
+    go_to(page, *centre, zoom=15)
+    wait_until(page, "document.querySelectorAll('.map-label-kelurahan').length > 1")
+    assert set(page.evaluate(labels, "kelurahan")) == {h.KELURAHAN_WEST, h.KELURAHAN_EAST}
+    go_to(page, *centre, zoom=17)
+    wait_until(page, "document.querySelectorAll('.map-label-roads').length > 0", 20)
+    roads = api(xss_server, f"/cities/{h.SLUG}/collections/roads/items?limit=1000")["features"]
+    streets = {f["properties"]["name"] for f in roads}
+    shown = page.evaluate(labels, "roads")
+    assert set(shown) <= streets, shown
+    page.screenshot(path=str(artifacts / "xss-labels.png"))
+    assert set(shown) & set(h.ROW_STREETS), shown  # the streets along the rows in view
+    assert_clean(page, "street labels")
