@@ -100,3 +100,27 @@ def test_place_and_street_labels_by_zoom(
     wait_until(page, "document.querySelectorAll('.map-label-roads').length > 0", 20)
     assert page.errors == []
     assert console == []
+
+
+def test_legend_names_routes_and_popups_name_areas(page: Any, demo_server: LiveServer) -> None:
+    """The legend gives each route's name beside its code; a kelurahan's popup names its
+    kecamatan ("Kec. …") instead of showing the code."""
+    open_map(page, demo_server)
+    routes = api(demo_server, "/cities/tangerang/collections/angkot_routes/items?limit=100")
+    legend = page.locator("#route-legend").inner_text()
+    for f in routes["features"]:
+        assert f["properties"]["name"] in legend, f["properties"]["name"]
+    kelurahan = api(demo_server, "/cities/tangerang/collections/kelurahan/items?limit=2000")
+    kecamatan = api(demo_server, "/cities/tangerang/collections/kecamatan/items?limit=2000")
+    baru = next(f for f in kelurahan["features"] if f["properties"]["name"] == "Cibodas Baru")
+    parent_code = baru["properties"]["parent_code"]
+    parent = next(f for f in kecamatan["features"] if f["properties"]["code"] == parent_code)
+    page.fill("#place-search", "cibodas baru")
+    page.locator("#place-search-suggest li", has_text="Cibodas Baru").first.click()
+    popup = page.locator(".leaflet-popup-content", has_text="Cibodas Baru")
+    popup.wait_for(timeout=10_000)
+    text = popup.inner_text()
+    assert f"Kec. {parent['properties']['name']}" in text
+    # no row shows the parent's bare code (the kelurahan's own code starts with it)
+    assert not any(line.split("\t")[-1] == parent_code for line in text.splitlines()), text
+    assert page.errors == []
