@@ -6,6 +6,7 @@ import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
@@ -193,7 +194,7 @@ def test_by_kelurahan_counts_match_sql(db: Session, city: CityInfo) -> None:
         {"c": city.id, "i": one},
     )
     kesra = _staff(city, Grant("opd_staff", opd="KESRA"))
-    today = datetime.now(UTC).date()
+    today = datetime.now(ZoneInfo("Asia/Jakarta")).date()  # the city's calendar, as the filter
     f = RequestFilter(status=("diajukan",), date_from=today - timedelta(days=7), date_to=today)
     collection = orjson.loads(orjson.dumps(by_kelurahan(db, kesra, city, f, measure="per_km2")))
     direct = dict(

@@ -68,8 +68,10 @@ test("query strings carry only the filters that are set", () => {
 });
 
 test("the default range is the last twelve months, today included", () => {
-  assert.deepEqual(lastTwelveMonths(new Date(2026, 11, 2)), { from: "2025-12-03", to: "2026-12-02" });
-  assert.deepEqual(lastTwelveMonths(new Date(2024, 2, 1)), { from: "2023-03-02", to: "2024-03-01" });
+  assert.deepEqual(lastTwelveMonths(new Date("2026-12-02T05:00:00Z")), { from: "2025-12-03", to: "2026-12-02" });
+  assert.deepEqual(lastTwelveMonths(new Date("2024-03-01T05:00:00Z")), { from: "2023-03-02", to: "2024-03-01" });
+  // 19:30 UTC on 2 December is 02:30 WIB on 3 December: the city's today, whatever the browser's clock
+  assert.deepEqual(lastTwelveMonths(new Date("2026-12-02T19:30:00Z")), { from: "2025-12-04", to: "2026-12-03" });
 });
 
 test("sorting: the same column flips, a new one starts ascending (dates newest first)", () => {

@@ -38,8 +38,11 @@ async function loadImpact() {
   setChildren($("draft-impact"), el("span", null, impactSummary(served, preview, t)));
 }
 
+const CITY_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Jakarta", year: "numeric", month: "2-digit", day: "2-digit" });
+
+/** An instant's day (YYYY-MM-DD) in the city's calendar, as trip searches are counted. */
 export function isoDay(d) {
-  return d.toISOString().slice(0, 10);
+  return CITY_DAY.format(d);
 }
 
 function demandDates() {

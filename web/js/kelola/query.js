@@ -4,16 +4,21 @@ export const PAGE_SIZE = 50;
 export const SORTABLE = ["created_at", "status_changed_at", "title", "kelurahan", "status"];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-/** A date as YYYY-MM-DD in the browser's calendar. */
+const CITY_TZ = "Asia/Jakarta"; // the server counts days in the city's calendar (WIB)
+const CITY_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: CITY_TZ, year: "numeric", month: "2-digit", day: "2-digit" });
+
+/** An instant's day as YYYY-MM-DD in the city's calendar (not the browser's: a request sent
+ * at 01:00 WIB belongs to that WIB day, whatever clock the browser keeps). */
 export function isoDay(date) {
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  return CITY_DAY.format(date);
 }
 
-/** The default date range: the last 12 months up to today ({from, to} as YYYY-MM-DD). */
+/** The default date range: the last 12 months up to the city's today ({from, to}). */
 export function lastTwelveMonths(now = new Date()) {
-  const from = new Date(now.getFullYear() - 1, now.getMonth(), now.getDate() + 1);
-  return { from: isoDay(from), to: isoDay(now) };
+  const to = isoDay(now);
+  const [y, m, d] = to.split("-").map(Number);
+  const from = new Date(Date.UTC(y - 1, m - 1, d + 1)).toISOString().slice(0, 10);
+  return { from, to };
 }
 
 /** The filters that both the table and the map send (empty values left out, in a fixed order). */
