@@ -54,7 +54,8 @@ def test_kelurahan_search_and_school_popup(
     page.fill("#place-search", "cibodas baru")
     page.locator("#place-search-suggest li", has_text="Cibodas Baru").first.click()
     assert "Cibodas Baru" in page.locator("#search-result").inner_text()
-    page.keyboard.press("Escape")  # close the suggestions; then the kelurahan popup the search opened
+    page.keyboard.press("Escape")  # close the suggestions
+    # then the kelurahan popup the search opened
     close = page.locator(".leaflet-popup-close-button")
     if close.count():
         close.first.click()
