@@ -62,6 +62,18 @@ class LayerStyle(Model):
     colour_property: str | None
 
 
+class LayerDisplay(Model):
+    """How the web map shows the layer (a hint beside OGC API Features)."""
+
+    mode: Literal["features", "tiles", "points"] = Field(
+        description="features: GeoJSON items loaded whole; tiles: vector tiles on canvas;"
+        " points: point tiles, clustered, counted per grid cell at low zooms"
+    )
+    minzoom: int = Field(description="The map draws the layer from this zoom")
+    on: bool = Field(description="Switched on when the map opens")
+    tappable: bool = Field(description="A tap on a feature opens its popup")
+
+
 class PropertyInfo(Model):
     """A property of the layer's features."""
 
@@ -86,6 +98,7 @@ class Collection(Model):
     defaultLimit: int
     maxLimit: int
     style: LayerStyle
+    display: LayerDisplay
     properties: dict[str, PropertyInfo]
     links: list[OgcLink]
 

@@ -5,7 +5,7 @@ route coverage view (issue #1's map and the network the trips use). Public, one 
 from __future__ import annotations
 
 from geo.models import SCHOOL_LEVELS, SCHOOL_STATUSES
-from layers.layerdef import STORED_GEOJSON, LayerDef, Prop, Style
+from layers.layerdef import STORED_GEOJSON, Display, LayerDef, Prop, Style
 
 _ADMIN_PROPS = (
     Prop("code", "string", title="Kode wilayah (Kemendagri)"),
@@ -85,6 +85,9 @@ CITY_LAYERS: tuple[LayerDef, ...] = (
         max_limit=10_000,
         tile_feature_cap=8_000,
         tile_order="t.length_m DESC, t.id",
+        # at the whole-city view road tiles would be most of the first load (some 300 KB
+        # compressed) for a grey mesh; the routes and the areas show the city there
+        display=Display("tiles", min_zoom=14),
     ),
     LayerDef(
         id="angkot_routes",
@@ -134,6 +137,7 @@ CITY_LAYERS: tuple[LayerDef, ...] = (
         tile_feature_cap=4_000,
         tile_order="t.id DESC",
         aggregate_below_zoom=12,
+        display=Display("points"),
     ),
     LayerDef(
         id="parcels",
@@ -157,6 +161,7 @@ CITY_LAYERS: tuple[LayerDef, ...] = (
         tile_feature_cap=4_000,
         tile_order="t.id DESC",
         geojson_column=STORED_GEOJSON,
+        display=Display("tiles", on=False, tappable=True),
     ),
 )
 
@@ -187,5 +192,6 @@ COVERAGE_LAYERS: tuple[LayerDef, ...] = (
         tile_feature_cap=2_000,
         tile_order="t.id",
         geojson_column=STORED_GEOJSON,
+        display=Display(on=False),
     ),
 )

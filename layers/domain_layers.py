@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from geo.models import PROTECTED_KINDS, REQUEST_TYPES
 from geo.requests import layer_scope
-from layers.layerdef import ALL, STORED_GEOJSON, LayerDef, Prop, RowScopeRule, Style
+from layers.layerdef import ALL, STORED_GEOJSON, Display, LayerDef, Prop, RowScopeRule, Style
 
 # requests (#12): the staff layer of points and the public counts
 REQUEST_LAYERS: tuple[LayerDef, ...] = (
@@ -45,6 +45,7 @@ REQUEST_LAYERS: tuple[LayerDef, ...] = (
         aggregate_below_zoom=12,
         # the point, or a point on the area (a stored generated column, migration 0009)
         geom_column="geom_point",
+        display=Display("points", on=False),
     ),
     LayerDef(
         id="requests_public",
@@ -76,6 +77,7 @@ REQUEST_LAYERS: tuple[LayerDef, ...] = (
         tile_feature_cap=2_000,
         tile_order="t.id",
         geojson_column=STORED_GEOJSON,
+        display=Display(on=False),
     ),
 )
 
@@ -114,6 +116,7 @@ AUDIT_LAYERS: tuple[LayerDef, ...] = (
         row_scope=RowScopeRule("audits.read"),
         tile_feature_cap=4_000,
         tile_order="t.id DESC",
+        display=Display("points", on=False),
     ),
 )
 
@@ -141,6 +144,7 @@ PERMIT_LAYERS: tuple[LayerDef, ...] = (
         tile_feature_cap=4_000,
         tile_order="t.id",
         geojson_column=STORED_GEOJSON,
+        display=Display("tiles", on=False),
     ),
     LayerDef(
         id="protected_areas",
@@ -161,6 +165,7 @@ PERMIT_LAYERS: tuple[LayerDef, ...] = (
         tile_feature_cap=4_000,
         tile_order="t.id",
         geojson_column=STORED_GEOJSON,
+        display=Display(on=False),
     ),
     LayerDef(
         id="rivers",
@@ -181,5 +186,6 @@ PERMIT_LAYERS: tuple[LayerDef, ...] = (
         tile_feature_cap=2_000,
         tile_order="t.id",
         geojson_column=STORED_GEOJSON,
+        display=Display(on=False),
     ),
 )

@@ -71,6 +71,31 @@ class Style:
     colour_property: str | None = None  # a property holding a per-feature colour
 
 
+DisplayMode = Literal["features", "tiles", "points"]
+
+
+@dataclass(frozen=True)
+class Display:
+    """How the web map shows a layer (``/collections`` hands it on as ``display``, so the map
+    holds no zooms or modes of its own).
+
+    Attributes:
+        mode: ``features``: the GeoJSON items, loaded whole (small layers: boundaries, routes);
+            ``tiles``: vector tiles drawn on canvas (layers that can be large: roads, parcels,
+            zoning), never a whole-layer download; ``points``: point tiles, clustered, counts
+            per grid cell at low zooms.
+        min_zoom: The map draws the layer from this zoom (None: the layer's tile ``min_zoom``);
+            roads start at street level, where the mesh means something.
+        on: Switched on when the map opens.
+        tappable: A tap on a feature opens its popup (the others' taps go to the map).
+    """
+
+    mode: DisplayMode = "features"
+    min_zoom: int | None = None
+    on: bool = True
+    tappable: bool = False
+
+
 @dataclass(frozen=True)
 class RowScopeRule:
     """How a restricted layer limits its rows to the caller's scope.
@@ -125,6 +150,7 @@ class LayerDef:
         geom_column: Geometry column (SRID 4326).
         geojson_column: Text column holding ``ST_AsGeoJSON(geom, 6)``, kept by PostgreSQL
             (a stored generated column): items read it instead of building the text.
+        display: How the web map shows it (``Display``).
         temporal: The property the OGC ``datetime`` parameter filters on (and the collection's
             temporal extent comes from); None: the layer has no time and ``datetime`` keeps
             every feature.
@@ -152,6 +178,7 @@ class LayerDef:
     geom_column: str = "geom"
     geojson_column: str | None = None
     temporal: str | None = None
+    display: Display = field(default_factory=Display)
 
     @property
     def public(self) -> bool:
@@ -186,4 +213,18 @@ def registry_problems(layers: dict[str, LayerDef]) -> list[str]:
             problems.append(f"{key}: a public layer has no row_scope")
         if any(p.name == "id" for p in layer.properties):
             problems.append(f"{key}: 'id' is the feature id, not a property")
+        problems.extend(f"{key}: {p}" for p in _display_problems(layer))
+    return problems
+
+
+def _display_problems(layer: LayerDef) -> list[str]:
+    """Sentences on a layer's ``display`` that the map could not follow."""
+    shown = layer.display
+    problems = []
+    if shown.mode == "points" and layer.geometry_type not in POINT_TYPES:
+        problems.append(f"display mode 'points' for a {layer.geometry_type} layer")
+    if shown.mode != "points" and layer.geometry_type in POINT_TYPES:
+        problems.append("a point layer is shown as 'points' (tiles counted per cell)")
+    if shown.min_zoom is not None and not layer.min_zoom <= shown.min_zoom <= layer.max_zoom:
+        problems.append(f"display min_zoom {shown.min_zoom} outside the tile zooms")
     return problems

@@ -148,6 +148,18 @@ def _rfc3339(value: Any) -> str:
     return text_value.replace("+00:00", "Z")
 
 
+def display_hint(layer: LayerDef) -> dict[str, Any]:
+    """How the web map shows the layer (``LayerDef.display``; not part of OGC API Features,
+    which clients ignore): its mode, the zoom it is drawn from, on at start, tappable."""
+    shown = layer.display
+    return {
+        "mode": shown.mode,
+        "minzoom": layer.min_zoom if shown.min_zoom is None else shown.min_zoom,
+        "on": shown.on,
+        "tappable": shown.tappable,
+    }
+
+
 def collection(
     layer: LayerDef,
     city: CityInfo,
@@ -176,6 +188,7 @@ def collection(
         "defaultLimit": layer.default_limit,
         "maxLimit": layer.max_limit,
         "style": asdict(layer.style),
+        "display": display_hint(layer),
         "properties": {p.name: {"type": p.type, "title": p.title} for p in layer.properties},
         "links": [
             _link(url, "self", JSON, layer.title_id),

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 from layers import grid, tiles
 from layers.items_query import parse_items_query
 from layers.items_sql import ItemsStatement
+from layers.layerdef import Display
 from layers.registry import LAYERS, LayerDef, Prop
 
 REQUESTS_TABLE = "bench_request"
@@ -31,6 +32,7 @@ REQUESTS_LAYER = LayerDef(
     tile_feature_cap=5_000,
     tile_order="t.created_at DESC, t.id DESC",
     aggregate_below_zoom=13,
+    display=Display("points", on=False),
 )
 
 

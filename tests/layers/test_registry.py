@@ -10,6 +10,7 @@ import pytest
 from geo.errors import NotFoundError
 from geo.models import ADMIN_LEVELS, REVISIONED_TABLES, Base
 from geo.requests import layer_scope
+from layers.layerdef import POINT_TYPES, Display
 from layers.registry import (
     LAYERS,
     MAX_TILE_ZOOM,
@@ -121,10 +122,25 @@ def test_registry_problems_are_named() -> None:
         "open": replace(parcels, id="open", row_scope=RowScopeRule("layers.read_restricted")),
         "closed": replace(parcels, id="closed", audience="restricted"),
         "other": parcels,
+        "dots": replace(parcels, id="dots", display=Display("points")),
+        "far": replace(parcels, id="far", display=Display("tiles", min_zoom=30)),
+        "bare": replace(LAYERS["schools"], id="bare", display=Display()),
     }
     problems = registry_problems(bad)
     assert problems == [
         "open: a public layer has no row_scope",
         "closed: a restricted layer needs a row_scope",
         "other: registered under another id than 'parcels'",
+        "dots: display mode 'points' for a MultiPolygon layer",
+        "far: display min_zoom 30 outside the tile zooms",
+        "bare: a point layer is shown as 'points' (tiles counted per cell)",
     ]
+
+
+def test_map_hints_come_with_the_layers() -> None:
+    """#10 §6: the map's modes and zooms are the layers' own (one source of truth)."""
+    assert LAYERS["roads"].display == Display("tiles", min_zoom=14)
+    assert LAYERS["parcels"].display.tappable
+    assert not LAYERS["parcels"].display.on
+    shown_as_points = {k for k, v in LAYERS.items() if v.display.mode == "points"}
+    assert shown_as_points == {k for k, v in LAYERS.items() if v.geometry_type in POINT_TYPES}

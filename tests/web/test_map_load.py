@@ -11,9 +11,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from shapely.geometry import shape
 
 from tests.conftest import LiveServer
-from tests.web.conftest import api, go_to, open_map, wait_until, watch
+from tests.web.conftest import api, go_to, open_map, tap_centre, wait_until, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgis, pytest.mark.slow]
 
@@ -203,6 +204,41 @@ def test_roads_and_schools_at_street_zoom(browser: Any, demo_server: LiveServer)
     fields = popup.locator("th").all_inner_texts()
     assert "Jenjang" in fields
     assert not {"n", "count", "cell", "cluster"} & {f.strip().lower() for f in fields}
+    assert page.errors == []
+    assert page.console_errors == []
+    context.close()
+
+
+def test_parcels_come_as_tiles_and_open_on_tap(browser: Any, demo_server: LiveServer) -> None:
+    """#10 §6: a layer that can be large (the permit parcels) is never downloaded whole when it
+    is switched on: vector tiles of the view, its count from one feature's numberMatched, and a
+    tap on a parcel opens its popup from the tile's own properties."""
+    parcel = api(demo_server, "/cities/tangerang/collections/parcels/items?limit=1")["features"][0]
+    at = shape(parcel["geometry"]).representative_point()
+    context, page, wire = fresh_page(browser, "desktop")
+    open_map(page, demo_server)
+    settle(page, wire)
+    go_to(page, at.x, at.y, zoom=17)
+    page.check("#layer-parcels")
+    settle(page, wire)
+    tiles = [u for u in wire.urls.values() if "/collections/parcels/tiles/WebMercatorQuad/17/" in u]
+    assert tiles
+    assert [q["limit"] for q in items_requests(wire, "parcels")] == [["1"]]
+    total = api(demo_server, "/cities/tangerang/collections/parcels/items?limit=1")["numberMatched"]
+    assert page.locator("label[for=layer-parcels]").inner_text().endswith(f"({total})")
+    tap_centre(page)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5_000)
+    assert parcel["properties"]["code"] in popup.inner_text()
+    assert parcel["properties"]["name"] in popup.inner_text()
+    page.locator(".leaflet-popup-close-button").click()
+    # switched off, a tap there opens no parcel
+    page.uncheck("#layer-parcels")
+    tap_centre(page)
+    page.wait_for_timeout(500)
+    assert parcel["properties"]["code"] not in (
+        popup.inner_text() if page.locator(".leaflet-popup-content").count() else ""
+    )
     assert page.errors == []
     assert page.console_errors == []
     context.close()

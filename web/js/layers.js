@@ -7,24 +7,19 @@ import { LABEL_ZOOMS, LabelLayer } from "./labellayer.js";
 import { roadCandidates } from "./labels.js";
 import { MvtLayer } from "./mvt.js";
 import { TiledPoints } from "./tilepoints.js";
-import { featureStyle, layerColour, popupContent, schoolColour } from "./styles.js";
+import { displayOf, featureStyle, layerColour, popupContent, schoolColour } from "./styles.js";
 
 export const LAYER_ORDER = ["kota", "kecamatan", "kelurahan", "roads", "parcels", "angkot_routes", "schools"];
-const DEFAULT_ON = new Set(["kota", "kecamatan", "kelurahan", "roads", "angkot_routes", "schools"]);
-const POINT_LAYERS = new Set(["schools"]);
-const TILE_LAYERS = new Set(["roads"]);
-const TAPPABLE = new Set(["parcels"]);
 const LABELLED_AREAS = new Set(["kecamatan", "kelurahan"]); // names at their areas, see labellayer.js
 const PANES = { areas: 410, roads: 420, routes: 440, points: 620 };
-// Roads from street level: at the whole-city view the road tiles would be most of the first load
-// (some 300 KB compressed) for a grey mesh; the angkot routes and the areas show the city there.
-export const ROADS_FROM_ZOOM = 14;
 const POINT_TILE_MAX_ZOOM = 16; // tiles of point layers are fetched up to this zoom (then reused)
+const LINE_TYPES = new Set(["LineString", "MultiLineString"]);
 
-export function paneOf(id) {
-  if (TILE_LAYERS.has(id)) return "roads";
-  if (POINT_LAYERS.has(id)) return "points";
-  if (id === "angkot_routes") return "routes";
+export function paneOf(c) {
+  const { mode } = displayOf(c);
+  if (mode === "points") return "points";
+  if (c.id === "angkot_routes") return "routes";
+  if (mode === "tiles" && LINE_TYPES.has(c.geometryType)) return "roads";
   return "areas";
 }
 
@@ -79,7 +74,7 @@ export class LayerManager {
     this.base = base;
     const ordered = orderCollections(collections);
     for (const c of ordered) {
-      const entry = { id: c.id, collection: c, layer: this._makeLayer(c, base), count: null, on: DEFAULT_ON.has(c.id) };
+      const entry = { id: c.id, collection: c, layer: this._makeLayer(c, base), count: null, on: displayOf(c).on };
       this.entries.set(c.id, entry);
       if (entry.on) entry.layer.addTo(this.map);
       this.labels.show(c.id, entry.on);
@@ -119,6 +114,23 @@ export class LayerManager {
     return null;
   }
 
+  /** A tap at `latlng` on a feature of a tappable tile layer opens its popup; true when one did. */
+  tap(latlng) {
+    for (const entry of [...this.entries.values()].reverse()) {
+      const shown = displayOf(entry.collection);
+      if (!entry.on || !shown.tappable || shown.mode !== "tiles" || this.map.getZoom() < shown.minzoom) continue;
+      const hit = entry.layer.featureAt(latlng);
+      if (!hit) continue;
+      const title = collectionTitle(entry.collection, this.t.lang);
+      L.popup({ maxWidth: 320 })
+        .setLatLng(latlng)
+        .setContent(popupContent(title, hit.properties || {}, this.t, (code) => this.areaName(code)))
+        .openOn(this.map);
+      return true;
+    }
+    return false;
+  }
+
   /** The layer's style from /collections (colour, width, fill), or null. */
   styleOf(id) {
     return this.entries.get(id)?.collection?.style || null;
@@ -135,22 +147,27 @@ export class LayerManager {
   }
 
   _makeLayer(c, base) {
-    const pane = paneOf(c.id);
-    if (TILE_LAYERS.has(c.id)) {
-      // the layer's zoom range from /collections; the map's own minZoom is fixed in main.js so a
+    const pane = paneOf(c);
+    const shown = displayOf(c);
+    const tiles = `${base}/${c.id}/tiles/WebMercatorQuad/{z}/{x}/{y}`;
+    if (shown.mode === "tiles") {
+      // the layer's zooms from /collections; the map's own minZoom is fixed in main.js so a
       // layer's minimum never caps how far the map zooms out
-      return new MvtLayer(`${base}/${c.id}/tiles/WebMercatorQuad/{z}/{x}/{y}`, {
-        layerName: c.id, pane, minZoom: Math.max(Number.isFinite(c.minzoom) ? c.minzoom : 0, ROADS_FROM_ZOOM), maxNativeZoom: 18,
+      const labelled = c.id === "roads";
+      return new MvtLayer(tiles, {
+        layerName: c.id, pane, minZoom: shown.minzoom, maxNativeZoom: Math.min(c.maxzoom ?? 18, 18),
         style: (p) => featureStyle(c.id, p, c.style),
+        keepData: shown.tappable, // the decoded features, for a tap's popup (no second request)
         // street names from the tiles drawn at label zooms (the same bytes, no second request)
-        onTileData: (key, layer, coords) =>
-          this.labels.setTile(key, layer && coords.z >= LABEL_ZOOMS.roads[0] - 0.5 ? roadCandidates(layer, coords) : null),
+        onTileData: labelled
+          ? (key, layer, coords) => this.labels.setTile(key, layer && coords.z >= LABEL_ZOOMS.roads[0] - 0.5 ? roadCandidates(layer, coords) : null)
+          : null,
       });
     }
-    if (POINT_LAYERS.has(c.id)) {
+    if (shown.mode === "points") {
       const onEach = this._popup(c);
-      const minZoom = Number.isFinite(c.minzoom) ? c.minzoom : 0;
-      return new TiledPoints(`${base}/${c.id}/tiles/WebMercatorQuad/{z}/{x}/{y}`, {
+      const minZoom = shown.minzoom;
+      return new TiledPoints(tiles, {
         layerName: c.id, pane, minZoom, maxZoom: Math.max(minZoom, Math.min(c.maxzoom ?? POINT_TILE_MAX_ZOOM, POINT_TILE_MAX_ZOOM)),
         onError: (msg) => this.onError(`${collectionTitle(c, this.t.lang)}: ${msg}`),
         pointToLayer: (feature, latlng) => {
@@ -164,24 +181,26 @@ export class LayerManager {
         },
       });
     }
-    // Only parcels take taps themselves; a tap elsewhere goes to the map (angkot near here,
-    // trip points, home), which names the kelurahan under it.
+    // A tap goes to the map (angkot near here, trip points, home), which names the kelurahan
+    // under it; only tappable layers take taps themselves.
     return L.geoJSON(null, {
-      pane, interactive: TAPPABLE.has(c.id), style: (f) => featureStyle(c.id, f.properties, c.style), onEachFeature: this._popup(c),
+      pane, interactive: shown.tappable, style: (f) => featureStyle(c.id, f.properties, c.style), onEachFeature: this._popup(c),
     });
   }
 
-  /** Load a layer once: the features of a GeoJSON layer; a point layer's count and first tiles. */
+  /** Load a layer once: the features of a GeoJSON layer; a tiled layer's count (and a point
+   * layer's first tiles). */
   _fill(c, base, generation) {
     const entry = this.entries.get(c.id);
-    if (TILE_LAYERS.has(c.id)) return Promise.resolve();
-    entry.filling ??= (POINT_LAYERS.has(c.id) ? this._count(entry, base) : this._features(entry, base)).catch((err) => {
+    const { mode } = displayOf(c);
+    if (mode === "tiles" && LINE_TYPES.has(c.geometryType)) return Promise.resolve(); // a network: no count
+    entry.filling ??= (mode === "features" ? this._features(entry, base) : this._count(entry, base)).catch((err) => {
       if (generation !== this.generation) return;
       entry.filling = null; // tried again when switched on again
       this.onError(`${collectionTitle(c, this.t.lang)}: ${err.message}`);
     });
     const done = entry.filling.then(() => generation === this.generation && this.onLayerLoaded(entry));
-    return POINT_LAYERS.has(c.id) ? Promise.all([done, entry.layer.settled()]) : done;
+    return mode === "points" ? Promise.all([done, entry.layer.settled()]) : done;
   }
 
   async _features(entry, base) {

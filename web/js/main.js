@@ -217,7 +217,11 @@ async function start() {
   $("lang-toggle").addEventListener("click", () => panels.ajukan.refresh());
   for (const b of document.querySelectorAll(".tabs [role=tab]")) b.addEventListener("click", () => selectTab(b.dataset.tab));
   $("set-point").addEventListener("click", () => setPointMode(document.body.dataset.setpoint !== "true", t));
-  map.on("click", (e) => onMapTap(e));
+  map.on("click", (e) => {
+    // a tap on a parcel (a tappable tile layer) opens its popup, unless the tap sets a point
+    if (!panels.ajukan.active && document.body.dataset.setpoint !== "true") manager.tap(e.latlng);
+    onMapTap(e);
+  });
   map.on("moveend", () => {
     const c = map.getCenter();
     history.replaceState(null, "", `${location.pathname}${location.search}${formatHash(map.getZoom(), c.lat, c.lng)}`);

@@ -110,3 +110,15 @@ export function popupContent(layerTitle, props, t, names = null) {
     });
   return el("div", { class: "popup" }, el("h3", null, String(title)), el("div", { class: "hint" }, layerTitle), el("table", null, rows));
 }
+
+/** How the map shows a layer: the server's `display` of /collections (mode, zoom, on, tappable). */
+export function displayOf(c) {
+  const d = c.display || {};
+  const min = Number.isFinite(c.minzoom) ? c.minzoom : 0;
+  return {
+    mode: ["features", "tiles", "points"].includes(d.mode) ? d.mode : "features",
+    minzoom: Number.isFinite(d.minzoom) ? d.minzoom : min,
+    on: d.on !== false,
+    tappable: d.tappable === true,
+  };
+}

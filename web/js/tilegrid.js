@@ -60,3 +60,33 @@ export function tilePoints(layer, tile) {
   }
   return out;
 }
+
+/** Hit tests in a tile's own coordinates ({x, y} points of a decoded MVT feature).
+ * Even-odd test over every ring of a (multi)polygon: holes and parts come out right. */
+export function insideRings(rings, x, y) {
+  let inside = false;
+  for (const ring of rings) {
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const a = ring[i];
+      const b = ring[j];
+      if (a.y > y !== b.y > y && x < ((b.x - a.x) * (y - a.y)) / (b.y - a.y) + a.x) inside = !inside;
+    }
+  }
+  return inside;
+}
+
+/** Whether (x, y) lies within `near` of the line (or point) `ring`. */
+export function nearLine(ring, x, y, near) {
+  const d2 = near * near;
+  if (ring.length === 1) return (ring[0].x - x) ** 2 + (ring[0].y - y) ** 2 <= d2;
+  for (let i = 1; i < ring.length; i++) {
+    const a = ring[i - 1];
+    const b = ring[i];
+    const dx = b.x - a.x;
+    const dy = b.y - a.y;
+    const len = dx * dx + dy * dy;
+    const t = len ? Math.max(0, Math.min(1, ((x - a.x) * dx + (y - a.y) * dy) / len)) : 0;
+    if ((a.x + t * dx - x) ** 2 + (a.y + t * dy - y) ** 2 <= d2) return true;
+  }
+  return false;
+}

@@ -72,3 +72,14 @@ test("featureAt finds the polygon under a point, respecting holes", async () => 
   assert.equal(featureAt([a, b], 15, 5).properties.name, "B");
   assert.equal(featureAt([a, b], 25, 5), null);
 });
+
+test("the map shows a layer as /collections says: its mode, zoom, start state and taps", async () => {
+  const { displayOf } = await import("../js/styles.js");
+  const roads = { id: "roads", minzoom: 10, display: { mode: "tiles", minzoom: 14, on: true, tappable: false } };
+  assert.deepEqual(displayOf(roads), { mode: "tiles", minzoom: 14, on: true, tappable: false });
+  const parcels = { id: "parcels", minzoom: 12, display: { mode: "tiles", minzoom: 12, on: false, tappable: true } };
+  assert.deepEqual(displayOf(parcels), { mode: "tiles", minzoom: 12, on: false, tappable: true });
+  // a server without the hint (an older one): features from the tile zoom, on, not tappable
+  assert.deepEqual(displayOf({ id: "x", minzoom: 8 }), { mode: "features", minzoom: 8, on: true, tappable: false });
+  assert.equal(displayOf({ id: "x", display: { mode: "<b>" } }).mode, "features");
+});

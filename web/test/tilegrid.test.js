@@ -48,3 +48,24 @@ test("a tile's points: cells count many, points carry their properties, the buff
   assert.ok(lon > 106.6 && lon < 106.7 && lat < -6.1 && lat > -6.3, `${lon} ${lat}`);
   assert.deepEqual(tilePoints(undefined, { z: 1, x: 0, y: 0 }), []);
 });
+
+test("a tap inside a parcel with a hole: inside the ring, not in the hole, not outside", async () => {
+  const { insideRings } = await import("../js/tilegrid.js");
+  const square = (x0, y0, s) => [{ x: x0, y: y0 }, { x: x0 + s, y: y0 }, { x: x0 + s, y: y0 + s }, { x: x0, y: y0 + s }, { x: x0, y: y0 }];
+  const rings = [square(0, 0, 100), square(40, 40, 20)];
+  assert.equal(insideRings(rings, 10, 10), true);
+  assert.equal(insideRings(rings, 50, 50), false); // the hole
+  assert.equal(insideRings(rings, 150, 50), false);
+  // a second part of a multipolygon counts
+  assert.equal(insideRings([...rings, square(200, 200, 10)], 205, 205), true);
+});
+
+test("a tap near a line or a point hits within the tolerance only", async () => {
+  const { nearLine } = await import("../js/tilegrid.js");
+  const line = [{ x: 0, y: 0 }, { x: 100, y: 0 }];
+  assert.equal(nearLine(line, 50, 3, 4), true);
+  assert.equal(nearLine(line, 50, 5, 4), false);
+  assert.equal(nearLine(line, 103, 0, 4), true); // past the end, within reach
+  assert.equal(nearLine([{ x: 10, y: 10 }], 12, 12, 4), true);
+  assert.equal(nearLine([{ x: 10, y: 10 }], 20, 20, 4), false);
+});
