@@ -8,7 +8,9 @@ back is still right, since ``If-None-Match`` compares weakly (layers.revision.et
 JSON and GeoJSON answers with a strong ETag are left whole: those ETags name a version that
 clients send back in ``If-Match`` (requests, routes), which compares strongly (RFC 9110
 §13.1.1); they are small objects, and the big answers (layer pages) carry weak ETags anyway.
-Partial answers (206, Range requests) and answers already encoded are left as they are.
+Partial answers (206, Range requests) and answers already encoded are left as they are: the
+layer pages served from the response cache come compressed from there (``compress_body``, kept
+beside the plain body), so a cache hit is not compressed again on every request.
 """
 
 from __future__ import annotations
@@ -82,6 +84,12 @@ def chosen_encoding(accept_encoding: str) -> str | None:
     return None
 
 
+def compress_body(body: bytes, encoding: str) -> bytes:
+    """``body`` compressed whole as this middleware would send it (``br`` or ``gzip``)."""
+    encoder: _Encoder = _Brotli() if encoding == "br" else _Gzip()
+    return encoder.compress(body) + encoder.finish()
+
+
 def is_text(content_type: str) -> bool:
     """Whether answers of this media type are worth compressing."""
     return content_type.lower().startswith(TEXT_TYPES)
@@ -143,7 +151,7 @@ class CompressionMiddleware:
                 headers["Content-Encoding"] = str(encoding)
                 del headers["content-length"]
                 if not more:
-                    data = encoder.compress(body) + encoder.finish()
+                    data = compress_body(body, str(encoding))
                     headers["Content-Length"] = str(len(data))
                     await send({**start, "headers": headers.raw})
                     await send({"type": "http.response.body", "body": data})

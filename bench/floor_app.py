@@ -3,7 +3,9 @@
 Items run ours' ``ItemsStatement`` (layers/items_sql.py) over an autocommit connection (no
 BEGIN/COMMIT), read in binary one chunk row at a time and written to the socket as they come:
 no decoding, no re-encoding, no join of the whole body. Tiles run ours' tile statement and
-return its bytes. The city is looked up once at start (ours looks it up per request).
+return its bytes. Each request first reads the city and the layer revision with ours' own
+statement (``layers.items_async.CITY_REVISION_SQL``), on the connection that then runs the page,
+as ours does (its ETag and cache key need the revision): two statements, as ours.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from starlette.routing import Route
 
 from bench.layers.queries import Query, items_statement, layer_def, tile_query
 from layers.features import COLLECTION_START
+from layers.items_async import CITY_REVISION_SQL
 from layers.items_sql import ItemsStatement
 
 SERIAL = "-c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_custom_plan"
@@ -60,8 +63,13 @@ async def _get(pool: Pool) -> Any:
     return conn
 
 
-async def _page(pool: Pool, st: ItemsStatement) -> AsyncIterator[bytes]:
-    conn = await _get(pool)
+async def _city(conn: Any, slug: str, layer: str) -> int | None:
+    """The city id (None: no such city), read with the layer revision as ours reads them."""
+    row = await (await conn.execute(CITY_REVISION_SQL, {"slug": slug, "layer": layer})).fetchone()
+    return int(row[0]) if row else None
+
+
+async def _page(pool: Pool, conn: Any, st: ItemsStatement) -> AsyncIterator[bytes]:
     try:
         yield COLLECTION_START
         async with conn.cursor(binary=True) as cur:
@@ -80,12 +88,22 @@ async def _page(pool: Pool, st: ItemsStatement) -> AsyncIterator[bytes]:
 
 async def items(request: Request) -> Response:
     """One items page, streamed."""
-    layer = layer_def(request.path_params["layer"])
-    city_id = request.app.state.cities.get(request.path_params["city"])
-    if layer is None or city_id is None:
+    p = request.path_params
+    layer = layer_def(p["layer"])
+    if layer is None:
         return Response(status_code=404)
-    st = items_statement(layer, city_id, list(request.query_params.multi_items()))
-    return StreamingResponse(_page(request.app.state.serial, st), media_type="application/geo+json")
+    pool = request.app.state.serial
+    conn = await _get(pool)
+    try:
+        city_id = await _city(conn, p["city"], layer.id)
+        if city_id is None:
+            pool.put_nowait(conn)
+            return Response(status_code=404)
+        st = items_statement(layer, city_id, list(request.query_params.multi_items()))
+    except BaseException:
+        pool.put_nowait(conn)
+        raise
+    return StreamingResponse(_page(pool, conn, st), media_type="application/geo+json")
 
 
 async def _one(pool: Pool, query: Query) -> Any:
@@ -100,23 +118,29 @@ async def _one(pool: Pool, query: Query) -> Any:
 async def tile(request: Request) -> Response:
     """One MVT tile."""
     p = request.path_params
-    layer, city_id = layer_def(p["layer"]), request.app.state.cities.get(p["city"])
-    if layer is None or city_id is None:
+    layer = layer_def(p["layer"])
+    if layer is None:
+        return Response(status_code=404)
+    serial = request.app.state.serial
+    conn = await _get(serial)
+    try:
+        city_id = await _city(conn, p["city"], layer.id)
+    finally:
+        serial.put_nowait(conn)
+    if city_id is None:
         return Response(status_code=404)
     query = tile_query(layer, city_id, p["z"], p["x"], p["y"])
-    pool = request.app.state.parallel if query.parallel else request.app.state.serial
+    pool = request.app.state.parallel if query.parallel else serial
     doc = await _one(pool, query)
     return Response(bytes(doc or b""), media_type="application/vnd.mapbox-vector-tile")
 
 
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    """Open the connections and read the cities once."""
+    """Open the connections."""
     url, size = os.environ["BENCH_DATABASE_URL"], int(os.environ.get("BENCH_POOL_SIZE", "4"))
     app.state.serial = await Pool(url, SERIAL).fill(size)
     app.state.parallel = await Pool(url, PARALLEL).fill(size)
-    rows = await _one(app.state.serial, Query("SELECT json_object_agg(slug, id) FROM city", {}))
-    app.state.cities = dict(rows or {})
     yield
     for pool in (app.state.serial, app.state.parallel):
         while not pool.empty():

@@ -14,6 +14,14 @@ from dataclasses import dataclass
 CacheKey = tuple[int, str, int, str, str]
 
 
+def variant_key(key: CacheKey, encoding: str) -> CacheKey:
+    """The key of the body under ``key`` compressed with ``encoding`` (``br``, ``gzip``): the
+    same city, layer, revision and scope (so a write drops it with the plain body), and the
+    URL with ``#encoding`` (a fragment, which no request URL carries)."""
+    city_id, layer, revision, scope, url = key
+    return (city_id, layer, revision, scope, f"{url}#{encoding}")
+
+
 @dataclass(frozen=True)
 class CacheStats:
     """Counters of a ``ResponseCache``."""

@@ -22,7 +22,7 @@ from layers.items_sql import ItemsStatement
 from layers.revision import begin_city_layer_read
 
 # the city and the layer's revision in one statement (the first of the two round trips)
-_CITY_REVISION = (
+CITY_REVISION_SQL = (
     "SELECT c.id, coalesce((SELECT revision FROM layer_revision lr"
     " WHERE lr.city_id = c.id AND lr.layer = %(layer)s), 0) FROM city c WHERE c.slug = %(slug)s"
 )
@@ -234,7 +234,7 @@ class PooledRead:
             self.conn, reused = await self.pool.acquire()
             try:
                 cur = await self._answer(
-                    self.conn.execute(_CITY_REVISION, {"slug": slug, "layer": layer})
+                    self.conn.execute(CITY_REVISION_SQL, {"slug": slug, "layer": layer})
                 )
                 row = await cur.fetchone()
                 self.pool.on_answer()

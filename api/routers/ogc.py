@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 
 from api.auth import principal_of, requires
+from api.compression import MIN_BYTES, chosen_encoding, compress_body
 from api.deps import CityDep, SessionDep, get_city_dep, open_layer_read
 from api.layer_http import (
     CONTENT_CRS,
@@ -46,6 +47,7 @@ from api.response_models_ogc import (
 from geo.errors import DatabaseUnavailableError
 from layers import features, ogc
 from layers.access import LayerAccess, readable_layers
+from layers.cache import CacheKey, ResponseCache, variant_key
 from layers.items_async import LayerRead
 from layers.items_sql import ItemsStatement
 from layers.registry import LayerDef
@@ -145,6 +147,32 @@ def get_queryables(
     return Response(json_bytes(doc), media_type=ogc.SCHEMA_JSON, headers=headers)
 
 
+def _cached_answer(
+    request: Request, cache: ResponseCache, key: CacheKey, body: bytes, headers: dict[str, str]
+) -> Response:
+    """A cached page, compressed as the client accepts: the compressed body is kept in the
+    cache beside the plain one (compressing the 3.4 MB routes page costs ~90 ms a time)."""
+    encoding = (
+        None
+        if "range" in request.headers
+        else chosen_encoding(request.headers.get("accept-encoding", ""))
+    )
+    if encoding is None or len(body) < MIN_BYTES:
+        return Response(body, media_type=GEOJSON, headers=headers)  # the middleware decides
+    packed_key = variant_key(key, encoding)
+    packed = cache.get(packed_key)
+    if packed is None:
+        packed = compress_body(body, encoding)
+        cache.put(packed_key, packed)
+    vary = headers.get("Vary")
+    headers = {
+        **headers,
+        "Content-Encoding": encoding,
+        "Vary": f"{vary}, Accept-Encoding" if vary else "Accept-Encoding",
+    }
+    return Response(packed, media_type=GEOJSON, headers=headers)  # the ETag is weak already
+
+
 @router.get(
     "/collections/{layer}/items",
     **requires("layers.read", openapi_extra={"parameters": ITEM_PARAMS}),
@@ -179,7 +207,7 @@ async def get_items(city: CitySlug, layer: LayerId, request: Request) -> Respons
         cached = cache.get(key)
         if cached is not None:
             headers["X-Layer-Cache"] = "hit"
-            return Response(cached, media_type=GEOJSON, headers=headers)
+            return _cached_answer(request, cache, key, cached, headers)
         headers["X-Layer-Cache"] = "miss" if cache.enabled else "off"
         statement = ItemsStatement(city_id, lyr, query, scope=access.scope)
         chunks = read.chunks(statement)

@@ -10,7 +10,6 @@ from api.auth import PrincipalDep, requires
 from api.deps import CityDep, SessionDep
 from api.response_models import html
 from geo.analysis import area_report
-from layers.reports import MEDIA_TYPE, content_security_policy, render_report, report_filename
 
 router = APIRouter(prefix="/cities/{city}", tags=["reports"])
 # a public report may be kept a little by shared caches; a staff one by nobody
@@ -44,6 +43,9 @@ def get_report(
     accounts allowed `requests.read` in the city get exact counts and the request points
     (answered `Cache-Control: private`)."""
     report = area_report(session, principal, city, level, area_code)
+    # folium and branca (about 10 MB) load with the first report, not with the app
+    from layers.reports import MEDIA_TYPE, content_security_policy, render_report, report_filename
+
     html = render_report(report)
     headers = {
         "Content-Security-Policy": content_security_policy(html) + "; frame-ancestors 'self'",

@@ -84,7 +84,10 @@ def table_rows(
                 f"first /trips after start: {slug}",
                 t[f"cold:{slug}"].ms,
                 baseline=[b["build_ms"]] if "build_ms" in b else None,
-                note="walking graph + network built cold; baseline: graph build only",
+                note=(
+                    "walking graph + network built cold (bench server: warm-up off; the"
+                    " default server builds them at start); baseline: graph build only"
+                ),
             )
         )
     rows.append(

@@ -30,6 +30,7 @@ from bench.citizens.database import DEMO_SLUG, cluster, ensure_cities
 from bench.citizens.rows import Timings, table_rows
 from bench.layers import report as layers_report
 from bench.layers import servers
+from bench.stats import Load, cores, load_now
 from geo.store import PROJECT_ROOT
 from geo.store.cluster import free_port
 
@@ -158,6 +159,9 @@ def _start_server(tcp: str) -> servers.Server:
     argv += ["--log-level", "warning"]  # one process: one worker
     env = {k: v for k, v in os.environ.items() if not k.startswith("TPO_")}
     env["TPO_DATABASE_URL"] = tcp
+    # no background build at start: the "first /trips after start" rows time the cold build
+    # itself, and no warm-up thread runs beside the timed requests
+    env["TPO_PLANNER_WARMUP"] = "false"
     return servers.start(
         "citizens", argv, env=env, cwd=PROJECT_ROOT, port=port, ready_path="/health"
     )
@@ -237,7 +241,8 @@ def _settings(profile: Profile, mixes: dict[str, Mix], load_s: float) -> list[st
         "client: one connection, sequential requests (latency of one request, no queueing),"
         f" {profile.warmup} untimed warm-up requests per kind",
         "server: api.app:create_app, one uvicorn worker, no access log, PostgreSQL over"
-        " loopback TCP, own cluster var/bench/citizens-pg",
+        " loopback TCP, own cluster var/bench/citizens-pg, TPO_PLANNER_WARMUP=false (the"
+        " first /trips of each city builds its networks, as timed)",
         "baseline: bench/citizens/baseline.py in its own process, timed in process (no HTTP):"
         " points every 100 m along each route direction, ride edges, a walking link from each"
         " point to the nearest point of every other route within 400 m, origin and destination"
@@ -282,6 +287,7 @@ def run(quick: bool = False, write_docs: bool | None = None, log: Log = print) -
             finally:
                 engine.dispose()
             log("Starting our server (one uvicorn worker) ...")
+            load_start = load_now()
             server = _start_server(tcp)
             try:
                 timings = _measure(
@@ -294,9 +300,11 @@ def run(quick: bool = False, write_docs: bool | None = None, log: Log = print) -
             finally:
                 server.stop()
             base = _baseline(tcp, mixes, log)
+            load = Load(load_start, load_now(), cores())
             rows = table_rows(timings, base, mixes, rss_mb, profile.sizes)
-            facts = _facts(tcp)
+            facts = [*_facts(tcp), ("load", load.text())]
         print()
+        print(load.text())
         print(report.text_table(rows))
         settings = _settings(profile, mixes, synthetic.load_s)
         print()

@@ -55,10 +55,15 @@ class SequentialResult:
     status: int
 
 
+# every client of the bench asks for the plain body (wrk sends no Accept-Encoding either): ours
+# and tipg compress when asked, the floor and pygeoapi never, so the same bytes are compared
+PLAIN = {"Accept-Encoding": "identity"}
+
+
 def probe(url: str, timeout_s: float = 120.0) -> Probe:
     """GET ``url`` once; count GeoJSON features when the answer is JSON."""
     started = time.perf_counter()
-    response = httpx.get(url, timeout=timeout_s)
+    response = httpx.get(url, timeout=timeout_s, headers=PLAIN)
     elapsed_ms = (time.perf_counter() - started) * 1000
     ctype = response.headers.get("content-type", "")
     features = None
@@ -131,7 +136,7 @@ async def _python_load(url: str, duration_s: float) -> LoadResult:
     latencies: list[float] = []
     errors = 0
     limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
-    async with httpx.AsyncClient(limits=limits, timeout=TIMEOUT_S) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=TIMEOUT_S, headers=PLAIN) as client:
         started = time.perf_counter()
         deadline = started + duration_s
 
@@ -181,7 +186,7 @@ def sequential(url: str, count: int, budget_s: float) -> SequentialResult:
     size = 0
     status = 0
     deadline = time.monotonic() + budget_s
-    with httpx.Client(timeout=TIMEOUT_S * 4) as client:
+    with httpx.Client(timeout=TIMEOUT_S * 4, headers=PLAIN) as client:
         for _ in range(count):
             t0 = time.perf_counter()
             response = client.get(url)

@@ -226,7 +226,8 @@ def start_ours(db_url: str, cache_mb: int | None = None) -> Server:
     """
     port = free_port(HOST)
     argv = uvicorn_argv(sys.executable, "bench.layers.ours_app:create_app", port, factory=True)
-    env = clean_env(TPO_DATABASE_URL=db_url)
+    # no trip planner warm-up: the layers are measured (see the settings line)
+    env = clean_env(TPO_DATABASE_URL=db_url, TPO_PLANNER_WARMUP="false")
     name = "ours"
     if cache_mb is not None:
         env["TPO_LAYER_CACHE_MB"] = str(cache_mb)

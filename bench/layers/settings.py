@@ -62,6 +62,9 @@ def settings(
         f"{' and a warm-up' if profile.warmup_s else ''}",
         f"latency: {profile.sweep_requests} sequential requests per repeat over one"
         f" connection (fewer when they pass {profile.sweep_budget_s:g} s)",
+        "every request asks for the plain body (Accept-Encoding: identity; wrk sends none):"
+        " ours and tipg compress when asked, the floor and pygeoapi never, so all send the"
+        " same kind of bytes",
         "servers (in this order within a repeat): one uvicorn worker each, all running and"
         " measured in turn, no access log, PostgreSQL over loopback TCP",
         "tipg: over views in schema"
@@ -81,7 +84,10 @@ def settings(
         f" {grid_s:.2f} s before the servers start, and timed after a write as its own case),"
         f" cap {REQUESTS_LAYER.tile_feature_cap:,} newest first; items response cache"
         " on (default 32 MB, keyed by layer revision: after the probe every timed"
-        " items request is a cache hit)",
+        " items request is a cache hit); TPO_PLANNER_WARMUP=false: no trip planner network"
+        " is built at start (benchcity has routes and no roads, so its network is 300"
+        " overlapping routes of straight-line transfers, a 3.7 s build peaking at 608 MB that"
+        " no layer request uses; the citizens bench measures the planner and its memory)",
         "ours-nocache: the same app with TPO_LAYER_CACHE_MB=0, items only (tiles are never cached)",
         "floor (strict): bench/floor_app.py runs ours' own statements (items: layers/items_sql.py"
         " ItemsStatement over ours' query parser; tiles: "

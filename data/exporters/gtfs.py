@@ -53,7 +53,7 @@ from data.exporters.gtfs_tables import (
     ymd,
 )
 from data.exporters.stops import measured_line, place_stops, street_names
-from data.importers.common import Progress, tick
+from data.progress import Progress, tick
 from geo.cities import CityInfo, get_city
 from geo.errors import InvalidFileError, InvalidInputError
 

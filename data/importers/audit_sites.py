@@ -22,17 +22,10 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from data.importers.common import (
-    ImportReport,
-    Progress,
-    clean_text,
-    column_values,
-    pick_field,
-    text_problem,
-    tick,
-)
+from data.importers.common import ImportReport, clean_text, column_values, pick_field, text_problem
 from data.importers.schools import CSV_SUFFIXES, LAT_FIELDS, LON_FIELDS, _read_csv, lonlat_point
 from data.importers.vector import check_file, read_vector
+from data.progress import Progress, tick
 from geo.audits import SiteCreate, insert_site
 from geo.cities import get_city
 from geo.errors import GeoError, InvalidFileError

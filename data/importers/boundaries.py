@@ -10,16 +10,15 @@ from sqlalchemy.orm import Session
 
 from data.importers.common import (
     ImportReport,
-    Progress,
     clean_text,
     column_values,
     pick_field,
     text_problem,
-    tick,
     unique_rows,
     write_rows,
 )
 from data.importers.vector import read_vector, usable_geometry, wkb_hex
+from data.progress import Progress, tick
 from geo.cities import get_city, set_city_extent
 from geo.errors import InvalidFileError, InvalidInputError
 from geo.models import ADMIN_LEVELS

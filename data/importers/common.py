@@ -16,10 +16,8 @@ import pandas as pd
 from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
+from data.progress import Progress, tick
 from geo.errors import InvalidFileError
-
-Progress = Callable[[str, int, int], None]
-"""``progress(stage, done, total)``: called while an import works (the CLI draws a bar)."""
 
 Writer = Callable[[Session, int, list[dict[str, Any]]], tuple[int, int]]
 """``writer(session, city_id, rows) -> (inserted, updated)``: a batch upsert done by geo/."""
@@ -61,12 +59,6 @@ class ImportReport:
         """Record a remark once."""
         if message not in self.notes:
             self.notes.append(message)
-
-
-def tick(progress: Progress | None, stage: str, done: int, total: int) -> None:
-    """Report progress when someone listens."""
-    if progress is not None:
-        progress(stage, done, total)
 
 
 # -- fields ----------------------------------------------------------------------------------

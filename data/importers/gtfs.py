@@ -19,7 +19,7 @@ from pyproj import Geod
 from shapely.geometry import LineString
 from sqlalchemy.orm import Session
 
-from data.importers.common import ImportReport, Progress, tick, write_rows
+from data.importers.common import ImportReport, write_rows
 from data.importers.gtfs_feed import Feed, read_feed
 from data.importers.routes import (
     RouteDefaults,
@@ -28,6 +28,7 @@ from data.importers.routes import (
     route_row,
     route_writer,
 )
+from data.progress import Progress, tick
 from geo.accounts import Principal
 from geo.cities import get_city
 from geo.errors import InvalidFileError

@@ -28,9 +28,10 @@ from shapely.geometry import LineString
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from data.importers.common import ImportReport, Progress, clean_text, tick, unique_rows, write_rows
+from data.importers.common import ImportReport, clean_text, unique_rows, write_rows
 from data.importers.schools import UPSERT_SCHOOLS, point_of, school_row
 from data.importers.vector import check_file, usable_geometry, wkb_hex
+from data.progress import Progress, tick
 from geo.cities import get_city
 from geo.errors import InvalidFileError
 

@@ -27,16 +27,10 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from data.importers.common import (
-    ImportReport,
-    Progress,
-    clean_text,
-    column_values,
-    pick_field,
-    tick,
-)
+from data.importers.common import ImportReport, clean_text, column_values, pick_field
 from data.importers.vector import read_vector, wkb_hex
 from data.importers.zoning import flag_outside, number, rowcount
+from data.progress import Progress, tick
 from geo.cities import get_city
 from geo.errors import InvalidFileError, InvalidInputError
 from geo.permits import river_setback_m

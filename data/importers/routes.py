@@ -15,17 +15,16 @@ from sqlalchemy.orm import Session
 
 from data.importers.common import (
     ImportReport,
-    Progress,
     Writer,
     clean_text,
     column_values,
     pick_field,
     text_problem,
-    tick,
     unique_rows,
     write_rows,
 )
 from data.importers.vector import read_vector, usable_geometry, wkb_hex
+from data.progress import Progress, tick
 from geo.accounts import Principal
 from geo.cities import get_city
 from geo.editing import IMPORTER, write_routes

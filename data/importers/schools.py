@@ -25,16 +25,15 @@ from sqlalchemy.orm import Session
 
 from data.importers.common import (
     ImportReport,
-    Progress,
     clean_text,
     column_values,
     pick_field,
     text_problem,
-    tick,
     unique_rows,
     write_rows,
 )
 from data.importers.vector import check_file, read_vector, wkb_hex
+from data.progress import Progress, tick
 from geo.cities import get_city
 from geo.errors import InvalidFileError
 from geo.models import SCHOOL_LEVELS

@@ -23,17 +23,10 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from data.importers.common import (
-    OUTSIDE_CITY,
-    ImportReport,
-    Progress,
-    clean_text,
-    column_values,
-    pick_field,
-    tick,
-)
+from data.importers.common import OUTSIDE_CITY, ImportReport, clean_text, column_values, pick_field
 from data.importers.schools import _read_csv
 from data.importers.vector import check_file, read_vector, usable_geometry, wkb_hex
+from data.progress import Progress, tick
 from geo.cities import get_city
 from geo.errors import InvalidFileError
 

@@ -10,9 +10,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 import orjson
-import pyogrio
 import shapely
-from pyogrio.raw import read as ogr_read
 from shapely.geometry.base import BaseGeometry
 
 from geo.permits.errors import (
@@ -232,6 +230,10 @@ def _read_one(path: Path, kind: str) -> tuple[BaseGeometry, str | None]:
 
 
 def _read_layers(path: Path, kind: str) -> tuple[BaseGeometry, str | None]:
+    # pyogrio brings geopandas and pandas (about 60 MB): loaded with the first file, not the app
+    import pyogrio
+    from pyogrio.raw import read as ogr_read
+
     label = _LABEL[kind]
     try:
         layers = [(str(name), gtype) for name, gtype in pyogrio.list_layers(path)]

@@ -25,7 +25,7 @@ from geo.requests.schemas import (
     StaffTimelineEntry,
     StaffTransition,
 )
-from geo.requests.steps import _acting_roles, _may_handle
+from geo.requests.steps import acting_roles, may_handle
 from geo.requests.types import TYPES, RequestNotFoundError
 
 
@@ -73,7 +73,7 @@ def _transitions(principal: Principal, city: CityInfo, row: Any) -> list[StaffTr
     kind = TYPES[row.type]
     own = principal.user_id is not None and principal.user_id == row.submitted_by
     handles = own or (
-        allowed(principal, "requests.update", city_id=city.id) and _may_handle(principal, row, kind)
+        allowed(principal, "requests.update", city_id=city.id) and may_handle(principal, row, kind)
     )
     if not handles:
         return []
@@ -87,7 +87,7 @@ def _transitions(principal: Principal, city: CityInfo, row: Any) -> list[StaffTr
             requires=list(t.requires),
         )
         for t in wf.available(row.status, roles)
-        if t.roles & _acting_roles(principal, set(roles), row, t.name, kind)
+        if t.roles & acting_roles(principal, set(roles), row, t.name, kind)
     ]
 
 

@@ -89,7 +89,7 @@ def transition(
     kind = TYPES[row.type]
     own = principal.user_id is not None and principal.user_id == row.submitted_by
     if not own and not (
-        allowed(principal, "requests.update", city_id=city.id) and _may_handle(principal, row, kind)
+        allowed(principal, "requests.update", city_id=city.id) and may_handle(principal, row, kind)
     ):
         # not the submitter's and not of the principal's OPD: as if it did not exist
         raise RequestNotFoundError(f"no request {request_id} in {city.name}")
@@ -99,11 +99,11 @@ def transition(
             " reload it and try again"
         )
     roles = set(principal.roles()) | ({"pemohon"} if own else set())
-    acting = _acting_roles(principal, set(roles), row, name, kind)
+    acting = acting_roles(principal, set(roles), row, name, kind)
     allowed_now = [
         t.name
         for t in kind.workflow.available(row.status, roles)
-        if t.roles & _acting_roles(principal, set(roles), row, t.name, kind)
+        if t.roles & acting_roles(principal, set(roles), row, t.name, kind)
     ]
     if name not in allowed_now:
         shown = ", ".join(allowed_now) or "none"
@@ -155,7 +155,7 @@ def transition(
     )
 
 
-def _may_handle(principal: Principal, row: Any, kind: RequestType) -> bool:
+def may_handle(principal: Principal, row: Any, kind: RequestType) -> bool:
     """Staff of the OPDs handling it (and of its kecamatan, when scoped); city admins all;
     the roles its type names as handlers (within their kecamatan, when scoped)."""
     opds = handling_opds(kind, row.opd_code)
@@ -176,7 +176,7 @@ def _may_handle(principal: Principal, row: Any, kind: RequestType) -> bool:
     return False
 
 
-def _acting_roles(
+def acting_roles(
     principal: Principal, roles: set[str], row: Any, name: str, kind: RequestType
 ) -> set[str]:
     """The roles that count for this step: ``opd_staff`` only for the OPD the step names."""

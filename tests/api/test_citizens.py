@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from tests.api.test_service import assert_problem
@@ -89,6 +90,26 @@ def test_routes_near_follows_a_route_edit(client: Any, grid: GridCity, db: Sessi
         list(grid.lonlat(0, 16)), abs=1e-6
     )
     assert client.get(url).json()["features"] == features  # the rebuilt index, reused
+
+
+def test_routes_near_follows_a_new_city_extent(client: Any, grid: GridCity, db: Session) -> None:
+    # the route index keeps the city as read when it was built: a change of the city's row
+    # (a boundary import's new bbox) bumps its routes revision (migration 0020)
+    west, south, east, north = grid.city.bbox
+    url = f"/cities/ujicoba/routes/near?lon={east + 1.0}&lat={south}"  # ~110 km east
+    assert_problem(client.get(url), 422)
+    revision = "SELECT revision FROM layer_revision WHERE city_id = :c AND layer = 'angkot_routes'"
+    before = db.execute(text(revision), {"c": grid.city.id}).scalar_one()
+    db.execute(
+        text("UPDATE city SET bbox = ST_MakeEnvelope(:w, :s, :e, :n, 4326) WHERE id = :c"),
+        {"w": west, "s": south, "e": east + 1.0, "n": north, "c": grid.city.id},
+    )
+    assert db.execute(text(revision), {"c": grid.city.id}).scalar_one() == before + 1
+    r = client.get(url)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"type": "FeatureCollection", "features": []}
+    db.execute(text("UPDATE city SET name = name WHERE id = :c"), {"c": grid.city.id})
+    assert db.execute(text(revision), {"c": grid.city.id}).scalar_one() == before + 1
 
 
 def test_route_detail(client: Any, grid: GridCity) -> None:

@@ -101,6 +101,37 @@ def test_big_text_answers_are_compressed(client: Any, sample: SampleCity, encodi
     assert json.loads(decompress(wire, encoding))["features"] == plain.json()["features"]
 
 
+@pytest.mark.parametrize("encoding", ["br", "gzip"])
+def test_a_cached_page_is_compressed_once(client: Any, sample: SampleCity, encoding: str) -> None:
+    # a cache hit is sent compressed from the cache (kept beside the plain body), not
+    # compressed again on every request
+    url = f"{ITEMS}?limit=50"
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert plain.headers["x-layer-cache"] == "miss"
+    assert len(plain.content) > 1024
+    cache = client.app.state.layer_cache
+    stored = cache.stats().entries
+    wires = []
+    for _ in range(2):
+        sent = client.send(
+            client.build_request("GET", url, headers={"Accept-Encoding": encoding}), stream=True
+        )
+        wires.append(b"".join(sent.iter_raw()))
+        assert sent.headers["x-layer-cache"] == "hit"
+        assert sent.headers["content-encoding"] == encoding
+        assert sent.headers["vary"] == "Accept-Encoding"
+        assert sent.headers["etag"] == plain.headers["etag"]
+        assert sent.headers["content-length"] == str(len(wires[-1]))
+        assert cache.stats().entries == stored + 1  # the compressed body, kept once
+    assert wires[0] == wires[1]
+    assert decompress(wires[0], encoding) == plain.content
+    assert len(wires[0]) < len(plain.content) / 2
+    again = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert again.headers["x-layer-cache"] == "hit"
+    assert "content-encoding" not in again.headers
+    assert again.content == plain.content
+
+
 def test_compressed_etag_is_weak_and_revalidates(client: Any, sample: SampleCity) -> None:
     r = client.get(ITEMS, headers={"Accept-Encoding": "br"})
     etag = r.headers["etag"]

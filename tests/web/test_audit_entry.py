@@ -40,13 +40,20 @@ class Desk:
     headers: dict[str, str]
 
 
+@dataclass(frozen=True)
+class Inspectors:
+    server: LiveServer
+    ids: dict[str, int]
+
+
 @pytest.fixture(scope="module")
-def desk(demo_server: LiveServer) -> Desk:
+def inspectors(demo_server: LiveServer) -> Inspectors:
+    """The inspectors' accounts only: the README's picture is taken before ``desk`` adds its
+    test site, so the list shows the demo city's sites alone."""
     engine = make_engine(demo_server.db_url, pool_size=1)
     try:
         with session_scope(engine) as session:
             city = get_city(session, "tangerang")
-            upsert_opd(session, city.id, "DPUPR", "Dinas Pekerjaan Umum dan Penataan Ruang")
             ids = {}
             for username, name in (("insp.meja", "Rina Inspektur"), ("insp.dua", "Sigit Auditor")):
                 uid = session.execute(
@@ -60,6 +67,19 @@ def desk(demo_server: LiveServer) -> Desk:
                     password=PASSWORD,
                     grants=[Grant("inspektur")],
                 )
+    finally:
+        engine.dispose()
+    return Inspectors(demo_server, ids)
+
+
+@pytest.fixture(scope="module")
+def desk(inspectors: Inspectors) -> Desk:
+    demo_server, ids = inspectors.server, inspectors.ids
+    engine = make_engine(demo_server.db_url, pool_size=1)
+    try:
+        with session_scope(engine) as session:
+            city = get_city(session, "tangerang")
+            upsert_opd(session, city.id, "DPUPR", "Dinas Pekerjaan Umum dan Penataan Ruang")
             minx, miny, maxx, maxy = city.bbox
             centre = ((minx + maxx) / 2, (miny + maxy) / 2)
             inside = session.execute(
@@ -124,19 +144,22 @@ def _fill(page: Any, activity: str, budget: str) -> None:
 
 
 def test_the_inspectorates_map_of_the_demo_audits(
-    browser: Any, desk: Desk, artifacts: Path
+    browser: Any, inspectors: Inspectors, artifacts: Path
 ) -> None:
     """The demo city's generated sites on the map, coloured by their worst open finding, and
     the per-OPD totals; removed again afterwards (other tests count their own findings)."""
-    engine = make_engine(desk.server.db_url, pool_size=1)
+    engine = make_engine(inspectors.server.db_url, pool_size=1)
     try:
         with session_scope(engine) as session:
             city = get_city(session, "tangerang")
             load_demo_audits(session, cli_principal("test"), city, generate_demo_city("tangerang"))
         page = _page(browser)
-        login(page, desk, "insp.meja")  # type: ignore[arg-type]
+        login(page, inspectors, "insp.meja")  # type: ignore[arg-type]
         count = page.locator("#site-count").inner_text()
         assert int(count.split()[0]) >= DEMO_AUDIT_SITE_COUNT
+        rows = page.locator("#sites-body tr").evaluate_all("(rs) => rs.map((r) => r.textContent)")
+        assert len(rows) >= DEMO_AUDIT_SITE_COUNT
+        assert [r for r in rows if "(demo " not in r] == [], "the picture shows demo sites only"
         drawn = "document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive').length"
         assert page.evaluate(drawn) >= DEMO_AUDIT_SITE_COUNT
         opds = set(

@@ -122,3 +122,13 @@ export function displayOf(c) {
     tappable: d.tappable === true,
   };
 }
+
+/** The zoom from which a staff map draws the city's roads: the roads collection's `display`
+ * (the citizen map's rule, so one place decides); `fallback` when the document cannot be read. */
+export async function roadsFromZoom(slug, getJSON, fallback = 14) {
+  try {
+    return displayOf(await getJSON(`/cities/${encodeURIComponent(slug)}/collections/roads`)).minzoom;
+  } catch {
+    return fallback;
+  }
+}

@@ -83,3 +83,19 @@ test("the map shows a layer as /collections says: its mode, zoom, start state an
   assert.deepEqual(displayOf({ id: "x", minzoom: 8 }), { mode: "features", minzoom: 8, on: true, tappable: false });
   assert.equal(displayOf({ id: "x", display: { mode: "<b>" } }).mode, "features");
 });
+
+test("staff maps draw roads from the zoom the roads collection says, 14 when it cannot be read", async () => {
+  const { roadsFromZoom } = await import("../js/styles.js");
+  const asked = [];
+  const served = async (url) => {
+    asked.push(url);
+    return { id: "roads", minzoom: 10, display: { mode: "tiles", minzoom: 15 } };
+  };
+  assert.equal(await roadsFromZoom("kota a/b", served), 15);
+  assert.deepEqual(asked, ["/cities/kota%20a%2Fb/collections/roads"]);
+  const down = async () => {
+    throw new Error("HTTP 503");
+  };
+  assert.equal(await roadsFromZoom("tangerang", down), 14);
+  assert.equal(await roadsFromZoom("tangerang", down, 12), 12);
+});

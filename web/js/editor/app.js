@@ -6,6 +6,7 @@ import { getJSON } from "../api.js";
 import { staffSession } from "../auth.js";
 import { el, setChildren } from "../dom.js";
 import { applyTranslations, translator } from "../i18n.js";
+import { roadsFromZoom } from "../styles.js";
 import { renderAccount, renderGate } from "./account.js";
 import { EditorApi } from "./api.js";
 import { $, NARROW, fillForm, hooks, notice, parts, setBusy, setTranslator, showMessage, state, t, tracked } from "./context.js";
@@ -350,7 +351,7 @@ async function startEditor(me, config) {
     showMessage(`${t("loadFailed")}: Geoman (${err.message})`);
   }
   parts.map = new EditorMap($("map"), { onWaypoints: changeWaypoints, onMapClick: appendWaypoint });
-  parts.map.setBase(city, config?.basemap_url);
+  parts.map.setBase(city, config?.basemap_url, await roadsFromZoom(city.slug, getJSON));
   wire();
   await loadRoutes();
   document.body.dataset.ready = "true";

@@ -8,7 +8,6 @@ import { featureStyle } from "../styles.js";
 import { arrowsAlong } from "./geometry.js";
 
 const L = Leaflet;
-const ROADS_FROM_ZOOM = 13;
 const ARROW_STEP_PX = 90;
 const PANES = { roads: 420, others: 430, demand: 440, route: 450, diff: 460, arrows: 470, control: 480 };
 
@@ -54,13 +53,14 @@ export class EditorMap {
     if (typeof ResizeObserver === "function") new ResizeObserver(() => this.map.invalidateSize()).observe(element);
   }
 
-  /** The base map: an external tile URL when configured, and the city's own roads. */
-  setBase(city, basemapUrl) {
+  /** The base map: an external tile URL when configured, and the city's own roads (vector
+   * tiles, from zoom `roadsFrom`). */
+  setBase(city, basemapUrl, roadsFrom) {
     if (basemapUrl) L.tileLayer(basemapUrl, { maxZoom: 19 }).addTo(this.map);
     const url = `/cities/${encodeURIComponent(city.slug)}/collections/roads/tiles/WebMercatorQuad/{z}/{x}/{y}`;
     this.roads = new MvtLayer(url, { layerName: "roads", pane: "roads", maxNativeZoom: 18, style: (p) => featureStyle("roads", p) });
     const showRoads = () => {
-      if (this.map.getZoom() >= ROADS_FROM_ZOOM) this.roads.addTo(this.map);
+      if (this.map.getZoom() >= roadsFrom) this.roads.addTo(this.map);
       else this.roads.remove();
     };
     this.map.on("zoomend", showRoads);

@@ -5,6 +5,7 @@ import { logout, opdCodes, roleKeys, staffSession } from "../auth.js";
 import { el } from "../dom.js";
 import { applyTranslations, pickLang, translator } from "../i18n.js";
 import { Sequencer } from "../sequence.js";
+import { roadsFromZoom } from "../styles.js";
 import { StaffApi } from "./api.js";
 import { ChoroplethMap } from "./choropleth.js";
 import { RequestDetail } from "./detail.js";
@@ -204,7 +205,7 @@ async function startWorkspace(me, config) {
   // (all types, states seen in answers) and the workspace still works
   parts.api.facets().then((facets) => parts.filters.setFacets(facets), () => {});
   parts.map = new ChoroplethMap($("map"), { t, onSelect: select, onPoint: openRequest });
-  parts.map.setBase(city, config?.basemap_url);
+  parts.map.setBase(city, config?.basemap_url, await roadsFromZoom(city.slug, getJSON));
   parts.table = new RequestTable({
     t,
     onSort: (sort) => {

@@ -7,7 +7,6 @@ import { featureStyle } from "../styles.js";
 import { colourFor, formatMeasure, legendRows, measureOf } from "./classes.js";
 
 const PANES = { roads: 420, areas: 430, points: 620 };
-const ROADS_FROM_ZOOM = 13;
 
 export class ChoroplethMap {
   constructor(element, { t, onSelect, onPoint }) {
@@ -37,18 +36,18 @@ export class ChoroplethMap {
   }
 
   /** The base map as the citizen map has it: an external tile URL when configured, and the
-   * city's own roads (vector tiles) so the map reads offline. */
-  setBase(city, basemapUrl) {
+   * city's own roads (vector tiles, from zoom `roadsFrom`) so the map reads offline. */
+  setBase(city, basemapUrl, roadsFrom) {
     this.base?.remove();
     this.roads?.remove();
     if (basemapUrl) this.base = L.tileLayer(basemapUrl, { maxZoom: 19 }).addTo(this.map);
     const url = `/cities/${encodeURIComponent(city.slug)}/collections/roads/tiles/WebMercatorQuad/{z}/{x}/{y}`;
-    // no minZoom option: a grid layer's minZoom becomes the whole map's; shown from zoom 13 on
+    // no minZoom option: a grid layer's minZoom becomes the whole map's; shown from `roadsFrom`
     this.roads = new MvtLayer(url, {
       layerName: "roads", pane: "roads", maxNativeZoom: 18, style: (p) => featureStyle("roads", p),
     });
     const showRoads = () => {
-      if (this.map.getZoom() >= ROADS_FROM_ZOOM) this.roads.addTo(this.map);
+      if (this.map.getZoom() >= roadsFrom) this.roads.addTo(this.map);
       else this.roads.remove();
     };
     this.map.off("zoomend", this._showRoads);
